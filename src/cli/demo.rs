@@ -118,8 +118,10 @@ fn with_cycles(config: &Config, db: &Path) -> Result<Config> {
     crate::demo::cycles::write_example_cycles(&dir)?;
     errln!(
         "engagement cycles: the examples of config/cycles/, in {} (E in the workstation \
-         plans them, as does `owed engage plan --cycles` with that folder)",
-        dir.display()
+         plans them, as does `owed --db {} engage plan --cycles {}`)",
+        dir.display(),
+        shell_word(&std::path::absolute(db)?),
+        shell_word(&dir)
     );
     Ok(Config {
         cycles: Some(dir),
@@ -156,4 +158,31 @@ pub fn lockbox(ctx: &Context, args: &DemoLockboxArgs) -> Result<()> {
         counts.image_bytes,
         args.dir.display()
     )
+}
+
+/// A path as one word a shell reads back: as it is when it holds only plain characters,
+/// else in single quotes (a quote inside written `'\''`).
+fn shell_word(path: &Path) -> String {
+    let text = path.display().to_string();
+    let plain = |c: char| c.is_ascii_alphanumeric() || "/._-+,:@%".contains(c);
+    if !text.is_empty() && text.chars().all(plain) {
+        text
+    } else {
+        format!("'{}'", text.replace('\'', r"'\''"))
+    }
+}
+
+#[cfg(test)]
+mod shell_word_tests {
+    use super::shell_word;
+    use std::path::Path;
+
+    #[test]
+    fn plain_paths_stay_and_others_are_quoted() {
+        assert_eq!(shell_word(Path::new("/home/a/demo.db")), "/home/a/demo.db");
+        assert_eq!(
+            shell_word(Path::new("/home/a b/it's.db")),
+            r"'/home/a b/it'\''s.db'"
+        );
+    }
 }

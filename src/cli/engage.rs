@@ -33,7 +33,7 @@ pub enum EngageCommand {
 
 #[derive(Debug, clap::Args)]
 pub struct CyclesArg {
-    /// The engagement cycles folder (default: `cycles/` beside the config file).
+    /// The engagement cycles folder (default: `cycles` in the config, else `cycles/` beside the config file).
     #[arg(long, value_name = "DIR")]
     pub cycles: Option<PathBuf>,
 }

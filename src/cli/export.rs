@@ -112,7 +112,7 @@ pub struct ExportArgs {
     /// Queue and plan: only the customers of this finance owner (default every customer).
     #[arg(long, value_name = "NAME", value_parser = super::owner_name)]
     pub owner: Option<String>,
-    /// Plan: the engagement cycles folder (default: `cycles/` beside the config file).
+    /// Plan: the engagement cycles folder (default: `cycles` in the config, else `cycles/` beside the config file).
     #[arg(long, value_name = "DIR")]
     pub cycles: Option<PathBuf>,
     /// Data rows per worksheet before a table continues on the next (tests; default Excel's

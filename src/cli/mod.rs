@@ -105,8 +105,10 @@ pub struct Cli {
 pub enum Command {
     /// Create (or reuse) a demo database with a realistic portfolio.
     ///
-    /// Reused when made with the same --customers, --seed, day (--as-of) and base currency;
-    /// else made again, saying so and how many records added to it since are gone with it.
+    /// The demo is `demo.db` beside the default database (in the platform data dir), never
+    /// your own `owed.db`, unless --db names another file; it prints its path. Reused when made
+    /// with the same --customers, --seed, day (--as-of) and base currency; else made again,
+    /// saying so and how many records added to it since are gone with it.
     Demo(demo::DemoArgs),
     /// Write a lockbox folder paying the database's open invoices (for trying and measuring).
     #[command(hide = true)]

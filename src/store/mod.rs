@@ -895,10 +895,20 @@ fn busy_error(path: &std::path::Display<'_>, unsaved: &str) -> Error {
     ))
 }
 
-/// "There is no database at PATH", with how to create one.
+/// "There is no database at PATH", with how to create one, or where the demo is when
+/// `owed demo` made one beside it (it never writes the default database itself).
 fn no_database(path: &Path, what: &str) -> Error {
+    let demo = path.with_file_name("demo.db");
+    let demo = if path.file_name() != demo.file_name() && demo.is_file() {
+        format!(
+            "open the demo with `owed demo` or `owed --db {}`",
+            demo.display()
+        )
+    } else {
+        "try `owed demo`".to_string()
+    };
     Error::input(format!(
-        "{what} at {}: create one with `owed import FILES...` (or try `owed demo`; \
+        "{what} at {}: create one with `owed import FILES...` (or {demo}; \
          `owed user add` makes one for `owed serve`), or give the right --db",
         path.display()
     ))
