@@ -313,6 +313,37 @@ fn every_command_but_import_and_demo_refuses_a_missing_database() {
     assert!(!dir.path().join("typo").exists(), "something was created");
 }
 
+/// `owed demo` without --db writes demo.db beside the default database, never owed.db: the
+/// default database missing, the message names the demo beside it rather than sending the
+/// collector to make it again.
+#[test]
+fn a_missing_database_names_the_demo_beside_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("owed.db");
+    let db_s = db.to_str().unwrap();
+    let before = stderr(&owed_db(dir.path(), db_s, &["report", "aging"]));
+    assert!(before.contains("try `owed demo`"), "{before}");
+
+    let demo = dir.path().join("demo.db");
+    let made = owed_db(
+        dir.path(),
+        demo.to_str().unwrap(),
+        &["--as-of", AS_OF, "demo", "--no-tui", "--customers", "20"],
+    );
+    succeeded(&made);
+    let o = owed_db(dir.path(), db_s, &["report", "aging"]);
+    let msg = stderr(&o);
+    assert_eq!(o.status.code(), Some(2), "{msg}");
+    assert!(
+        msg.contains(&format!(
+            "open the demo with `owed demo` or `owed --db {}`",
+            demo.display()
+        )),
+        "{msg}"
+    );
+    assert!(!db.exists(), "the default database was created");
+}
+
 #[test]
 fn a_new_database_is_its_owners_alone() {
     let dir = tempfile::tempdir().unwrap();
