@@ -1107,3 +1107,437 @@ fn a_named_invoice_is_found_in_any_case_and_one_dated_later_is_said() {
         ]
     );
 }
+
+impl Fx {
+    /// A folder `name` holding a payments.csv of `rows` (`id,customer_id,date,amount,status`
+    /// each): the billing system's word on the lockbox's payments.
+    fn statuses(&self, name: &str, rows: &str) -> PathBuf {
+        common::folder_of(
+            self.dir.path(),
+            name,
+            &[(
+                "payments.csv",
+                &format!("id,customer_id,date,amount,status\n{rows}"),
+            )],
+        )
+    }
+
+    /// `owed import DIR`, which must succeed: its one line.
+    fn import_billing(&self, dir: &Path) -> String {
+        let said = succeeded(&self.owed(&["import", dir.to_str().unwrap()]));
+        assert_eq!(said.trim().lines().count(), 1, "{said}");
+        said
+    }
+
+    /// The applications of payments: payment, document, amount, date.
+    fn applications(&self) -> Vec<Vec<String>> {
+        self.query(
+            "SELECT p.id, d.id, a.amount, date(a.date + 1721424.5) FROM applications a
+               JOIN payments p ON p.pid = a.source_pid JOIN documents d ON d.did = a.did
+              ORDER BY p.id, d.id, a.date",
+        )
+    }
+
+    /// What the ledger keeps applied to and from every document and payment.
+    fn applied(&self) -> Vec<Vec<String>> {
+        let mut rows =
+            self.query("SELECT id, applied, last_applied, balance FROM documents ORDER BY id");
+        rows.extend(
+            self.query("SELECT id, applied, last_applied, unapplied FROM payments ORDER BY id"),
+        );
+        rows
+    }
+
+    /// The figures of `owed report aging` and `report metrics` as of `day`, without what
+    /// says how fresh the ledger is.
+    fn figures(&self, day: &str) -> (Value, Value, Value) {
+        let aging = json_of(&self.owed_on(day, &["report", "aging", "--json"]));
+        let metrics = json_of(&self.owed_on(day, &["report", "metrics", "--json"]));
+        (
+            aging["total"].clone(),
+            aging["customers"].clone(),
+            metrics
+                .as_object()
+                .unwrap()
+                .iter()
+                .filter(|(k, _)| !k.contains("import"))
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect(),
+        )
+    }
+}
+
+/// The changes of `applications.csv` an import's run in `owed report imports --json` logged:
+/// (id, old, new).
+fn logged_applications(run: &Value) -> Vec<(String, Value, Value)> {
+    run["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["file"] == "applications.csv")
+        .map(|c| {
+            (
+                c["id"].as_str().unwrap().to_string(),
+                c["old"].clone(),
+                c["new"].clone(),
+            )
+        })
+        .collect()
+}
+
+/// A lockbox cheque the billing system voided, then gives back as successful (presented
+/// again, a void undone): the void took its applications away and withdrew its deduction, and
+/// the success brought neither back — its invoices were open and dunned though the money was
+/// in, and the cheque showed as unapplied cash. The billing export never carries the
+/// lockbox's applications, so the import now gives them back as they were, reopens the
+/// deduction (its short payment stands again), says both in its line, and logs each
+/// application it gave back. Bad input beside it changes nothing; a dry run writes nothing.
+#[test]
+fn a_cheque_successful_again_gets_back_its_applications_and_its_deduction() {
+    let fx = Fx::new();
+    fx.import(&fx.lockbox("lockbox", LOCKBOX));
+    let (applications, applied) = (fx.applications(), fx.applied());
+    let days = ["2026-04-15", "2026-04-30"];
+    let figures: Vec<_> = days.iter().map(|d| fx.figures(d)).collect();
+    assert_eq!(figures[1].2["open_deduction_amount"], "150.00");
+    let rows = |status: &str| {
+        format!("LBX-1001,K1,2026-04-15,1000.00,{status}\nLBX-1003,K1,2026-04-15,650.00,{status}\n")
+    };
+
+    let said = fx.import_billing(&fx.statuses("void", &rows("voided")));
+    assert!(
+        said.contains(
+            "3 applications of payments no longer successful taken away; 1 deduction \
+             withdrawn, its payment no longer successful: issue 1 of LBX-1003 (voided)"
+        ),
+        "{said}"
+    );
+    assert_eq!(
+        fx.query("SELECT id, balance FROM documents WHERE id LIKE 'I%' ORDER BY id"),
+        [
+            ["I1", &units("1000")],
+            ["I2", &units("500")],
+            ["I3", &units("300")]
+        ]
+    );
+
+    // Successful again, beside a bad row: refused, nothing written.
+    let again = fx.statuses("again", &rows("success"));
+    std::fs::write(
+        again.join("applications.csv"),
+        "source_id,document_id,amount,date\nLBX-1004,NOPE,1.00,2026-04-16\n",
+    )
+    .unwrap();
+    let before = fx.fingerprint();
+    common::refused(
+        &fx.owed(&["import", again.to_str().unwrap()]),
+        2,
+        "applications.csv line 2, column document_id",
+    );
+    assert_eq!(fx.fingerprint(), before);
+    std::fs::remove_file(again.join("applications.csv")).unwrap();
+    // A dry run says what it would give back, and writes nothing either.
+    let out = fx.owed(&["import", "--dry-run", again.to_str().unwrap()]);
+    let would = succeeded(&out);
+    assert!(
+        would.contains("3 applications of lockbox payments successful again restored"),
+        "{would}"
+    );
+    assert_eq!(fx.fingerprint(), before);
+
+    let said = fx.import_billing(&again);
+    assert!(
+        said.contains(
+            "payments.csv 0 inserted, 2 updated, 0 unchanged; 3 applications of lockbox \
+             payments successful again restored; 1 deduction reopened, its payment successful \
+             again: issue 1 of LBX-1003"
+        ),
+        "{said}"
+    );
+    // Exactly as before the void: the applications, what the ledger keeps applied, every
+    // figure as of the cheque's day and after.
+    assert_eq!(fx.applications(), applications);
+    assert_eq!(fx.applied(), applied);
+    for (day, figures) in days.iter().zip(&figures) {
+        assert_eq!(&fx.figures(day), figures, "{day}");
+    }
+    // The deduction stands again, as of every day since the cheque, its reopening saying why.
+    let activity = json_of(&fx.owed(&["activity", "K1", "--json"]));
+    let deduction = first_entry(&activity, "issue");
+    assert_eq!(deduction["state"], "open", "{deduction}");
+    let events = deduction["events"].as_array().unwrap();
+    assert_eq!(events.len(), 2, "{deduction}");
+    assert_eq!(events[0]["kind"], "resolve");
+    assert_eq!(events[1]["kind"], "reopen");
+    assert_eq!(events[1]["collector"], "alice");
+    assert_eq!(events[1]["date"], "2026-04-15");
+    assert_eq!(
+        events[1]["text"],
+        "Reopened by an import: the billing system's export gives payment LBX-1003 the status \
+         success again and its applications are restored, so the short payment stands again."
+    );
+    // In the log of imports: the line, and each application given back with its amount, as
+    // the void logged each taken away.
+    let runs = json_of(&fx.owed(&["report", "imports", "--json"]));
+    assert!(
+        runs[0]["summary"]
+            .as_str()
+            .unwrap()
+            .ends_with("1 deduction reopened, its payment successful again: issue 1 of LBX-1003"),
+        "{runs}"
+    );
+    let each = [
+        ("LBX-1001 → I1 on 2026-04-15", "1000.00"),
+        ("LBX-1003 → I2 on 2026-04-15", "500.00"),
+        ("LBX-1003 → I3 on 2026-04-15", "150.00"),
+    ];
+    let given: Vec<_> = each
+        .iter()
+        .map(|(id, amount)| (id.to_string(), Value::Null, Value::from(*amount)))
+        .collect();
+    let taken: Vec<_> = each
+        .iter()
+        .map(|(id, amount)| (id.to_string(), Value::from(*amount), Value::Null))
+        .collect();
+    assert_eq!(logged_applications(&runs[0]), given);
+    assert_eq!(logged_applications(&runs[1]), taken);
+    let table = text(&fx.owed(&["report", "imports"]).stdout);
+    assert!(
+        table.contains("LBX-1001 → I1 on 2026-04-15 amount none → 1,000.00"),
+        "{table}"
+    );
+
+    // The same export again gives back nothing more.
+    let said = fx.import_billing(&again);
+    assert!(
+        !said.contains("restored") && !said.contains("reopened"),
+        "{said}"
+    );
+    assert_eq!(fx.applications(), applications);
+    assert_eq!(fx.query("SELECT count(*) FROM issue_events"), [["2"]]);
+}
+
+/// Successful again after other payments settled its invoices meanwhile, a cheque gets back
+/// only what they still have open (the rest stays unapplied cash), and the import's line says
+/// which application did not come back in full and why.
+#[test]
+fn a_cheque_successful_again_gets_back_only_what_its_documents_still_have_open() {
+    let fx = Fx::new();
+    // 1001 pays INV-1 (1000.00); 1002 the run of K2's oldest, J1 and J2 (800.00 + 200.00).
+    fx.import(&fx.items(
+        "box",
+        "1001,2026-04-15,1000.00,USD,K1,5001,INV-1,\n1002,2026-04-15,1000.00,USD,K2,5002,,\n",
+    ));
+    let rows = |status: &str| {
+        format!(
+            "LBX-1001,K1,2026-04-15,1000.00,{status}\nLBX-1002,K2,2026-04-15,1000.00,{status}\n"
+        )
+    };
+    fx.import_billing(&fx.statuses("void", &rows("voided")));
+    // Meanwhile K1 pays 600.00 of I1 by transfer, K2 all of J1.
+    let transfers = common::folder_of(
+        fx.dir.path(),
+        "transfers",
+        &[
+            (
+                "payments.csv",
+                "id,customer_id,date,amount,method\n\
+                 P8,K1,2026-04-20,600.00,bank_transfer\n\
+                 P9,K2,2026-04-20,800.00,bank_transfer\n",
+            ),
+            (
+                "applications.csv",
+                "source_id,document_id,amount,date\nP8,I1,600.00,2026-04-20\n\
+                 P9,J1,800.00,2026-04-20\n",
+            ),
+        ],
+    );
+    fx.import_billing(&transfers);
+
+    let said = fx.import_billing(&fx.statuses("again", &rows("success")));
+    assert!(
+        said.contains(
+            "; 3 applications of lockbox payments successful again restored, 2 of them not in \
+             full: LBX-1001 → I1 on 2026-04-15 400.00 of 1000.00 USD (I1 had only that open: \
+             another payment or credit note settled it meanwhile), LBX-1002 → J1 on 2026-04-15 \
+             0.00 of 800.00 USD (J1 had nothing open: another payment or credit note settled it \
+             meanwhile)"
+        ),
+        "{said}"
+    );
+    assert_eq!(
+        fx.applications(),
+        [
+            ["LBX-1001", "I1", &units("400"), "2026-04-15"],
+            ["LBX-1002", "J2", &units("200"), "2026-04-15"],
+            ["P8", "I1", &units("600"), "2026-04-20"],
+            ["P9", "J1", &units("800"), "2026-04-20"],
+        ]
+    );
+    assert_eq!(
+        fx.query("SELECT id, balance FROM documents WHERE id IN ('I1', 'J1', 'J2') ORDER BY id"),
+        [["I1", "0"], ["J1", "0"], ["J2", "0"]]
+    );
+    assert_eq!(
+        fx.query("SELECT id, unapplied FROM payments ORDER BY id"),
+        [
+            ["LBX-1001", &units("600")],
+            ["LBX-1002", &units("800")],
+            ["P8", "0"],
+            ["P9", "0"]
+        ]
+    );
+    // As of a day between the cheque and the transfer, I1 had the cheque's 400.00 paid.
+    let aging = json_of(&fx.owed_on("2026-04-17", &["report", "aging", "--json"]));
+    assert_eq!(common::aging_row(&aging, "K1")["outstanding"], "1400.00");
+    let aging = json_of(&fx.owed_on("2026-04-30", &["report", "aging", "--json"]));
+    assert_eq!(common::aging_row(&aging, "K1")["outstanding"], "800.00");
+    assert_eq!(aging["total"]["unapplied_cash"], "1400.00");
+    // Logged as given back: only what was written.
+    let runs = json_of(&fx.owed(&["report", "imports", "--json"]));
+    assert_eq!(
+        logged_applications(&runs[0]),
+        [
+            (
+                "LBX-1001 → I1 on 2026-04-15".to_string(),
+                Value::Null,
+                Value::from("400.00")
+            ),
+            (
+                "LBX-1002 → J2 on 2026-04-15".to_string(),
+                Value::Null,
+                Value::from("200.00")
+            ),
+        ]
+    );
+}
+
+/// A deduction withdrawn with its voided cheque is not reopened when the cheque is
+/// successful again but its short payment no longer stands: the customer paid the gap
+/// meanwhile (its documents are settled), or other payments settled what the cheque paid
+/// (not all its applications came back, so its money is not short). The line says which
+/// and why.
+#[test]
+fn a_deduction_whose_short_payment_no_longer_stands_stays_withdrawn() {
+    let fx = Fx::new();
+    // 1003: 650.00 of INV-3 and I2's 800.00, 150.00 short on I3 (issue 1); 1005: 500.00 of
+    // RE-1's 800.00, 300.00 short on J1 (issue 2).
+    fx.import(&fx.items(
+        "short",
+        "1003,2026-04-15,650.00,USD,K1,5003,INV-3;I2,\n1005,2026-04-15,500.00,USD,K2,5005,RE-1,\n",
+    ));
+    let rows = |status: &str| {
+        format!("LBX-1003,K1,2026-04-15,650.00,{status}\nLBX-1005,K2,2026-04-15,500.00,{status}\n")
+    };
+    fx.import_billing(&fx.statuses("void", &rows("voided")));
+    // K1 pays the gap, 150.00 of I3; K2 all of J1.
+    let transfers = common::folder_of(
+        fx.dir.path(),
+        "transfers",
+        &[
+            (
+                "payments.csv",
+                "id,customer_id,date,amount,method\n\
+                 P7,K1,2026-04-22,150.00,bank_transfer\n\
+                 P9,K2,2026-04-22,800.00,bank_transfer\n",
+            ),
+            (
+                "applications.csv",
+                "source_id,document_id,amount,date\nP7,I3,150.00,2026-04-22\n\
+                 P9,J1,800.00,2026-04-22\n",
+            ),
+        ],
+    );
+    fx.import_billing(&transfers);
+
+    let said = fx.import_billing(&fx.statuses("again", &rows("success")));
+    assert!(
+        said.contains(
+            "; 3 applications of lockbox payments successful again restored, 1 of them not in \
+             full: LBX-1005 → J1 on 2026-04-15 0.00 of 500.00 USD (J1 had nothing open: another \
+             payment or credit note settled it meanwhile); 2 deductions left withdrawn: issue 1 \
+             of LBX-1003 (the documents it is on are settled), issue 2 of LBX-1005 (not all its \
+             payment's applications could be restored)"
+        ),
+        "{said}"
+    );
+    assert!(!said.contains("reopened"), "{said}");
+    for day in ["2026-04-15", "2026-04-30"] {
+        let metrics = json_of(&fx.owed_on(day, &["report", "metrics", "--json"]));
+        assert_eq!(metrics["open_deduction_amount"], "0.00", "{day}");
+    }
+    for customer in ["K1", "K2"] {
+        let activity = json_of(&fx.owed(&["activity", customer, "--json"]));
+        let deduction = first_entry(&activity, "issue");
+        assert_eq!(deduction["state"], "resolved", "{deduction}");
+        assert_eq!(deduction["events"].as_array().unwrap().len(), 1);
+    }
+}
+
+/// A cheque voided by an owed of schema 26, which kept nothing of what it took away but the
+/// log of imports, gets its applications and its deduction back all the same: the upgrade
+/// reads them from the log and the resolution's text.
+#[test]
+fn a_cheque_voided_before_schema_27_gets_back_its_applications_and_its_deduction() {
+    let fx = Fx::new();
+    fx.import(&fx.items("short", "1003,2026-04-15,650.00,USD,K1,5003,INV-3;I2,\n"));
+    let applications = fx.applications();
+    let row = |status: &str| format!("LBX-1003,K1,2026-04-15,650.00,{status}\n");
+    fx.import_billing(&fx.statuses("void", &row("voided")));
+    // As a database of schema 26 holds it.
+    let conn = Connection::open(fx.db()).unwrap();
+    conn.execute_batch(
+        "DELETE FROM withdrawn_applications; DELETE FROM deduction_withdrawals;
+         PRAGMA user_version = 26;",
+    )
+    .unwrap();
+    drop(conn);
+
+    let said = fx.import_billing(&fx.statuses("again", &row("success")));
+    assert!(
+        said.contains(
+            "2 applications of lockbox payments successful again restored; 1 deduction \
+             reopened, its payment successful again: issue 1 of LBX-1003"
+        ),
+        "{said}"
+    );
+    assert_eq!(fx.applications(), applications);
+    let metrics = json_of(&fx.owed(&["report", "metrics", "--json"]));
+    assert_eq!(metrics["open_deduction_amount"], "150.00");
+}
+
+/// A document moved to another customer while its cheque was voided no longer fits the
+/// cheque: successful again, the cheque gets nothing back there and the line says why,
+/// instead of the export being refused for an application it does not carry.
+#[test]
+fn a_document_that_no_longer_fits_the_cheque_gets_nothing_back_and_says_why() {
+    let fx = Fx::new();
+    fx.import(&fx.items("box", "1001,2026-04-15,1000.00,USD,K1,5001,INV-1,\n"));
+    let row = |status: &str| format!("LBX-1001,K1,2026-04-15,1000.00,{status}\n");
+    fx.import_billing(&fx.statuses("void", &row("voided")));
+    let moved = common::folder_of(
+        fx.dir.path(),
+        "moved",
+        &[(
+            "documents.csv",
+            "id,customer_id,type,number,doc_date,due_date,amount\n\
+             I1,K3,invoice,INV-1,2026-03-01,2026-03-31,1000.00\n",
+        )],
+    );
+    fx.import_billing(&moved);
+
+    let said = fx.import_billing(&fx.statuses("again", &row("success")));
+    assert!(
+        said.contains(
+            "; 1 application of lockbox payments successful again restored, not in full: \
+             LBX-1001 → I1 on 2026-04-15 0.00 of 1000.00 USD (I1 now belongs to another \
+             customer than LBX-1001)"
+        ),
+        "{said}"
+    );
+    assert_eq!(fx.applications(), Vec::<Vec<String>>::new());
+    assert_eq!(
+        fx.query("SELECT unapplied FROM payments WHERE id = 'LBX-1001'"),
+        [[units("1000")]]
+    );
+}

@@ -45,7 +45,7 @@ pub enum DemoOutcome {
     /// A new demo was generated and imported.
     Created {
         counts: DemoCounts,
-        summary: ImportSummary,
+        summary: Box<ImportSummary>,
         activities: Vec<PastActivity>,
         /// The demo it replaced, made with other settings (or by an earlier `owed`).
         replaced: Option<Replaced>,
@@ -392,7 +392,7 @@ impl Making {
         std::fs::File::open(&self.database)?.sync_all()?;
         Ok(DemoOutcome::Created {
             counts,
-            summary,
+            summary: Box::new(summary),
             activities,
             replaced: None,
         })

@@ -17,8 +17,9 @@ use crate::domain::{Decimal, date::day_number, format, money};
 use crate::error::quoted;
 use crate::store::Store;
 use crate::store::ledger::import::{
-    ContactRecord, CustomerRecord, CustomerRef, DocumentRecord, ImportKind, ImportRun,
-    ImportWriter, PaymentRecord, StagedApplication, Upsert, WithdrawnDeduction, phase,
+    ContactRecord, CustomerRecord, CustomerRef, DeductionReturn, DocumentRecord, ImportKind,
+    ImportRun, ImportWriter, PaymentRecord, RestoredApplication, ReturnedDeduction, Shortfall,
+    StagedApplication, Unfit, Upsert, WithdrawnDeduction, phase,
 };
 use crate::{Error, Result};
 use quotes::{QuoteCheck, QuoteError};
@@ -110,6 +111,12 @@ pub struct ImportSummary {
     /// Deductions withdrawn because the payment that opened them is no longer successful
     /// (see [`ImportWriter::withdraw_deductions`]).
     pub deductions_withdrawn: Vec<WithdrawnDeduction>,
+    /// Applications of lockbox payments given back because their payment is successful again
+    /// (see [`ImportWriter::restore_withdrawn_applications`]).
+    pub restored: Vec<RestoredApplication>,
+    /// Deductions withdrawn earlier whose payment is successful again: reopened, or left
+    /// withdrawn and why (see [`ImportWriter::reopen_deductions`]).
+    pub deductions_returned: Vec<ReturnedDeduction>,
     /// Documents and payments already stored that a new or changed exchange rate converts
     /// differently (see [`ImportWriter::rerate`]).
     pub rerated: u64,
@@ -159,8 +166,110 @@ impl ImportSummary {
                 which.join(", ")
             ));
         }
+        if !self.restored.is_empty() {
+            text.push_str(&restored_text(&self.restored));
+        }
+        let reopened: Vec<String> = self
+            .deductions_returned
+            .iter()
+            .filter(|d| d.outcome == DeductionReturn::Reopened)
+            .map(|d| format!("issue {} of {}", d.issue, d.payment))
+            .collect();
+        if !reopened.is_empty() {
+            let n = reopened.len();
+            let (s, their) = if n == 1 { ("", "its") } else { ("s", "their") };
+            text.push_str(&format!(
+                "; {n} deduction{s} reopened, {their} payment{s} successful again: {}",
+                reopened.join(", ")
+            ));
+        }
+        let left: Vec<String> = self
+            .deductions_returned
+            .iter()
+            .filter_map(|d| {
+                let why = match d.outcome {
+                    DeductionReturn::Reopened => return None,
+                    DeductionReturn::NotAllRestored => {
+                        "not all its payment's applications could be restored"
+                    }
+                    DeductionReturn::Settled => "the documents it is on are settled",
+                };
+                Some(format!("issue {} of {} ({why})", d.issue, d.payment))
+            })
+            .collect();
+        if !left.is_empty() {
+            let n = left.len();
+            text.push_str(&format!(
+                "; {n} deduction{} left withdrawn: {}",
+                if n == 1 { "" } else { "s" },
+                left.join(", ")
+            ));
+        }
         text
     }
+}
+
+/// The restored applications in the import's line: how many, and each that did not come back
+/// in full with why (`; 3 applications of lockbox payments successful again restored, 1 of
+/// them not in full: LBX-1001 → I1 on 2026-04-15 400.00 of 1000.00 USD (I1 had only that
+/// open: …)`).
+fn restored_text(restored: &[RestoredApplication]) -> String {
+    let n = restored.len();
+    let mut text = format!(
+        "; {n} application{} of lockbox payments successful again restored",
+        if n == 1 { "" } else { "s" }
+    );
+    let short: Vec<String> = restored
+        .iter()
+        .filter_map(|r| {
+            let why = match (r.short?, r.restored > 0) {
+                (Shortfall::Document, true) => format!(
+                    "{} had only that open: another payment or credit note settled it meanwhile",
+                    r.document
+                ),
+                (Shortfall::Document, false) => format!(
+                    "{} had nothing open: another payment or credit note settled it meanwhile",
+                    r.document
+                ),
+                (Shortfall::Payment, true) => format!("{} had only that left to apply", r.payment),
+                (Shortfall::Payment, false) => format!("{} had nothing left to apply", r.payment),
+                (Shortfall::Unfit(unfit), _) => {
+                    let (document, payment) = (&r.document, &r.payment);
+                    match unfit {
+                        Unfit::CreditNote => format!("{document} is now a credit note"),
+                        Unfit::Customer => {
+                            format!("{document} now belongs to another customer than {payment}")
+                        }
+                        Unfit::Currency => {
+                            format!("{document} is now in another currency than {payment}")
+                        }
+                        Unfit::Date => {
+                            format!("{document} or {payment} is now dated after the application")
+                        }
+                    }
+                }
+            };
+            let amount = |units: i64| money::plain(money::from_units(units), &r.currency);
+            Some(format!(
+                "{} → {} on {} {} of {} {} ({why})",
+                r.payment,
+                r.document,
+                format_day(r.date),
+                amount(r.restored),
+                amount(r.withdrawn),
+                r.currency
+            ))
+        })
+        .collect();
+    if !short.is_empty() {
+        let of_them = if n == 1 {
+            String::new()
+        } else {
+            format!("{} of them ", short.len())
+        };
+        text.push_str(&format!(", {of_them}not in full: {}", short.join(", ")));
+    }
+    text
 }
 
 impl std::fmt::Display for ImportSummary {
@@ -387,6 +496,11 @@ fn import_in_one_transaction(
     summary.deductions_withdrawn = importer
         .writer
         .withdraw_deductions(&options.actor, options.at)?;
+    summary.restored = importer.writer.restore_withdrawn_applications()?;
+    summary.deductions_returned =
+        importer
+            .writer
+            .reopen_deductions(&options.actor, options.at, &summary.restored)?;
     if let Some(broken) = importer.writer.first_broken_application()? {
         return Err(broken_application_error(&broken, files));
     }

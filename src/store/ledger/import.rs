@@ -264,6 +264,83 @@ impl WithdrawnDeduction {
     }
 }
 
+/// An application of a lockbox payment that an import gave back because the payment is
+/// successful again (see [`ImportWriter::restore_withdrawn_applications`]): in full, or as far
+/// as its document still had that much open and the payment that much to apply.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RestoredApplication {
+    /// The payment's id (`LBX-1001`) and the document's (`I1`).
+    pub payment: String,
+    pub document: String,
+    /// The application's date, as it was.
+    pub date: i32,
+    /// The currency of its amounts.
+    pub currency: String,
+    /// What the earlier import took away, and what of it came back (ten-thousandths).
+    pub withdrawn: i64,
+    pub restored: i64,
+    /// Why not all of it, when not.
+    pub short: Option<Shortfall>,
+}
+
+/// Why an application came back only in part, or not at all.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Shortfall {
+    /// Its document had less open: another payment or credit note settled it meanwhile.
+    Document,
+    /// Its payment had less left to apply (this import applies it otherwise, or lowered its
+    /// amount).
+    Payment,
+    /// Its document no longer fits it, and nothing came back: a credit note now, or another
+    /// customer's or currency than the payment, or either is now dated after the application
+    /// (what the import refuses of an application in `applications.csv`).
+    Unfit(Unfit),
+}
+
+/// How a document no longer fits a payment's application ([`Shortfall::Unfit`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Unfit {
+    CreditNote,
+    Customer,
+    Currency,
+    Date,
+}
+
+/// A deduction withdrawn by an import whose payment a later import found successful again
+/// (see [`ImportWriter::reopen_deductions`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReturnedDeduction {
+    /// The issue's id.
+    pub issue: i64,
+    /// The payment's id (`LBX-1003`).
+    pub payment: String,
+    pub outcome: DeductionReturn,
+}
+
+/// What became of a withdrawn deduction when its payment is successful again.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DeductionReturn {
+    /// Reopened: its cheque's applications are all back and its documents still have a
+    /// balance open, so the short payment stands as it did.
+    Reopened,
+    /// Left withdrawn: not all of its cheque's applications came back (other payments
+    /// settled their documents meanwhile, so the cheque's money is not short).
+    NotAllRestored,
+    /// Left withdrawn: the documents it is on have nothing open (the gap was paid).
+    Settled,
+}
+
+impl ReturnedDeduction {
+    /// The reopening's text, in the customer's activity.
+    pub fn text(&self) -> String {
+        format!(
+            "Reopened by an import: the billing system's export gives payment {} the status \
+             success again and its applications are restored, so the short payment stands again.",
+            self.payment
+        )
+    }
+}
+
 /// Something settled or used beyond its amount after the import.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OverApplied {
@@ -1428,8 +1505,9 @@ impl ImportWriter<'_> {
     /// Takes away the applications of the payments this import turned from successful to
     /// anything else (failed, voided, …): the billing system no longer counts them as money
     /// received, and its newer export no longer applies them, so what they settled is open
-    /// again. Each is noted for the log of imports (its amount, to none). Returns how many
-    /// were taken away.
+    /// again. Each is noted for the log of imports (its amount, to none); a lockbox payment's
+    /// are kept too, to give back should a later export find it successful again
+    /// ([`ImportWriter::restore_withdrawn_applications`]). Returns how many were taken away.
     pub fn withdraw_unpaid_applications(&self) -> Result<u64> {
         // Temporary tables are part of the transaction: a failure leaves none behind.
         self.tx.execute_batch(
@@ -1450,6 +1528,17 @@ impl ImportWriter<'_> {
                JOIN payments p ON p.pid = a.source_pid
                JOIN documents d ON d.did = a.did
               ORDER BY a.source_pid, a.date, d.id;
+             -- A lockbox payment's applications are owed's own (the billing export never
+             -- carries them): kept, to give back if a later export finds it successful
+             -- again (`restore_withdrawn_applications`). Only its latest withdrawal.
+             DELETE FROM withdrawn_applications
+              WHERE pid IN (SELECT source_pid FROM temp.withdrawn);
+             INSERT INTO withdrawn_applications (pid, did, date, amount)
+             SELECT a.source_pid, a.did, a.date, a.amount
+               FROM temp.withdrawn w
+               JOIN applications a ON a.aid = w.aid
+               JOIN payments p ON p.pid = a.source_pid
+              WHERE substr(p.id, 1, 4) = 'LBX-' AND a.amount > 0;
              DELETE FROM applications WHERE aid IN (SELECT aid FROM temp.withdrawn);
              UPDATE documents
                 SET applied = ifnull((SELECT sum(a.amount) FROM applications a
@@ -1473,7 +1562,8 @@ impl ImportWriter<'_> {
     /// deductions. Each is resolved, without an outcome, by `actor` at `at` as of the day it
     /// was opened (or its latest resolve or reopen, if later): its cheque's applications are
     /// taken away for every date, so as of any date the deduction no longer stands either.
-    /// Returns them, oldest first.
+    /// Each resolve is marked as an import's withdrawal, for
+    /// [`ImportWriter::reopen_deductions`]. Returns them, oldest first.
     pub fn withdraw_deductions(
         &self,
         actor: &str,
@@ -1509,10 +1599,212 @@ impl ImportWriter<'_> {
             "INSERT INTO issue_events (issue_id, at, collector, kind, event_date, text)
              VALUES (?1, ?2, ?3, 'resolve', ?4, ?5)",
         )?;
+        // Marked as the import's, so that a later import finding the payment successful
+        // again knows the deduction is its to reopen (`reopen_deductions`).
+        let mut mark = self
+            .tx
+            .prepare_cached("INSERT INTO deduction_withdrawals (event_id) VALUES (?1)")?;
         for (d, day) in &withdrawn {
             resolve.execute(params![d.issue, at, actor, day, d.text()])?;
+            mark.execute([self.tx.last_insert_rowid()])?;
         }
         Ok(withdrawn.into_iter().map(|(d, _)| d).collect())
+    }
+
+    /// Gives back the applications an earlier import took away from the lockbox payments
+    /// this import turned successful again (a cheque presented again, a void undone): the
+    /// billing export never carries them, so nothing else would. Each comes back with its
+    /// document and date, as far as the document still has that much open (another payment
+    /// or credit note may have settled it meanwhile) and the payment that much left to apply,
+    /// and not at all where the document no longer fits the payment (another customer,
+    /// currency, …: the import would refuse such an application, and refusing the export for
+    /// it would leave the user no way on); one this import's `applications.csv` already
+    /// brought back is the export's. Each is
+    /// noted for the log of imports (from none to its amount). Returns them, in the order the
+    /// lockbox applied them.
+    pub fn restore_withdrawn_applications(&self) -> Result<Vec<RestoredApplication>> {
+        struct Taken {
+            pid: i64,
+            did: i64,
+            cid: i64,
+            date: i32,
+            amount: i64,
+            payment: String,
+            document: String,
+            currency: String,
+            unfit: Option<Unfit>,
+        }
+        let taken: Vec<Taken> = crate::store::rows(
+            &self.tx,
+            "SELECT w.pid, w.did, d.cid, w.date, w.amount, p.id, d.id, d.currency,
+                    d.kind = 'credit_note', p.cid <> d.cid, p.currency <> d.currency,
+                    w.date < max(p.date, d.doc_date)
+               FROM temp.changed_payments c
+               JOIN payments p ON p.pid = c.pid
+               JOIN withdrawn_applications w ON w.pid = p.pid
+               JOIN documents d ON d.did = w.did
+              WHERE p.status = 'success'
+              ORDER BY p.date, p.pid, d.doc_date, d.due_date, d.did, w.date",
+            [],
+            |r| {
+                Ok(Taken {
+                    pid: r.get(0)?,
+                    did: r.get(1)?,
+                    cid: r.get(2)?,
+                    date: r.get(3)?,
+                    amount: r.get(4)?,
+                    payment: r.get(5)?,
+                    document: r.get(6)?,
+                    currency: r.get(7)?,
+                    unfit: [
+                        Unfit::CreditNote,
+                        Unfit::Customer,
+                        Unfit::Currency,
+                        Unfit::Date,
+                    ]
+                    .into_iter()
+                    .zip(8..)
+                    .find_map(|(unfit, at)| match r.get::<_, bool>(at) {
+                        Ok(true) => Some(Ok(unfit)),
+                        Ok(false) => None,
+                        Err(e) => Some(Err(e)),
+                    })
+                    .transpose()?,
+                })
+            },
+        )?;
+        if taken.is_empty() {
+            return Ok(Vec::new());
+        }
+        // Read from the applications themselves: the totals kept on documents and payments
+        // are brought up to date after (`refresh_applied`).
+        let mut back_already = self.tx.prepare(
+            "SELECT EXISTS (SELECT 1 FROM applications
+                             WHERE source_pid = ?1 AND did = ?2 AND date = ?3)",
+        )?;
+        let mut open = self.tx.prepare(
+            "SELECT d.amount - ifnull((SELECT sum(a.amount) FROM applications a
+                                        WHERE a.did = d.did), 0)
+               FROM documents d WHERE d.did = ?1",
+        )?;
+        let mut left = self.tx.prepare(
+            "SELECT p.amount - ifnull((SELECT sum(a.amount) FROM applications a
+                                        WHERE a.source_pid = p.pid), 0)
+               FROM payments p WHERE p.pid = ?1",
+        )?;
+        let mut insert = self.tx.prepare(
+            "INSERT INTO applications (source_pid, did, amount, date) VALUES (?1, ?2, ?3, ?4)",
+        )?;
+        // In the log of imports, as an application whose amount came from none.
+        let mut note = self.tx.prepare(
+            "INSERT INTO temp.import_seen
+                 (file, record_id, cid, field, old, new, old_currency, new_currency)
+             VALUES ('applications.csv', ?1 || ' → ' || ?2 || ' on ' || date(?3 + 1721424.5),
+                     ?4, 'amount', NULL, ?5, NULL, ?6)",
+        )?;
+        let mut restored = Vec::new();
+        for t in &taken {
+            if back_already.query_row(params![t.pid, t.did, t.date], |r| r.get::<_, bool>(0))? {
+                continue;
+            }
+            let open: i64 = open.query_row([t.did], |r| r.get(0))?;
+            let left: i64 = left.query_row([t.pid], |r| r.get(0))?;
+            let amount = match t.unfit {
+                Some(_) => 0,
+                None => t.amount.min(open.max(0)).min(left.max(0)),
+            };
+            if amount > 0 {
+                insert.execute(params![t.pid, t.did, amount, t.date])?;
+                note.execute(params![
+                    t.payment, t.document, t.date, t.cid, amount, t.currency
+                ])?;
+            }
+            let short = (amount < t.amount).then_some(match t.unfit {
+                Some(unfit) => Shortfall::Unfit(unfit),
+                None if open <= left => Shortfall::Document,
+                None => Shortfall::Payment,
+            });
+            restored.push(RestoredApplication {
+                payment: t.payment.clone(),
+                document: t.document.clone(),
+                date: t.date,
+                currency: t.currency.clone(),
+                withdrawn: t.amount,
+                restored: amount,
+                short,
+            });
+        }
+        self.tx.execute(
+            "DELETE FROM withdrawn_applications
+              WHERE pid IN (SELECT c.pid FROM temp.changed_payments c
+                              JOIN payments p ON p.pid = c.pid WHERE p.status = 'success')",
+            [],
+        )?;
+        Ok(restored)
+    }
+
+    /// Reopens the deductions an earlier import withdrew whose payments this import turned
+    /// successful again, when the short payment stands as it did: every application
+    /// [`ImportWriter::restore_withdrawn_applications`] gave back came back in full
+    /// (`restored`), and a document the deduction is on still has a balance open. Each is
+    /// reopened by `actor` at `at` as of the day of its withdrawal (or its opening, if later),
+    /// so that as of every day since the cheque it stands again, its text saying why. A
+    /// deduction resolved or reopened since by someone else is theirs, and left as it is.
+    /// Returns them, reopened or not, oldest first.
+    pub fn reopen_deductions(
+        &self,
+        actor: &str,
+        at: chrono::DateTime<chrono::Utc>,
+        restored: &[RestoredApplication],
+    ) -> Result<Vec<ReturnedDeduction>> {
+        let found: Vec<(i64, String, bool, i32)> = crate::store::rows(
+            &self.tx,
+            "SELECT i.id, p.id,
+                    EXISTS (SELECT 1 FROM issue_documents l JOIN documents d ON d.did = l.did
+                             WHERE l.issue_id = i.id
+                               AND d.amount > ifnull((SELECT sum(a.amount) FROM applications a
+                                                       WHERE a.did = d.did), 0)),
+                    max(i.opened_date, ifnull((SELECT max(e.event_date) FROM issue_events e
+                                                WHERE e.issue_id = i.id), i.opened_date))
+               FROM temp.changed_payments c
+               JOIN payments p ON p.pid = c.pid
+               JOIN deduction_payments dp ON dp.pid = p.pid
+               JOIN issues i ON i.id = dp.issue_id
+              WHERE p.status = 'success'
+                AND (SELECT e.id FROM issue_events e WHERE e.issue_id = i.id
+                      ORDER BY e.event_date DESC, e.id DESC LIMIT 1)
+                    IN (SELECT event_id FROM deduction_withdrawals)
+              ORDER BY i.id",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+        )?;
+        let at = at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+        let mut reopen = self.tx.prepare_cached(
+            "INSERT INTO issue_events (issue_id, at, collector, kind, event_date, text)
+             VALUES (?1, ?2, ?3, 'reopen', ?4, ?5)",
+        )?;
+        let mut returned = Vec::new();
+        for (issue, payment, open_left, day) in found {
+            let in_full = restored
+                .iter()
+                .filter(|r| r.payment == payment)
+                .all(|r| r.short.is_none());
+            let outcome = match (in_full, open_left) {
+                (false, _) => DeductionReturn::NotAllRestored,
+                (true, false) => DeductionReturn::Settled,
+                (true, true) => DeductionReturn::Reopened,
+            };
+            let d = ReturnedDeduction {
+                issue,
+                payment,
+                outcome,
+            };
+            if outcome == DeductionReturn::Reopened {
+                reopen.execute(params![d.issue, at, actor, day, d.text()])?;
+            }
+            returned.push(d);
+        }
+        Ok(returned)
     }
 
     /// The first application (already stored, or staged by this import) that a change this
