@@ -477,16 +477,14 @@ pub fn assign(
 ) -> Result<Recorded> {
     let c = named(store, customer_id)?;
     let given = input(check::owner(owner))?;
-    // A user's name in another case or width (`ALICE`, `ＡＬＩＣＥ` for the user alice) is that user: stored as
-    // given, the customer was in her "mine" but not hers to write on, and the team's figures
-    // split her in two.
-    let key = crate::domain::text::person_key(&given);
+    // A user's name in another case or width (`ALICE`, `ＡＬＩＣＥ` for the user alice) is that
+    // user, as it is with `--as`: stored as given, the customer was in her "mine" but not hers
+    // to write on, and the team's figures split her in two.
     let registered = store
         .users()
-        .list()?
-        .into_iter()
-        .map(|u| u.name)
-        .find(|name| *name != given && crate::domain::text::person_key(name) == key);
+        .registered(&given)?
+        .map(|(name, _)| name)
+        .filter(|name| *name != given);
     let owner = registered.clone().unwrap_or_else(|| given.clone());
     let change = store
         .activity_mut()

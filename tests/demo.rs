@@ -10,6 +10,10 @@ use std::path::{Path, PathBuf};
 
 const AS_OF: Option<&str> = Some("2026-11-25");
 
+/// An auditor's public key.
+const CAROL_KEY: &str =
+    "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAINR1CvWzPARBN02n/bPEa/JOsqkRoq63ThbjFGl5LhXO carol@audit";
+
 /// `owed demo --no-tui --customers N` on `db` as of the demo's date.
 fn demo(dir: &Path, db: &Path, customers: &str) -> std::process::Output {
     owed_on(
@@ -523,13 +527,16 @@ fn a_demo_made_again_with_other_settings_says_what_it_replaced() {
 
 /// A demo a team is served from (`owed serve` on it) keeps its users, their keys and the
 /// system's log when it is made again: they were dropped without a word, by anyone's
-/// `owed demo`.
+/// `owed demo`. With users, making it again is a manager's (an auditor rebuilt it, and what
+/// had been added to it was gone with nothing to say who did it), and the system's log
+/// (`owed user log`) says who rebuilt it and what went with it.
 #[test]
-fn a_demo_made_again_keeps_its_users() {
+fn a_demo_made_again_keeps_its_users_and_only_a_manager_makes_it_again() {
     let (dir, db, _) = new_demo("20");
     for (name, key, role) in [
         ("dana", common::DANA_KEY, "manager"),
         ("alice", common::ALICE_KEY, "collector"),
+        ("carol", CAROL_KEY, "auditor"),
     ] {
         owed_ok(
             dir.path(),
@@ -540,18 +547,94 @@ fn a_demo_made_again_keeps_its_users() {
             ],
         );
     }
+    let customer: String =
+        common::rows(&db, "SELECT id FROM customers LIMIT 1", |r| r.get(0)).remove(0);
+    owed_ok(dir.path(), &db, AS_OF, &["note", &customer, "called them"]);
     let users = || owed_ok(dir.path(), &db, AS_OF, &["user", "list", "--json"]);
-    let log = || owed_ok(dir.path(), &db, AS_OF, &["user", "log"]);
+    let log = || -> Vec<serde_json::Value> {
+        let text = owed_ok(dir.path(), &db, AS_OF, &["user", "log", "--json"]);
+        serde_json::from_str(&text).unwrap()
+    };
     let (before, logged) = (users(), log());
+    let customers = || {
+        common::rows(&db, "SELECT count(*) FROM customers", |r| {
+            r.get::<_, i64>(0)
+        })
+    };
+    let listed = common::names_in(dir.path());
+    for (who, why) in [
+        (
+            "carol",
+            "carol (auditor) may not rebuild the demo database: an auditor reads only",
+        ),
+        (
+            "Alice",
+            "alice (collector) may not rebuild the demo database: only a manager may",
+        ),
+    ] {
+        let refused = owed_on(
+            dir.path(),
+            &db,
+            AS_OF,
+            &["--as", who, "demo", "--no-tui", "--customers", "30"],
+        );
+        assert_eq!(refused.status.code(), Some(2), "{}", stderr(&refused));
+        assert_eq!(stderr(&refused), format!("owed: {why}\n"));
+    }
+    assert_eq!(customers(), [20], "nothing rebuilt");
+    assert_eq!(
+        common::names_in(dir.path()),
+        listed,
+        "nothing left beside it"
+    );
+    // Reused, it is anyone's to open.
+    let reused = owed_on(
+        dir.path(),
+        &db,
+        AS_OF,
+        &["--as", "carol", "demo", "--no-tui", "--customers", "20"],
+    );
+    said(&reused, "using the demo database");
+
     let again = owed_on(
         dir.path(),
         &db,
         AS_OF,
-        &["--as", "alice", "demo", "--no-tui", "--customers", "30"],
+        &["--as", "DANA", "demo", "--no-tui", "--customers", "30"],
     );
-    said(&again, "its 2 users are kept, with their keys)");
+    said(
+        &again,
+        "(it was made with --customers 20; the 1 record added to it since is gone; its 3 users \
+         are kept, with their keys)",
+    );
+    assert_eq!(customers(), [30]);
     assert_eq!(users(), before);
-    assert_eq!(log(), logged);
+    let now = log();
+    assert_eq!(now[..logged.len()], logged[..], "the log before it is kept");
+    assert_eq!(now.len(), logged.len() + 1, "{now:?}");
+    let rebuilt = &now[logged.len()];
+    assert_eq!(rebuilt["kind"], "demo_rebuild", "{rebuilt}");
+    assert_eq!(rebuilt["actor"], "dana", "{rebuilt}");
+    assert_eq!(
+        rebuilt["detail"],
+        format!(
+            "{} made again: it was made with --customers 20; the 1 record added to it since \
+             is gone; its 3 users are kept, with their keys",
+            db.display()
+        )
+    );
+    // Made again by the file's owner (a name not registered), the log keeps both.
+    let third = demo(dir.path(), &db, "25");
+    assert_eq!(third.status.code(), Some(0), "{}", stderr(&third));
+    let kinds: Vec<String> = log()
+        .iter()
+        .map(|e| e["kind"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(
+        kinds.iter().filter(|k| *k == "demo_rebuild").count(),
+        2,
+        "{kinds:?}"
+    );
 }
 
 /// A demo some program has open — a collector's workstation, `owed serve` — is not made

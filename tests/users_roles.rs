@@ -805,3 +805,207 @@ fn a_name_written_composed_or_decomposed_is_one_person() {
         "{users}"
     );
 }
+
+/// One's own name typed in another case (or width) is that user, with their role, and what
+/// they write is recorded under the name as registered. `--as CAROL` (carol an auditor) wrote
+/// notes and changed users as the file's owner, and `--as ALICE` wrote on bob's customer;
+/// the user log and the team's figures then showed `CAROL` and `ALICE` as people of their own.
+#[test]
+fn ones_own_name_in_another_case_is_that_user() {
+    let fx = team();
+    let at = ["--as-of", "2026-04-01"];
+    let run = |who: &str, args: &[&str]| {
+        let mut all = vec!["--as", who];
+        all.extend_from_slice(&at);
+        all.extend_from_slice(args);
+        fx.owed(&all)
+    };
+    let before = fx.fingerprint();
+    for carol in ["CAROL", "Carol", "ｃａｒｏｌ"] {
+        assert_eq!(
+            refused(&run(carol, &["note", "V1", "x"])),
+            "owed: carol (auditor) may not write on V1: an auditor reads only\n",
+            "{carol}"
+        );
+        assert_eq!(
+            refused(&run(carol, &["user", "role", "bob", "manager"])),
+            "owed: carol (auditor) may not change users: an auditor reads only\n",
+            "{carol}"
+        );
+    }
+    assert_eq!(
+        refused(&run("ALICE", &["note", "V2", "x"])),
+        "owed: alice (collector) may not write on V2: its finance owner is bob\n"
+    );
+    assert_eq!(
+        refused(&run("Alice", &["assign", "V1", "Alice"])),
+        "owed: alice (collector) may not assign owners on V1: only a manager may\n"
+    );
+    assert_eq!(fx.fingerprint(), before, "nothing written by a refusal");
+
+    // Her own customers she works under either spelling, recorded as alice; a manager's
+    // change of users is logged under the manager's name as registered.
+    succeeded(&run("ALICE", &["note", "V1", "Typed in capitals."]));
+    succeeded(&run("DANA", &["user", "role", "bob", "manager"]));
+    let log: serde_json::Value =
+        serde_json::from_str(&succeeded(&fx.owed(&["user", "log", "--json"]))).unwrap();
+    let last = log.as_array().unwrap().last().unwrap();
+    assert_eq!(
+        (&last["actor"], &last["kind"]),
+        (&"dana".into(), &"user_role".into())
+    );
+    let activity: serde_json::Value =
+        serde_json::from_str(&succeeded(&fx.owed(&["activity", "V1", "--json"]))).unwrap();
+    let notes = text_pairs(
+        &activity["activity"],
+        |e| e["kind"] == "note",
+        "collector",
+        "text",
+    );
+    assert_eq!(notes, [("alice", "Typed in capitals.")]);
+    let team: serde_json::Value =
+        serde_json::from_str(&succeeded(&run("dana", &["report", "team", "--json"]))).unwrap();
+    let shown = team.to_string();
+    assert!(
+        !shown.contains("ALICE") && !shown.contains("DANA"),
+        "{shown}"
+    );
+}
+
+/// A user whose name differs from an existing user's only in case is refused: `ALICE` added
+/// beside alice was a second person, and `assign V1 Alice` went to one or the other. A
+/// database of an older owed that holds two such users takes the name typed exactly as the
+/// one registered so, and refuses a spelling that could be either.
+#[test]
+fn a_name_differing_only_in_case_is_no_second_user() {
+    let fx = team();
+    let before = fx.fingerprint();
+    for name in ["ALICE", "Ａlice"] {
+        let err = refused(&fx.owed(&[
+            "--as", "dana", "user", "add", name, "--key", BOB_2, "--role", "manager",
+        ]));
+        assert_eq!(
+            err,
+            format!(
+                "owed: `{name}` is the user alice (collector) in another case, and names are \
+                 compared without regard to case: give the new user another name\n"
+            )
+        );
+    }
+    assert_eq!(fx.fingerprint(), before, "nothing written");
+
+    // Two users of one name in two cases, as an older owed let them be added.
+    rusqlite::Connection::open(fx.db())
+        .unwrap()
+        .execute(
+            "INSERT INTO users (name, role, created) VALUES ('ALICE', 'manager', '2026-04-01T09:00:00Z')",
+            [],
+        )
+        .unwrap();
+    let at = ["--as-of", "2026-04-01"];
+    let run = |who: &str, args: &[&str]| {
+        let mut all = vec!["--as", who];
+        all.extend_from_slice(&at);
+        all.extend_from_slice(args);
+        fx.owed(&all)
+    };
+    // The name typed exactly is that user.
+    let out = succeeded(&run("ALICE", &["assign", "V2", "ALICE"]));
+    assert!(out.contains("is now ALICE (was bob)"), "{out}");
+    let out = succeeded(&run("ALICE", &["assign", "V2", "alice"]));
+    assert!(out.contains("is now alice (was ALICE)"), "{out}");
+    assert!(
+        refused(&run("alice", &["assign", "V2", "bob"]))
+            .contains("alice (collector) may not assign owners")
+    );
+    // Another spelling could be either: refused, saying which.
+    let before = fx.fingerprint();
+    let either = "owed: `Alice` is the name of 2 users without regard to case (ALICE, alice): \
+                  type it as one of them is registered\n";
+    assert_eq!(refused(&run("Alice", &["note", "V1", "x"])), either);
+    assert_eq!(refused(&run("dana", &["assign", "V1", "Alice"])), either);
+    assert_eq!(fx.fingerprint(), before, "nothing written");
+}
+
+/// `owed import` changes every collector's customers (amounts, finance owners) and voids
+/// lockbox payments: when the actor is a registered user it is a manager's, as the lockbox
+/// and the mail folder are, refused before anything is read. An auditor imported, and a
+/// collector could take another's customers by an import, which assigning reserves to
+/// managers. A name not registered (cron as the OS user) imports as the file's owner.
+#[test]
+fn only_a_manager_imports_when_the_actor_is_a_registered_user() {
+    let fx = team();
+    let csv = fx.dir.path().join("csv");
+    // The export now gives V2 to alice: what a refused import must not do.
+    let customers = csv.join("customers.csv");
+    let text = std::fs::read_to_string(&customers).unwrap();
+    std::fs::write(&customers, text.replace("EUR,bob", "EUR,alice")).unwrap();
+    let csv = csv.to_str().unwrap();
+    let owner_of_v2 = || -> String {
+        common::value(
+            &fx.db(),
+            "SELECT finance_owner FROM customers WHERE id = 'V2'",
+        )
+    };
+    let imports = || succeeded(&fx.owed(&["report", "imports", "--json"]));
+    let (before, logged) = (fx.fingerprint(), imports());
+    // A folder that is not there: the role is refused before anything is read.
+    let nowhere = fx.dir.path().join("nowhere");
+    let nowhere = nowhere.to_str().unwrap();
+    for (who, why) in [
+        (
+            "carol",
+            "carol (auditor) may not import billing exports: an auditor reads only",
+        ),
+        (
+            "CAROL",
+            "carol (auditor) may not import billing exports: an auditor reads only",
+        ),
+        (
+            "alice",
+            "alice (collector) may not import billing exports: only a manager may",
+        ),
+    ] {
+        for args in [
+            &["import", csv][..],
+            &["import", "--dry-run", csv],
+            &["import", nowhere],
+        ] {
+            let mut all = vec!["--as", who];
+            all.extend_from_slice(args);
+            assert_eq!(
+                refused(&fx.owed(&all)),
+                format!("owed: {why}\n"),
+                "{who} {args:?}"
+            );
+        }
+        assert_eq!(
+            refused(&fx.owed(&["--as", who, "lockbox", "import", nowhere])),
+            format!(
+                "owed: {}\n",
+                why.replace("billing exports", "lockbox files")
+            ),
+            "{who}"
+        );
+    }
+    assert_eq!(owner_of_v2(), "bob");
+    assert_eq!(
+        (fx.fingerprint(), imports()),
+        (before, logged),
+        "nothing written"
+    );
+
+    // A manager imports; so does a name not registered, as the file's owner.
+    succeeded(&fx.owed(&["--as", "Dana", "import", csv]));
+    assert_eq!(owner_of_v2(), "alice");
+    succeeded(&fx.owed(&["--as", "root", "import", csv]));
+    let runs: serde_json::Value = serde_json::from_str(&imports()).unwrap();
+    let by: Vec<&str> = runs
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["actor"].as_str().unwrap())
+        .collect();
+    // Newest first.
+    assert!(by.starts_with(&["root", "dana"]), "{runs}");
+}

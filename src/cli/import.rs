@@ -3,8 +3,9 @@
 //! fails into a database it created, leaves no database behind.
 
 use super::Context;
-use crate::Result;
+use crate::domain::users::{Work, may};
 use crate::import::{ImportOptions, import_files, resolve_files, skipped_csv};
+use crate::{Error, Result};
 use std::path::{Path, PathBuf};
 
 #[derive(Debug, clap::Args)]
@@ -19,6 +20,18 @@ pub struct ImportArgs {
 }
 
 pub fn run(ctx: &Context, args: &ImportArgs) -> Result<()> {
+    // Who imports, told at once when they may not, before a file is read: with users, a
+    // manager (an import changes every collector's customers); a name not registered, or a
+    // database not made yet, the file's owner.
+    let by = if ctx.db_path.exists() {
+        // (Opened as the import opens it: a first import stopped half-way is run again.)
+        let store = ctx.create_store()?;
+        let actor = ctx.actor(&store)?;
+        may(&actor, Work::Import, None).map_err(Error::Input)?;
+        actor.name
+    } else {
+        crate::domain::text::nfc(ctx.collector.trim()).into_owned()
+    };
     // Named first: when nothing else is there, they are why "no import files found".
     for skipped in skipped_csv(&args.paths) {
         errln!(
@@ -35,11 +48,7 @@ pub fn run(ctx: &Context, args: &ImportArgs) -> Result<()> {
     let options = ImportOptions {
         progress: true,
         dry_run: args.dry_run,
-        ..ImportOptions::by(
-            &ctx.collector,
-            chrono::Utc::now(),
-            &ctx.config.base_currency,
-        )
+        ..ImportOptions::by(&by, chrono::Utc::now(), &ctx.config.base_currency)
     };
     let mut store = ctx.create_store()?;
     if created && !args.dry_run {

@@ -20,13 +20,15 @@ pub fn run(ctx: &Context) -> Result<()> {
 /// config, collector and date.
 pub fn run_at(ctx: &Context, db: &Path) -> Result<()> {
     tui::ensure_terminal()?;
-    let setup = setup(ctx)?;
+    let mut setup = setup(ctx)?;
     let config = service_config(ctx, db);
     let workstation = Workstation::open(db, ServiceSettings::from_config(&config)?)?;
     // Before the screen takes the terminal: it stays above the prompt when the workstation
     // ends (the workstation brought a database up to date without a word).
     super::said_upgrade(db, workstation.upgraded());
     let actor = workstation.local_actor(&ctx.collector)?;
+    // `--as ALICE` is the user alice: her queue is the customers she owns as registered.
+    setup.session.collector = actor.name.clone();
     let ended = tui::run_local(setup, &workstation, actor);
     // Ended by `q` or by a signal, the terminal is back: what the collector saved is
     // finished before the process ends.

@@ -7,7 +7,9 @@ pub mod lockbox;
 
 pub use generate::{DemoBehaviour, DemoCounts, DemoOptions, write_csvs, write_csvs_behaving};
 
+use crate::domain::action_checks::Stamp;
 use crate::domain::backfill::PastActivity;
+use crate::domain::users::{Actor, Work, may};
 use crate::import::{ImportOptions, ImportSummary, import_paths};
 use crate::store::Store;
 use crate::{Error, Result};
@@ -82,6 +84,12 @@ impl std::fmt::Display for Replaced {
             n => write!(f, "; its {n} users are kept, with their keys"),
         }
     }
+}
+
+/// Who made a demo again and what went with the one it replaced, for the system's log.
+struct Rebuilt {
+    by: Actor,
+    detail: String,
 }
 
 /// What the generator writes besides the portfolio, raised when that changes (2: calls, and
@@ -188,8 +196,7 @@ fn add_lockbox(store: &mut Store, dir: &Path, options: &DemoOptions) -> Result<(
         .and_hms_opt(8, 0, 0)
         .map(|t| t.and_utc())
         .unwrap_or_default();
-    let stamp = crate::domain::action_checks::Stamp::new("alice", at, options.today)
-        .map_err(Error::Input)?;
+    let stamp = Stamp::new("alice", at, options.today).map_err(Error::Input)?;
     let lockbox_options = crate::import::lockbox::LockboxOptions {
         base_currency: options.base_currency.clone(),
         max_attachment_mb: crate::domain::attachment::DEFAULT_MAX_MB,
@@ -240,26 +247,43 @@ fn add_lockbox(store: &mut Store, dir: &Path, options: &DemoOptions) -> Result<(
 }
 
 /// Makes `db` hold the demo portfolio of `options`: reuses it when it already does,
-/// otherwise replaces the file with a freshly generated one.
+/// otherwise replaces the file with a freshly generated one, as the demo itself (a name no
+/// user has: the file's owner).
 pub fn ensure_database(db: &Path, options: &DemoOptions, progress: bool) -> Result<DemoOutcome> {
-    ensure_database_behaving(db, options, &DemoBehaviour::default(), progress)
+    ensure_database_behaving(
+        db,
+        options,
+        &DemoBehaviour::default(),
+        progress,
+        IMPORTED_BY,
+    )
 }
 
-/// [`ensure_database`] with customers who pay as `behaviour` says.
+/// [`ensure_database`] with customers who pay as `behaviour` says, made by `by` (the
+/// collector named by `--as`, the config or the OS user).
 ///
 /// The demo is made whole or not at all: built in a hidden file beside `db` (with its CSVs
 /// and lockbox folder in hidden folders beside it) and renamed into place once complete, so
 /// that a demo killed part-way (`kill -9`, a full disk) leaves `db` as it was, and a failure
 /// is one sentence naming `db`. What such a killed demo left is removed by the next one.
+///
+/// Made again over a demo with users (one a team is served from), it is a manager's work
+/// ([`Work::RebuildDemo`]: what was added to it since is gone), refused before anything is
+/// made; a name not registered makes it as the file's owner. The system's log, carried into
+/// the new demo with the users, gains an entry saying who made it again and what went with
+/// the old one (`owed user log`, kind `demo_rebuild`).
 pub fn ensure_database_behaving(
     db: &Path,
     options: &DemoOptions,
     behaviour: &DemoBehaviour,
     progress: bool,
+    by: &str,
 ) -> Result<DemoOutcome> {
     // Named (and what killed demos left beside `db` cleared) even when the demo is reused.
     let making = Making::beside(db);
     let mut replaced = None;
+    let mut rebuilt = None;
+    let mut carry = false;
     if db.exists() {
         let store = Store::open_or_create(db)?;
         let wanted = fingerprint(options, behaviour);
@@ -267,17 +291,23 @@ pub fn ensure_database_behaving(
         if made.as_deref() == Some(wanted.as_str()) {
             return Ok(DemoOutcome::Reused);
         }
+        let users = store.users().list()?.len() as u64;
         if let Some(made) = &made {
             let then = store.meta(RECORDS_KEY)?.and_then(|n| n.parse::<u64>().ok());
             let now = store.activity().records()?;
             replaced = Some(Replaced {
                 made_with: made_with(made, &wanted),
                 added_since: then.map(|then| now.saturating_sub(then)),
-                users_kept: store.users().list()?.len() as u64,
+                users_kept: users,
             });
         }
         let is_demo = made.is_some();
         let empty = store.ledger().counts()?.customers == 0;
+        // Who makes it again, with the role a registered user has (none without users).
+        let actor = store.users().local_actor(by)?;
+        // The users and the system's log go into the new demo: a team set up on it keeps
+        // its access, and the log who changed what (this rebuild too).
+        carry = users > 0 || !store.users().log()?.is_empty();
         drop(store);
         if !is_demo && !empty {
             return Err(Error::input(format!(
@@ -285,6 +315,11 @@ pub fn ensure_database_behaving(
                 db.display()
             )));
         }
+        may(&actor, Work::RebuildDemo, None).map_err(Error::Input)?;
+        rebuilt = replaced.as_ref().map(|replaced| Rebuilt {
+            by: actor,
+            detail: format!("{} made again: {replaced}", db.display()),
+        });
         // Before the minutes a demo takes to make; again when it is put in place.
         refuse_in_use(db)?;
     }
@@ -300,13 +335,11 @@ pub fn ensure_database_behaving(
         )));
     }
     // A demo a team was served from keeps its users: made again, it dropped them, their keys
-    // and the log of who changed them, at anyone's `owed demo`.
-    let carry = replaced
-        .as_ref()
-        .is_some_and(|r| r.users_kept > 0)
-        .then_some(db);
+    // and the log of who changed them, at anyone's `owed demo`; the log says who made it
+    // again, and what went with the demo it replaced.
+    let carry = carry.then_some(db);
     let result = making
-        .build(options, behaviour, carry, progress)
+        .build(options, behaviour, carry, rebuilt.as_ref(), progress)
         .and_then(|mut outcome| {
             making.put_in_place(db)?;
             if let DemoOutcome::Created { replaced: r, .. } = &mut outcome {
@@ -365,6 +398,7 @@ impl Making {
         options: &DemoOptions,
         behaviour: &DemoBehaviour,
         carry_users: Option<&Path>,
+        rebuilt: Option<&Rebuilt>,
         progress: bool,
     ) -> Result<DemoOutcome> {
         // The database first: a folder made for it is private (0700), the CSVs' too.
@@ -382,6 +416,13 @@ impl Making {
         add_lockbox(&mut store, &self.lockbox, options)?;
         if let Some(old) = carry_users {
             store.users_mut().carry_from(old)?;
+        }
+        if let Some(rebuilt) = rebuilt {
+            let stamp = Stamp::for_actor(&rebuilt.by, chrono::Utc::now(), options.today)
+                .map_err(Error::Input)?;
+            store
+                .users_mut()
+                .log_demo_rebuilt(&stamp, &rebuilt.detail)?;
         }
         let records = store.activity().records()?;
         store.set_meta(RECORDS_KEY, &records.to_string())?;

@@ -1,9 +1,9 @@
 //! Who acts and what their role lets them do.
 //!
 //! Every write names an [`Actor`]: the user whose SSH key was accepted by `owed serve`, or,
-//! in one's own shell, the collector named by `--as`, the config or the OS user (with the
-//! role of the registered user of that name, else a manager's: whoever can write the file
-//! can do anything). The checks of what a role may do live beside the writes (see
+//! in one's own shell, the collector named by `--as`, the config or the OS user (the
+//! registered user that name stands for, in whatever case it is typed ([`registered_as`]),
+//! with their role; else a manager's: whoever can write the file can do anything). The checks of what a role may do live beside the writes (see
 //! `crate::actions` and the store's writes), so a refusal is the same whether the request
 //! came from a key, a form, the command line or a test. [`may`] is the one decision.
 //!
@@ -52,8 +52,8 @@ impl Role {
     }
 }
 
-/// What the system's log records: a change to the users of `owed serve`, or the database
-/// restored from a backup.
+/// What the system's log records: a change to the users of `owed serve`, the database
+/// restored from a backup, or a demo database made again.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum SystemChange {
@@ -62,16 +62,21 @@ pub enum SystemChange {
     UserRole,
     /// The whole database replaced by a backup (`owed restore`).
     Restore,
+    /// A demo database made again with other settings (`owed demo`): what had been added to
+    /// it since it was made is gone.
+    DemoRebuild,
 }
 
 impl SystemChange {
-    /// `user_add`, `user_remove`, `user_role`, `restore`: as the log and JSON spell it.
+    /// `user_add`, `user_remove`, `user_role`, `restore`, `demo_rebuild`: as the log and
+    /// JSON spell it.
     pub fn as_str(self) -> &'static str {
         match self {
             SystemChange::UserAdd => "user_add",
             SystemChange::UserRemove => "user_remove",
             SystemChange::UserRole => "user_role",
             SystemChange::Restore => "restore",
+            SystemChange::DemoRebuild => "demo_rebuild",
         }
     }
 
@@ -82,6 +87,7 @@ impl SystemChange {
             SystemChange::UserRemove,
             SystemChange::UserRole,
             SystemChange::Restore,
+            SystemChange::DemoRebuild,
         ]
         .into_iter()
         .find(|k| k.as_str() == text)
@@ -166,6 +172,12 @@ pub enum Work {
     /// Filing customers' replies from a mail folder (`owed inbox import`): replies to every
     /// collector's customers, as the lockbox's payments are.
     FileReplies,
+    /// Importing the billing system's exports (`owed import`): amounts, payments and finance
+    /// owners of every collector's customers.
+    Import,
+    /// Making a demo database again (`owed demo` with other settings): everything added to
+    /// it since it was made is gone.
+    RebuildDemo,
 }
 
 impl Work {
@@ -197,6 +209,8 @@ impl Work {
             Work::ChangeUsers => Some("change users"),
             Work::Restore => Some("restore the database from a backup"),
             Work::FileReplies => Some("file replies from a mail folder"),
+            Work::Import => Some("import billing exports"),
+            Work::RebuildDemo => Some("rebuild the demo database"),
         }
     }
 
@@ -270,6 +284,51 @@ pub fn may_see_team(actor: &Actor) -> Result<(), String> {
             quoted(&actor.name),
             actor.role
         )),
+    }
+}
+
+/// The registered user that `name` stands for, among the users' `names`: the one of exactly
+/// that name (composed, NFC), else the one it names without regard to case or width
+/// ([`super::text::person_key`]: `AUDREY` and `ａｕｄｒｅｙ` are audrey), as an owner typed
+/// to `assign` is; `None` when it names no user.
+///
+/// # Errors
+///
+/// A database of an older `owed` may hold two users of one name in two cases (`alice` and
+/// `ALICE`): a spelling that is neither exactly could be either, and is refused in one
+/// sentence naming them.
+pub fn registered_as<'a>(
+    name: &str,
+    names: impl IntoIterator<Item = &'a str>,
+) -> Result<Option<&'a str>, String> {
+    let name = super::text::nfc(name.trim());
+    let key = super::text::person_key(&name);
+    let mut alike: Vec<&str> = Vec::new();
+    for registered in names {
+        if *registered == *name {
+            return Ok(Some(registered));
+        }
+        if super::text::person_key(registered) == key {
+            alike.push(registered);
+        }
+    }
+    match alike[..] {
+        [] => Ok(None),
+        [one] => Ok(Some(one)),
+        _ => {
+            alike.sort_unstable();
+            Err(format!(
+                "`{}` is the name of {} users without regard to case ({}): type it as one of \
+                 them is registered",
+                quoted(&name),
+                alike.len(),
+                alike
+                    .iter()
+                    .map(|n| quoted(n))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ))
+        }
     }
 }
 
@@ -512,12 +571,14 @@ mod tests {
         Work::ManualReminder,
         Work::Attachment,
     ];
-    const MANAGERS: [Work; 5] = [
+    const MANAGERS: [Work; 7] = [
         Work::Assign,
         Work::Hold,
         Work::ReleaseReminder,
         Work::EngagementRun,
         Work::ChangeUsers,
+        Work::Import,
+        Work::RebuildDemo,
     ];
 
     #[test]
@@ -583,6 +644,29 @@ mod tests {
         let e = may(&alice, Work::Note, owned_by(Some("bob\u{1b}[2J"))).unwrap_err();
         assert!(!e.contains('\u{1b}'), "{e}");
         assert!(e.contains("bob␛[2J"), "{e}");
+    }
+
+    #[test]
+    fn a_name_is_the_user_it_names_without_regard_to_case() {
+        let users = ["alice", "Zo\u{eb}", "dana"];
+        assert_eq!(registered_as("alice", users), Ok(Some("alice")));
+        assert_eq!(registered_as(" ALICE ", users), Ok(Some("alice")));
+        assert_eq!(registered_as("ＡＬＩＣＥ", users), Ok(Some("alice")));
+        assert_eq!(registered_as("ZOE\u{308}", users), Ok(Some("Zo\u{eb}")));
+        assert_eq!(registered_as("alicia", users), Ok(None));
+        // Two users in two cases (an older database): the name typed exactly is that one;
+        // another spelling could be either.
+        let both = ["alice", "ALICE"];
+        assert_eq!(registered_as("ALICE", both), Ok(Some("ALICE")));
+        assert_eq!(registered_as("alice", both), Ok(Some("alice")));
+        assert_eq!(
+            registered_as("Alice", both),
+            Err(
+                "`Alice` is the name of 2 users without regard to case (ALICE, alice): type it \
+                 as one of them is registered"
+                    .into()
+            )
+        );
     }
 
     #[test]

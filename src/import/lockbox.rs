@@ -29,6 +29,7 @@ use crate::domain::action_checks::{Stamp, in_minor_units};
 use crate::domain::attachment::{A_LINK, max_bytes, not_a_file, over_limit};
 use crate::domain::date::{day_number, from_day_number};
 use crate::domain::money::{self, plain};
+use crate::domain::users::{Work, may};
 use crate::domain::{Decimal, format};
 use crate::error::quoted;
 use crate::files::open_no_follow;
@@ -165,13 +166,16 @@ fn at(line: u64, column: &str, message: impl std::fmt::Display) -> Error {
     Error::input(format!("{FILE} line {line}, column {column}: {message}"))
 }
 
-/// Imports `dir/lockbox.csv` in one transaction as `stamp`'s actor.
+/// Imports `dir/lockbox.csv` in one transaction as `stamp`'s actor: a manager's work
+/// ([`Work::Lockbox`]), refused before the folder is read (and again in the transaction, by
+/// the role the user has then).
 pub fn import_lockbox(
     store: &mut Store,
     dir: &Path,
     stamp: &Stamp,
     options: &LockboxOptions,
 ) -> Result<LockboxSummary> {
+    may(&stamp.actor(), Work::Lockbox, None).map_err(Error::Input)?;
     let file = lockbox_file(dir)?;
     store.ensure_writable()?;
     store.check_base_currency(&options.base_currency)?;

@@ -449,7 +449,7 @@ fn import_in_one_transaction(
     options: &ImportOptions,
 ) -> Result<ImportSummary> {
     let mut importer = Importer {
-        writer: store.ledger_mut().import_writer()?,
+        writer: store.ledger_mut().import_writer(&options.actor)?,
         base: options.base_currency.clone(),
         progress: options.progress && std::io::stderr().is_terminal(),
         rates: Rates::default(),

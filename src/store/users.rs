@@ -9,7 +9,9 @@
 
 use super::Store;
 use crate::domain::action_checks::Stamp;
-use crate::domain::users::{Actor, PublicKey, Role, SystemChange, Work, first_user, may, quoted};
+use crate::domain::users::{
+    Actor, PublicKey, Role, SystemChange, Work, first_user, may, quoted, registered_as,
+};
 use crate::{Error, Result};
 use rusqlite::{Connection, OptionalExtension, params};
 
@@ -72,19 +74,27 @@ impl<S: std::ops::Deref<Target = Store>> Users<S> {
             .transpose()
     }
 
-    /// A registered user's role.
-    pub fn role_of(&self, name: &str) -> Result<Option<Role>> {
-        role_of(self.conn(), name)
+    /// The registered user `name` stands for, in whatever case or width it is typed
+    /// ([`registered_as`]): their name as registered and their role.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Input`] for a spelling that could be either of two users (an older database
+    /// with `alice` and `ALICE`).
+    pub fn registered(&self, name: &str) -> Result<Option<(String, Role)>> {
+        registered(self.conn(), name)
     }
 
     /// Who acts in one's own shell under `name` (`--as`, the config or the OS user): the
-    /// registered user of that name with their role, else (no users at all, or a name not
-    /// registered) the local owner of the file, a manager. The shell is no sandbox: whoever
-    /// can write the file can do anything; `owed serve` is where identity is verified.
+    /// registered user it stands for, in whatever case it is typed, with their name as
+    /// registered and their role; else (no users at all, or a name not registered) the
+    /// local owner of the file, a manager. The shell is no sandbox: whoever can write the
+    /// file can do anything; `owed serve` is where identity is verified.
     pub fn local_actor(&self, name: &str) -> Result<Actor> {
-        let name = &*crate::domain::text::nfc(name.trim());
-        let role = self.role_of(name)?.unwrap_or(Role::Manager);
-        Ok(Actor::new(name, role))
+        Ok(match self.registered(name)? {
+            Some((name, role)) => Actor::new(name, role),
+            None => Actor::new(crate::domain::text::nfc(name.trim()), Role::Manager),
+        })
     }
 
     /// Every user with their keys, by name.
@@ -184,6 +194,20 @@ impl Users<&mut Store> {
             return Err(Error::input(format!(
                 "user {} already exists ({role}): remove it first to change its keys",
                 quoted(name)
+            )));
+        }
+        // Typed in any case, a name is the user it names (`--as`, `assign`): another user of
+        // it in another case would be two people under one name.
+        let key = crate::domain::text::person_key(name);
+        if let Some((other, role)) = users(&tx)?
+            .into_iter()
+            .find(|(other, _)| crate::domain::text::person_key(other) == key)
+        {
+            return Err(Error::input(format!(
+                "`{}` is the user {} ({role}) in another case, and names are compared without \
+                 regard to case: give the new user another name",
+                quoted(name),
+                quoted(&other)
             )));
         }
         tx.execute(
@@ -304,6 +328,15 @@ impl Users<&mut Store> {
         Ok(old)
     }
 
+    /// Records in the system's log that this demo database was made again by `by` over the
+    /// one `detail` describes (what went with it), who had the right (checked on that one).
+    pub fn log_demo_rebuilt(&mut self, by: &Stamp, detail: &str) -> Result<()> {
+        let tx = self.store.write_tx()?;
+        log(&tx, by, SystemChange::DemoRebuild, "", detail)?;
+        tx.commit()?;
+        Ok(())
+    }
+
     /// Copies the users, their keys and the system's log of the database `from` into this
     /// one, which has none yet (a demo made again: the team set up on it keeps its access and
     /// its log). Returns how many users came.
@@ -337,12 +370,20 @@ fn stored_role(text: &str) -> Result<Role> {
 
 /// `actor` with the role the database gives them now: a registered user's is read again (in
 /// the write's own transaction, where a write calls it: a manager may have changed it since
-/// their session started); a name not registered (one's own shell) keeps the one it came
-/// with; a user whose key proved who they are ([`Actor::verified`]) and who has been removed
+/// their session started), a name in one's own shell being the user it stands for in
+/// whatever case ([`registered_as`]; registered since the session started, it is theirs); a
+/// name not registered (one's own shell) keeps the one it came with; a user whose key proved
+/// who they are ([`Actor::verified`]), known by their name exactly, and who has been removed
 /// since is refused.
 pub(crate) fn as_now(conn: &Connection, actor: &Actor) -> Result<Actor> {
-    Ok(match role_of(conn, &actor.name)? {
-        Some(role) => Actor {
+    let now = if actor.verified {
+        role_of(conn, &actor.name)?.map(|role| (actor.name.clone(), role))
+    } else {
+        registered(conn, &actor.name)?
+    };
+    Ok(match now {
+        Some((name, role)) => Actor {
+            name,
             role,
             ..actor.clone()
         },
@@ -354,6 +395,34 @@ pub(crate) fn as_now(conn: &Connection, actor: &Actor) -> Result<Actor> {
         }
         None => actor.clone(),
     })
+}
+
+/// The registered user `name` stands for ([`Users::registered`]): the name exactly, read by
+/// the index, else every user's compared ([`registered_as`]).
+fn registered(conn: &Connection, name: &str) -> Result<Option<(String, Role)>> {
+    let name = crate::domain::text::nfc(name.trim());
+    if let Some(role) = role_of(conn, &name)? {
+        return Ok(Some((name.into_owned(), role)));
+    }
+    let users = users(conn)?;
+    let found = registered_as(&name, users.iter().map(|(n, _)| n.as_str()))
+        .map_err(Error::Input)?
+        .map(str::to_owned);
+    Ok(found.and_then(|found| users.into_iter().find(|(n, _)| *n == found)))
+}
+
+/// Every user's name and role.
+fn users(conn: &Connection) -> Result<Vec<(String, Role)>> {
+    let users: Vec<(String, String)> = super::rows(
+        conn,
+        "SELECT name, role FROM users ORDER BY name",
+        [],
+        |r| Ok((r.get(0)?, r.get(1)?)),
+    )?;
+    users
+        .into_iter()
+        .map(|(name, role)| Ok((name, stored_role(&role)?)))
+        .collect()
 }
 
 fn role_of(conn: &Connection, name: &str) -> Result<Option<Role>> {
@@ -438,6 +507,53 @@ mod tests {
             .unwrap_err();
         assert!(e.to_string().contains("is already alice's"), "{e}");
         assert_eq!(store.users().list().unwrap().len(), 1);
+    }
+
+    /// One's own name in another case is that user, with their role and their name as
+    /// registered; a user whose key proved who they are is known by their name exactly.
+    #[test]
+    fn a_name_in_another_case_is_that_user_unless_verified() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = Store::open_or_create(&dir.path().join("owed.db")).unwrap();
+        let root = stamp("root", Role::Manager);
+        store
+            .users_mut()
+            .add(&root, "dana", Role::Manager, &[])
+            .unwrap();
+        store
+            .users_mut()
+            .add(&root, "alice", Role::Collector, &[])
+            .unwrap();
+        assert_eq!(
+            store.users().local_actor(" ALICE ").unwrap(),
+            Actor::new("alice", Role::Collector)
+        );
+        let e = store
+            .users_mut()
+            .add(&root, "Dana", Role::Collector, &[])
+            .unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "`Dana` is the user dana (manager) in another case, and names are compared \
+             without regard to case: give the new user another name"
+        );
+        assert_eq!(
+            as_now(store.conn(), &Actor::new("Alice", Role::Manager)).unwrap(),
+            Actor::new("alice", Role::Collector)
+        );
+        // alice removed, and ALICE (an older owed's second user) left: alice's session over
+        // SSH is not ALICE's.
+        let dana = stamp("dana", Role::Manager);
+        store.users_mut().remove(&dana, "alice").unwrap();
+        store
+            .conn()
+            .execute(
+                "INSERT INTO users (name, role, created) VALUES ('ALICE', 'manager', 'x')",
+                [],
+            )
+            .unwrap();
+        let e = as_now(store.conn(), &Actor::verified("alice", Role::Collector)).unwrap_err();
+        assert!(e.to_string().contains("no longer a user"), "{e}");
     }
 
     #[test]

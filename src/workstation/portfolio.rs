@@ -1065,22 +1065,23 @@ impl PortfolioWorker {
             if viewer.actor.verified {
                 continue;
             }
-            // Unreadable now, the users are read again at the next change.
-            let name = crate::domain::text::nfc(viewer.actor.name.trim());
-            let Ok(Some(role)) = self.store.users().role_of(&name) else {
+            // Unreadable now, the users are read again at the next change. A name typed in
+            // another case is the user it stands for (registered since it started, say).
+            let Ok(Some((name, role))) = self.store.users().registered(&viewer.actor.name) else {
                 continue;
             };
-            if role != viewer.actor.role {
-                changed.push((*sid, role));
+            if role != viewer.actor.role || name != viewer.actor.name {
+                changed.push((*sid, name, role));
             }
         }
-        for (sid, role) in changed {
+        for (sid, name, role) in changed {
             let Some(viewer) = self.sessions.get_mut(&sid) else {
                 continue;
             };
             viewer.actor.role = role;
+            viewer.actor.name = name;
             if sid == LOCAL {
-                self.local_actor.role = role;
+                self.local_actor = viewer.actor.clone();
             }
             emit(sid, Response::Actor(viewer.actor.clone()));
         }
@@ -1705,6 +1706,9 @@ mod tests {
         );
         worker.join(3, Actor::new("alice", Role::Manager), FileAccess::own());
         worker.join(4, Actor::new("carol", Role::Manager), FileAccess::own());
+        // Opened as `--as DANA` before dana was registered: the file's owner until then.
+        worker.join(5, Actor::new("DANA", Role::Manager), FileAccess::own());
+        worker.join(6, Actor::new("ALICE", Role::Manager), FileAccess::own());
         let root = crate::domain::action_checks::Stamp::for_actor(
             &Actor::new("root", Role::Manager),
             chrono::Utc::now(),
@@ -1724,13 +1728,22 @@ mod tests {
         let mut told = Vec::new();
         worker.follow_roles(&mut |sid, r| told.push((sid, r)));
         // Session 1 was alice the collector already; carol, not registered, is still the
-        // file's owner.
+        // file's owner. A name in another case is the user it names: her role, and her
+        // name as registered for what the session records from now on.
         assert_eq!(
             told,
-            [(3, Response::Actor(Actor::new("alice", Role::Collector)))]
+            [
+                (3, Response::Actor(Actor::new("alice", Role::Collector))),
+                (5, Response::Actor(Actor::new("dana", Role::Manager))),
+                (6, Response::Actor(Actor::new("alice", Role::Collector))),
+            ]
         );
         assert_eq!(worker.sessions[&2].actor.role, Role::Manager);
         assert_eq!(worker.sessions[&3].actor.role, Role::Collector);
+        assert_eq!(
+            worker.sessions[&6].actor,
+            Actor::new("alice", Role::Collector)
+        );
         told.clear();
         worker.follow_roles(&mut |sid, r| told.push((sid, r)));
         assert!(told.is_empty(), "told once");

@@ -10,6 +10,7 @@ use crate::domain::action_checks::OwnerRole;
 use crate::domain::document::DocumentKind;
 use crate::domain::format;
 use crate::domain::money;
+use crate::domain::users::{Actor, Role, Work, may};
 use crate::store::Ledger;
 use crate::store::Store;
 use rusqlite::types::{Type, Value};
@@ -901,8 +902,15 @@ pub struct ImportWriter<'a> {
 }
 
 impl<'a> Ledger<&'a mut Store> {
-    /// Starts an import: takes the write lock for the whole run.
-    pub fn import_writer(self) -> Result<ImportWriter<'a>> {
+    /// Starts an import by `by` (the name the log of imports records): takes the write lock
+    /// for the whole run. An import changes every collector's customers (amounts, payments,
+    /// finance owners), so when `by` is a registered user it is a manager's work
+    /// ([`Work::Import`]); a name not registered imports as the file's owner.
+    ///
+    /// # Errors
+    ///
+    /// [`crate::Error::Input`] when `by` may not import: nothing is written.
+    pub fn import_writer(self, by: &str) -> Result<ImportWriter<'a>> {
         // No memory map for an import: it walks the whole file, and every page it touched
         // would count in its resident memory (bounded by the page cache instead). Index
         // builds sort on a second thread too.
@@ -910,6 +918,8 @@ impl<'a> Ledger<&'a mut Store> {
             .execute_batch("PRAGMA mmap_size = 0; PRAGMA threads = 2;")?;
         let path = self.store.path().to_path_buf();
         let tx = self.store.write_tx()?;
+        let actor = crate::store::users::as_now(&tx, &Actor::new(by, Role::Manager))?;
+        may(&actor, Work::Import, None).map_err(crate::Error::Input)?;
         tx.set_prepared_statement_cache_capacity(32);
         tx.execute_batch(
             "CREATE TEMP TABLE IF NOT EXISTS staged_applications (
@@ -2130,10 +2140,10 @@ mod tests {
     fn an_import_leaves_nothing_noting_later_writes() {
         let dir = tempfile::tempdir().unwrap();
         let mut store = Store::open_or_create(&dir.path().join("owed.db")).unwrap();
-        let writer = store.ledger_mut().import_writer().unwrap();
+        let writer = store.ledger_mut().import_writer("test").unwrap();
         writer.roll_back().unwrap();
         assert_eq!(temp_triggers(&store), 0);
-        let writer = store.ledger_mut().import_writer().unwrap();
+        let writer = store.ledger_mut().import_writer("test").unwrap();
         let noting: i64 = writer
             .tx
             .query_row(
