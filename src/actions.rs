@@ -8,7 +8,9 @@
 //! [`Recorded`] whose `message` is the line to show.
 //!
 //! The [`Stamp`] (collector, timestamp, as-of day) is made by the caller, which reads the
-//! clock.
+//! clock, and refuses an as-of day after today ([`check::dated_by_today`]): a record dated in
+//! the future would be in no view until then. One at an earlier day is back-dated, and its
+//! [`Recorded::said`] says so.
 
 use crate::config::Config;
 use crate::domain::action_checks::{self as check, Outcome, OwnerRole, Stamp};
@@ -50,6 +52,10 @@ pub struct Recorded {
     /// written and that moment's day is later (see `Recorded::dated_by`): views as of that
     /// date leave the record out.
     pub after_as_of: Option<Date>,
+    /// The as-of date the action was taken at, when the record counts from it and it is
+    /// before the day it was written (see `Recorded::counted_from`): the record is
+    /// back-dated to it.
+    pub back_dated: Option<Date>,
 }
 
 impl Recorded {
@@ -61,7 +67,18 @@ impl Recorded {
             cid,
             message,
             after_as_of: None,
+            back_dated: None,
         }
+    }
+
+    /// A record counted from the date the action is taken as of (`stamp.today`) — a promise,
+    /// an issue opened, resolved or reopened. When that date is before the day it is written
+    /// (in this machine's time zone), the record says so: it is back-dated.
+    fn counted_from(mut self, stamp: &Stamp) -> Recorded {
+        if crate::store::local_day(&stamp.at).is_some_and(|day| day > stamp.today) {
+            self.back_dated = Some(stamp.today);
+        }
+        self
     }
 
     /// A record dated by the moment it is written — a note, a call, a follow-up set or done, a
@@ -78,14 +95,19 @@ impl Recorded {
     }
 
     /// What the command line prints: the message, and when the record is dated after the
-    /// as-of date, a sentence saying so.
+    /// as-of date, or back-dated to it, a sentence saying so.
     pub fn said(&self) -> String {
-        match self.after_as_of {
-            Some(as_of) => format!(
+        match (self.after_as_of, self.back_dated) {
+            (Some(as_of), _) => format!(
                 "{} Dated today: the detail's timeline as of {as_of} leaves it out.",
                 self.message
             ),
-            None => self.message.clone(),
+            (None, Some(as_of)) => format!(
+                "{} {}.",
+                self.message,
+                capitalised(&check::back_dated(as_of))
+            ),
+            (None, None) => self.message.clone(),
         }
     }
 }
@@ -214,7 +236,7 @@ pub fn promise(
         amount_label(amount, &c),
         documents_label("for", &named)
     );
-    Ok(Recorded::new(RecordKind::Promise, id, c.cid, message))
+    Ok(Recorded::new(RecordKind::Promise, id, c.cid, message).counted_from(stamp))
 }
 
 /// Voids a promise (`promise` is its number).
@@ -316,7 +338,7 @@ pub fn dispute(
         amount_label(amount, &c),
         documents_label("on", &named)
     );
-    Ok(Recorded::new(RecordKind::Issue, id, c.cid, message))
+    Ok(Recorded::new(RecordKind::Issue, id, c.cid, message).counted_from(stamp))
 }
 
 /// Resolves an open issue (`issue` is its number) with an optional resolution text.
@@ -347,11 +369,12 @@ pub fn resolve_with(
         Some(o) => format!("resolved ({})", o.label()),
         None => "resolved".to_string(),
     };
-    change(RecordKind::Issue, "issue", issue, &done, |id| {
+    let resolved = change(RecordKind::Issue, "issue", issue, &done, |id| {
         store
             .activity_mut()
             .resolve_issue_with_outcome(stamp, id, text.as_deref(), outcome)
-    })
+    })?;
+    Ok(resolved.counted_from(stamp))
 }
 
 /// Reopens a resolved issue.
@@ -362,11 +385,12 @@ pub fn reopen(
     text: Option<&str>,
 ) -> Result<Recorded> {
     let text = check::optional_text(text);
-    change(RecordKind::Issue, "issue", issue, "reopened", |id| {
+    let reopened = change(RecordKind::Issue, "issue", issue, "reopened", |id| {
         store
             .activity_mut()
             .reopen_issue(stamp, id, text.as_deref())
-    })
+    })?;
+    Ok(reopened.counted_from(stamp))
 }
 
 /// Schedules a follow-up.

@@ -77,12 +77,12 @@ const BAD_INPUT: &[&str] = &[
 /// the line. The cases run in order on one database.
 const ONE_LINE: &[&str] = &[
     "note V1 Called Anna, pays Friday => Note 1 recorded for V1 (Vale Supplies). Dated today: the detail's timeline as of 2026-04-01 leaves it out.",
-    "promise V1 --amount 1250.5 --date fri --document I1 --document I2 => Promise 1 recorded: V1 (Vale Supplies) to pay 1,250.50 USD by 2026-04-03 for I1, I2.",
+    "promise V1 --amount 1250.5 --date fri --document I1 --document I2 => Promise 1 recorded: V1 (Vale Supplies) to pay 1,250.50 USD by 2026-04-03 for I1, I2. Back-dated to 2026-04-01.",
     "void-promise 1 typo => Promise 1 voided. Dated today: the detail's timeline as of 2026-04-01 leaves it out.",
-    "dispute V2 --reason Pricing --document I3 --document I4 wrong price => Issue 1 opened for V2 (Weald GmbH): pricing, 1,000.00 EUR on I3, I4.",
-    "dispute V1 --reason quantity --amount 75 => Issue 2 opened for V1 (Vale Supplies): quantity, 75.00 USD.",
-    "resolve 1 credit note => Issue 1 resolved.",
-    "reopen 1 => Issue 1 reopened.",
+    "dispute V2 --reason Pricing --document I3 --document I4 wrong price => Issue 1 opened for V2 (Weald GmbH): pricing, 1,000.00 EUR on I3, I4. Back-dated to 2026-04-01.",
+    "dispute V1 --reason quantity --amount 75 => Issue 2 opened for V1 (Vale Supplies): quantity, 75.00 USD. Back-dated to 2026-04-01.",
+    "resolve 1 credit note => Issue 1 resolved. Back-dated to 2026-04-01.",
+    "reopen 1 => Issue 1 reopened. Back-dated to 2026-04-01.",
     "followup V3 --date +2w call again => Follow-up 1 scheduled for V3 (Yarn & Sons) on 2026-04-15. Dated today: the detail's timeline as of 2026-04-01 leaves it out.",
     "done 1 => Follow-up 1 done. Dated today: the detail's timeline as of 2026-04-01 leaves it out.",
     "assign V3 dan --sales => Owner change 1: Sales owner of V3 (Yarn & Sons) is now dan (was unassigned). Dated today: the detail's timeline as of 2026-04-01 leaves it out.",
@@ -121,25 +121,25 @@ fn bad_input_exits_2_with_one_sentence_and_writes_nothing() {
 }
 
 /// A hold stops every reminder to the customer until its last day, as an open promise does:
-/// it is held to the promise's and the follow-up's dates (inside the calendar owed computes
-/// with, at most two years ahead), or a slip of the year would stop dunning the customer for
-/// good. A past day is still taken: it releases the hold.
+/// it is held to the promise's and the follow-up's dates (at most two years ahead), or a slip
+/// of the year would stop dunning the customer for good. A past day is still taken: it
+/// releases the hold.
 #[test]
 fn a_hold_is_dated_like_a_follow_up() {
     let fx = Fixture::new();
     let before = fx.fingerprint();
     for what in ["follow-up date", "hold's last day"] {
         let args: &[&str] = if what == "hold's last day" {
-            &["engage", "hold", "V1", "--until", "+7d", "wait"]
+            &["engage", "hold", "V1", "--until", "2099-01-01", "wait"]
         } else {
-            &["followup", "V1", "--date", "+7d", "call"]
+            &["followup", "V1", "--date", "2099-01-01", "call"]
         };
         refused(
-            &on_day(&fx, "9000-12-31", args),
+            &run(&fx, args),
             2,
             &format!(
-                "the {what}: 9001-01-07 is outside the dates owed computes with \
-                 (1900-01-01 to 9000-12-31)"
+                "the {what} 2099-01-01 is more than 2 years after today (2026-04-01): check \
+                 the year"
             ),
         );
     }
@@ -166,6 +166,134 @@ fn a_hold_is_dated_like_a_follow_up() {
     ));
     assert!(out.contains("V1 is not held back: the hold ends"), "{out}");
     assert_eq!(fx.fingerprint(), before);
+}
+
+/// This machine's date, as the binary reads it, and the day after.
+fn today_and_tomorrow() -> (owed::domain::Date, owed::domain::Date) {
+    let today = chrono::Local::now().date_naive();
+    (today, today.succ_opt().unwrap())
+}
+
+/// The rows of `table` in the fixture's database.
+fn rows(fx: &Fixture, table: &str) -> i64 {
+    let conn = rusqlite::Connection::open(fx.db()).unwrap();
+    conn.query_row(&format!("SELECT count(*) FROM {table}"), [], |r| r.get(0))
+        .unwrap()
+}
+
+/// A write dated after today (`--as-of` a later day) was recorded and then in no view until
+/// that day, and an issue resolved so could be neither resolved nor reopened meanwhile, by
+/// anyone: every collector action, a hold, an attachment, a reminder run, a lockbox file and
+/// an inbox is refused, exit 2, one sentence naming both dates, nothing written. Viewing and
+/// reports at that date stay allowed, and the issue stays the collector's to resolve today.
+#[test]
+fn a_write_dated_after_today_is_refused_and_writes_nothing() {
+    let fx = with_issues();
+    let (today, tomorrow) = today_and_tomorrow();
+    let later = tomorrow.to_string();
+    let message = format!(
+        "owed: this write is dated {later}, after today ({today}): writes are dated today or \
+         earlier; drop --as-of or give a date up to today\n"
+    );
+    let file = fx.dir.path().join("remittance.txt");
+    std::fs::write(&file, "paid").unwrap();
+    let file = file.to_str().unwrap();
+    let folder = fx.dir.path().to_str().unwrap();
+    let before = fx.fingerprint();
+    let kept = |fx: &Fixture| ["attachments", "payments", "replies"].map(|table| rows(fx, table));
+    let kept_before = kept(&fx);
+    let writes: &[&[&str]] = &[
+        &["note", "V1", "future", "note"],
+        &["call", "V1", "--outcome", "reached", "pays", "soon"],
+        &["promise", "V1", "--amount", "100", "--date", "+7d"],
+        &["void-promise", "1"],
+        &["dispute", "V1", "--reason", "pricing", "--amount", "10"],
+        &["resolve", "2", "--outcome", "valid", "future", "resolve"],
+        &["reopen", "1"],
+        &["followup", "V1", "--date", "+7d", "call"],
+        &["done", "1"],
+        &["assign", "V1", "bob"],
+        &["attach", "V1", file],
+        &["engage", "hold", "V1", "--until", "+7d"],
+        &["engage", "run"],
+        &["lockbox", "import", folder],
+        &["inbox", "import", folder],
+    ];
+    for args in writes {
+        let out = on_day(&fx, &later, args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {}", stderr(&out));
+        assert_eq!(stderr(&out), message, "{args:?}");
+        assert_eq!(stdout(&out), "", "{args:?}");
+    }
+    let out = fx.owed_stdin(
+        &["--as-of", &later, "--as", "alice", "note", "V1", "-"],
+        Some("from stdin"),
+    );
+    assert_eq!(stderr(&out), message);
+    assert_eq!(fx.fingerprint(), before, "something was written");
+    assert_eq!(kept(&fx), kept_before, "something was written");
+
+    // Views and reports of that day stay allowed.
+    for args in [
+        &["activity", "V3"][..],
+        &["report", "aging"],
+        &["export", "activity", "--format", "csv", "-o", "-"],
+        &["find", "quality"],
+        &["report", "metrics"],
+    ] {
+        let out = on_day(&fx, &later, args);
+        assert!(out.status.success(), "{args:?}: {}", stderr(&out));
+    }
+    // The issue is still open, and today's collector resolves it.
+    let out = fx.owed(&["--as", "alice", "resolve", "2", "credit", "due"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(stdout(&out), "Issue 2 resolved.\n");
+}
+
+/// A write at an earlier `--as-of` than today is back-dated: a promise, an issue opened,
+/// resolved or reopened and a hold count from that day, and their lines say so in one
+/// wording, as a note's says it is dated today (`owed activity` marks them back-dated).
+#[test]
+fn a_back_dated_write_says_so() {
+    let fx = with_issues();
+    for (args, line) in [
+        (
+            &["promise", "V1", "--amount", "100", "--date", "+7d"][..],
+            "Promise 1 recorded: V1 (Vale Supplies) to pay 100.00 USD by 2026-04-08. \
+             Back-dated to 2026-04-01.",
+        ),
+        (
+            &["dispute", "V1", "--reason", "pricing", "--amount", "10"],
+            "Issue 3 opened for V1 (Vale Supplies): pricing, 10.00 USD. Back-dated to \
+             2026-04-01.",
+        ),
+        (
+            &["resolve", "3"],
+            "Issue 3 resolved. Back-dated to 2026-04-01.",
+        ),
+        (
+            &["reopen", "3"],
+            "Issue 3 reopened. Back-dated to 2026-04-01.",
+        ),
+        (
+            &["engage", "hold", "V1", "--until", "+7d"],
+            "V1 held back from engagement until 2026-04-08, back-dated to 2026-04-01",
+        ),
+        (
+            &["note", "V1", "hello"],
+            "Note 1 recorded for V1 (Vale Supplies). Dated today: the detail's timeline as \
+             of 2026-04-01 leaves it out.",
+        ),
+    ] {
+        let out = run(&fx, args);
+        assert!(out.status.success(), "{args:?}: {}", stderr(&out));
+        assert_eq!(stdout(&out), format!("{line}\n"), "{args:?}");
+    }
+    let activity = stdout(&run(&fx, &["activity", "V1"]));
+    assert!(activity.contains("back-dated"), "{activity}");
+    // Today, nothing is back-dated.
+    let out = fx.owed(&["--as", "alice", "resolve", "3"]);
+    assert_eq!(stdout(&out), "Issue 3 resolved.\n", "{}", stderr(&out));
 }
 
 /// `owed activity --as-of D` shows what had happened by D: an issue's events of later days

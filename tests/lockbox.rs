@@ -727,7 +727,10 @@ fn the_resolve_form_saves_an_outcome_and_writing_off_stays_a_managers() {
     d.press("<C-u> <S-Tab> <S-Tab> <Down> Customer <Space> took <Space> the <Space> early <Space> discount <Space> late <Enter>");
     assert!(d.app.form.is_none(), "{}", d.screen());
     let status = d.app.status.as_ref().map(|s| s.text.clone()).unwrap();
-    assert_eq!(status, format!("saved: Issue {issue} resolved (invalid)."));
+    assert_eq!(
+        status,
+        format!("saved (back-dated to 2026-04-30): Issue {issue} resolved (invalid).")
+    );
     assert_eq!(
         fx.query("SELECT collector, kind, outcome, text FROM issue_events"),
         [[
@@ -750,7 +753,10 @@ fn the_resolve_form_saves_an_outcome_and_writing_off_stays_a_managers() {
     // manager, writes it off from her workstation.
     d.press("<Tab> o Disputed <Space> again <Enter>");
     let status = d.app.status.as_ref().map(|s| s.text.clone()).unwrap();
-    assert_eq!(status, format!("saved: Issue {issue} reopened."));
+    assert_eq!(
+        status,
+        format!("saved (back-dated to 2026-04-30): Issue {issue} reopened.")
+    );
     let mut d =
         workstation::Driver::with_role(&fx.db(), "dana", Role::Manager, (120, 40), "default");
     // Kite is alice's: dana finds it among everyone's.
@@ -760,7 +766,7 @@ fn the_resolve_form_saves_an_outcome_and_writing_off_stays_a_managers() {
     let status = d.app.status.as_ref().map(|s| s.text.clone()).unwrap();
     assert_eq!(
         status,
-        format!("saved: Issue {issue} resolved (written off).")
+        format!("saved (back-dated to 2026-04-30): Issue {issue} resolved (written off).")
     );
     // As of the workstation's day, where the three events are.
     let activity = json_of(&fx.owed_on(workstation::AS_OF, &["activity", "K1", "--json"]));

@@ -1214,6 +1214,9 @@ fn a_past_hold_on_a_customer_not_held_says_so_and_writes_nothing() {
     // Held, then released by a past day: the release is written.
     command(&mut d, "hold +7d");
     command(&mut d, "hold 2020-01-01");
-    assert_eq!(status(&d), "Released 1 customer(s): back in the cycles.");
+    assert_eq!(
+        status(&d),
+        "Released 1 customer(s) (back-dated to 2026-04-30): back in the cycles."
+    );
     assert_eq!(f.sql::<i64>("SELECT count(*) FROM engagement_holds"), 2);
 }

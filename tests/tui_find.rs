@@ -354,7 +354,7 @@ fn a_note_search_keeps_its_customer_and_marks_the_words() {
     d.press("<Esc> / text:menu <Enter>");
     assert_eq!(d.names(), ["🍕 Pizza Palace"]);
     // A note saved now is found at once, from its day: today (the session is as of 30 April,
-    // whose timeline leaves it out too; the driver's `today` is that day, the clock's is not).
+    // whose timeline leaves it out too).
     d.press("<Esc> / <Esc>");
     assert!(d.app.query.filter.is_empty());
     d.press("n Asked <Space> for <Space> the <Space> remittance <Enter>");

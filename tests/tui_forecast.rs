@@ -477,7 +477,10 @@ fn a_dispute_saved_in_the_workstation_moves_the_forecast() {
     let (_dir, _db, mut d) = slow_steel();
     d.press("i pricing <Enter>");
     let status = d.app.status.as_ref().unwrap().text.clone();
-    assert!(status.starts_with("saved: Issue"), "{status}");
+    assert!(
+        status.starts_with("saved (back-dated to 2026-04-30): Issue"),
+        "{status}"
+    );
     assert!(
         reasons(&d).iter().any(|r| r.contains("disputed")),
         "{:?}",

@@ -269,7 +269,7 @@ fn a_promise_with_the_defaults_is_saved_and_shown_at_once() {
     assert!(d.app.form.is_none());
     assert_eq!(
         status(&d),
-        "saved: Promise 3 recorded: K6 (Acme Corp) to pay 12,000.00 USD by 2026-05-15 for INV-600. · next: 東京商事株式会社 Tokyo Trading (K4)"
+        "saved (back-dated to 2026-04-30): Promise 3 recorded: K6 (Acme Corp) to pay 12,000.00 USD by 2026-05-15 for INV-600. · next: 東京商事株式会社 Tokyo Trading (K4)"
     );
     // The record is there.
     let p = &promises(&db, "K6")[0];
@@ -631,7 +631,7 @@ fn a_dispute_completes_its_reason_and_defaults_its_amount() {
     d.press("<Enter>");
     assert_eq!(
         status(&d),
-        "saved: Issue 2 opened for K4 (東京商事株式会社 Tokyo Trading): quality, 5,000.00 USD on INV-400. · next: Acme Widgets (K7)"
+        "saved (back-dated to 2026-04-30): Issue 2 opened for K4 (東京商事株式会社 Tokyo Trading): quality, 5,000.00 USD on INV-400. · next: Acme Widgets (K7)"
     );
     let summary = d.app.summary.as_ref().unwrap();
     assert_eq!(
@@ -666,7 +666,7 @@ fn a_promise_and_a_dispute_propose_the_overdue_documents_not_in_dispute() {
     assert_eq!(value(&d, FieldId::Documents), "INV-400");
     d.press("<Enter>");
     assert!(
-        status(&d).starts_with("saved: Issue 2 opened"),
+        status(&d).starts_with("saved (back-dated to 2026-05-20): Issue 2 opened"),
         "{}",
         status(&d)
     );
@@ -713,7 +713,10 @@ fn resolving_a_dispute_empties_the_disputes_tab() {
     );
     // No outcome chosen: resolved without one.
     d.press("<Down> <Down> Credit <Space> note <Space> agreed <Enter>");
-    assert_eq!(status(&d), "saved: Issue 1 resolved.");
+    assert_eq!(
+        status(&d),
+        "saved (back-dated to 2026-04-30): Issue 1 resolved."
+    );
     let summary = d.app.summary.as_ref().unwrap();
     assert!(summary.metrics.open_issue_amount.is_zero());
     assert!(summary.issues.is_empty());
@@ -1126,7 +1129,7 @@ fn under_a_filter_the_tab_counts_follow_a_save() {
     assert_eq!(d.app.page.counts[4], 1);
     d.press("i <Tab> <Enter>");
     assert!(
-        status(&d).starts_with("saved: Issue 2 opened for K6"),
+        status(&d).starts_with("saved (back-dated to 2026-04-30): Issue 2 opened for K6"),
         "{}",
         status(&d)
     );
@@ -1208,7 +1211,10 @@ fn the_timeline_footer_offers_only_what_applies_to_the_selected_entry() {
     assert_eq!(status(&d), "v voids a promise; this entry is an issue.");
     // Resolved from its entry, the issue offers reopening instead.
     d.press("I <Down> Credit <Space> note <Space> agreed <Enter>");
-    assert_eq!(status(&d), "saved: Issue 1 resolved.");
+    assert_eq!(
+        status(&d),
+        "saved (back-dated to 2026-04-30): Issue 1 resolved."
+    );
     assert_eq!(
         d.app.key_context(),
         KeyContext::Timeline,
@@ -1403,6 +1409,111 @@ fn a_key_the_users_role_may_not_use_on_a_customer_is_refused_before_anything_is_
     let mut d = Driver::with_role(&db, "dana", Role::Manager, (120, 40), "default");
     d.press("m / lumen <Enter> n");
     assert!(d.app.form.is_some());
+}
+
+/// A record dated after today is in no view until that day, and an issue resolved so could be
+/// neither resolved nor reopened meanwhile: after `:asof` to a later date the screen is a view
+/// of that day, read-only. The title and the status say so; the footer offers no key that
+/// writes, and each is refused before a form opens, in one sentence naming both dates (as a
+/// role is); nothing is saved. The service refuses such a save too, whatever asks. Back at
+/// today, the keys act again.
+#[test]
+fn after_today_the_screen_is_read_only_and_its_writes_are_refused_naming_both_dates() {
+    let (_dir, db) = fixture();
+    let today = chrono::Local::now().date_naive();
+    let later = today.succ_opt().unwrap();
+    let mut d = Driver::new(&db, "alice", (120, 40));
+    keys::command(&mut d, &format!("asof {later}"));
+    assert_eq!(
+        status(&d),
+        format!(
+            "As of {later}, after today ({today}): a view of that day, read-only (writes are \
+             dated today or earlier); `:asof today` goes back to today."
+        )
+    );
+    let screen = d.screen();
+    assert!(
+        screen.contains(&format!("as of {later}, after today: read-only")),
+        "{screen}"
+    );
+    let sentence = format!(
+        "this write is dated {later}, after today ({today}): writes are dated today or earlier; \
+         `:asof today` goes back to today, or `:asof` a date up to today"
+    );
+    let refused = |d: &mut Driver, keys: &str| {
+        let effects = d.press(keys);
+        assert!(d.app.form.is_none(), "{keys}: no form opens");
+        assert!(d.app.engage.flow.is_none(), "{keys}: no reminder starts");
+        assert_eq!(d.app.mode, Mode::Normal, "{keys}");
+        assert_eq!(saves(&effects), 0, "{keys}");
+        assert_eq!(status(d), sentence, "{keys}");
+    };
+    let offered = |d: &Driver| -> Vec<String> {
+        owed::tui::view::footer::hints(&d.app, d.app.key_context())
+            .into_iter()
+            .map(|(_, desc)| desc)
+            .collect()
+    };
+    let writes = ["Note", "Promise", "Dispute", "Send a reminder…"];
+    // Pizza Palace (K5) has an open dispute: `I` would resolve it.
+    d.press("/ pizza <Enter>");
+    assert_eq!(d.selected().as_deref(), Some("🍕 Pizza Palace"));
+    assert!(
+        !offered(&d).iter().any(|o| writes.contains(&o.as_str())),
+        "{:?}",
+        offered(&d)
+    );
+    let notes_before = notes(&db, "K5");
+    for key in ["n", "C", "p", "i", "I", "f", "a", "A", "r"] {
+        refused(&mut d, key);
+    }
+    refused(&mut d, ": hold <Space> +7d <Enter>");
+    // On the detail, and on the timeline's dispute.
+    d.press("<Enter>");
+    refused(&mut d, "n");
+    refused(&mut d, "<Tab> I");
+    assert_eq!(notes(&db, "K5"), notes_before);
+
+    // The service refuses a save of that date, whatever sends it: nothing is written.
+    let mut source = PortfolioWorker::open(&db, workstation::settings())
+        .unwrap()
+        .acting_as(Actor::new("alice", Role::Manager));
+    let answers = source.handle_batch(vec![Request::Save {
+        seq: 1,
+        job: SaveJob {
+            as_of: later,
+            cids: vec![cid(&db, "K5")],
+            values: ActionValues::Note {
+                text: "from the future".into(),
+            },
+        },
+    }]);
+    let refusal = answers.iter().find_map(|a| match a {
+        Response::Saved { outcome, .. } => outcome.error.clone(),
+        _ => None,
+    });
+    assert_eq!(refusal.as_deref(), Some(sentence.as_str()));
+    assert_eq!(notes(&db, "K5"), notes_before);
+
+    // Back at today, the keys act again.
+    d.press("<Esc> <Esc>");
+    keys::command(&mut d, "asof today");
+    assert!(!d.screen().contains("read-only"));
+    d.press("2 n");
+    assert!(d.app.form.is_some(), "{}", status(&d));
+}
+
+/// At an earlier date than today, a promise or a dispute counts from that date: its save says
+/// it is back-dated, in the words the command line uses (a note, dated today, says that).
+#[test]
+fn a_back_dated_save_says_so() {
+    let (_dir, mut d) = driver("alice", (120, 40));
+    d.press("/ tokyo <Enter> i quality <Down> 5000 <Enter>");
+    assert!(
+        status(&d).starts_with("saved (back-dated to 2026-04-30): Issue 2 opened for K4"),
+        "{}",
+        status(&d)
+    );
 }
 
 /// Behind the note that asks for a bigger terminal nothing acts: keys typed there neither

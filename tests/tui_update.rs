@@ -992,7 +992,10 @@ fn imported_again_at(dir: &tempfile::TempDir, d: &mut Driver, time: &str) -> Str
 #[test]
 fn the_title_says_how_fresh_the_ledger_is_beside_the_date_shown() {
     let (dir, mut d) = driver("alice", (120, 40));
+    // The fixture's day is today here (the ledger was imported on it).
     let today = owed::domain::date::parse_iso(workstation::AS_OF).unwrap();
+    let fx = owed::tui::update::today_is(&mut d.app, today);
+    d.run(fx);
     command(&mut d, &format!("asof {today}"));
     assert!(!d.app.as_of_given, "today's date is not a date chosen");
     // Imported today: at what time.
@@ -1026,6 +1029,9 @@ fn the_title_says_how_fresh_the_ledger_is_beside_the_date_shown() {
 #[test]
 fn another_processs_import_moves_the_ledger_time_in_the_title() {
     let (dir, mut d) = driver("alice", (120, 40));
+    // The fixture's day is today here (the ledger was imported on it).
+    let fx = owed::tui::update::today_is(&mut d.app, workstation::as_of());
+    d.run(fx);
     command(&mut d, &format!("asof {}", workstation::AS_OF));
     let first = imported_again_at(&dir, &mut d, "08:15");
     assert!(title_with(&d, &first).1.is_some());

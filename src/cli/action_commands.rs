@@ -1,6 +1,7 @@
 //! The collector actions on the command line: `owed note | call | promise | dispute |
 //! resolve | reopen | followup | done | void-promise | assign`. Each prints one line naming the record
-//! written; bad input exits with code 2 and writes nothing.
+//! written; bad input exits with code 2 and writes nothing, and so does an action dated after
+//! today (`--as-of` a later date). One at an earlier date is back-dated, and its line says so.
 
 use super::Context;
 use crate::actions::{self, CallForm, DisputeForm, PromiseForm, Recorded};
@@ -140,11 +141,12 @@ fn report(recorded: &Recorded) -> Result<()> {
 }
 
 /// Records one action now, as the context's collector (with their role), and prints its
-/// line.
+/// line. One dated after today is refused before anything is read.
 fn record(
     ctx: &Context,
     action: impl FnOnce(&mut Store, &Stamp) -> Result<Recorded>,
 ) -> Result<()> {
+    ctx.dated_by_today()?;
     with_store(ctx, |store| {
         let stamp = ctx.stamp(store)?;
         report(&action(store, &stamp)?)?;
@@ -159,6 +161,8 @@ fn with_store<T>(ctx: &Context, f: impl FnOnce(&mut Store) -> Result<T>) -> Resu
 }
 
 pub fn note(ctx: &Context, args: &NoteArgs) -> Result<()> {
+    // Before the note is read or written in $EDITOR.
+    ctx.dated_by_today()?;
     let mut text = joined(&args.text).unwrap_or_default();
     if text.trim() == "-" {
         text.clear();

@@ -47,6 +47,7 @@ pub enum AttachmentCommand {
 }
 
 pub fn attach(ctx: &Context, args: &AttachArgs) -> Result<()> {
+    ctx.dated_by_today()?;
     // Every file is read (and checked) before the database is opened for writing.
     let files = actions::read_attachments(&args.files, ctx.config.max_attachment_mb)?;
     let words = args.text.join(" ");

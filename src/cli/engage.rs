@@ -1,9 +1,9 @@
 //! `owed engage plan|run|outbox|release|hold`.
 
 use super::Context;
-use crate::domain::money;
 use crate::domain::text::one_line;
 use crate::domain::users::Work;
+use crate::domain::{Date, money};
 use crate::engage::{self, cycle::Channel, outbox, sms};
 use crate::report::table::{Align, TextTable};
 use crate::store::engage::HoldDone;
@@ -216,6 +216,10 @@ fn plan_text(plan: &engage::Plan, base: &str) -> String {
 }
 
 fn send(ctx: &Context, args: &RunArgs) -> Result<()> {
+    if !args.dry_run {
+        // A run's reminders are dated by `--as-of`: not after today (a dry run only looks).
+        ctx.dated_by_today()?;
+    }
     let stop = if args.dry_run {
         outbox::StopSignal::default()
     } else {
@@ -548,6 +552,7 @@ fn release(ctx: &Context, args: &ReleaseArgs) -> Result<()> {
 }
 
 fn hold(ctx: &Context, args: &HoldArgs) -> Result<()> {
+    ctx.dated_by_today()?;
     let until =
         crate::domain::action_checks::hold_until(&args.until, ctx.as_of).map_err(Error::Input)?;
     let mut store = ctx.open_store()?;
@@ -566,10 +571,23 @@ fn hold(ctx: &Context, args: &HoldArgs) -> Result<()> {
             "{}",
             crate::domain::action_checks::not_held(who, false, until, ctx.as_of)
         )?,
-        HoldDone::Released { was } => {
-            outln!("{who} released: back in the cycles (it was held back until {was})")?
-        }
-        HoldDone::Held => outln!("{who} held back from engagement until {until}")?,
+        HoldDone::Released { was } => outln!(
+            "{who} released: back in the cycles (it was held back until {was}){}",
+            back_dated(ctx.as_of)
+        )?,
+        HoldDone::Held => outln!(
+            "{who} held back from engagement until {until}{}",
+            back_dated(ctx.as_of)
+        )?,
     }
     Ok(())
+}
+
+/// `, back-dated to D` after a hold's line when it counts from an earlier day than today.
+fn back_dated(as_of: Date) -> String {
+    if as_of < super::today() {
+        format!(", {}", crate::domain::action_checks::back_dated(as_of))
+    } else {
+        String::new()
+    }
 }

@@ -31,6 +31,8 @@ pub fn run(ctx: &Context, args: &InboxArgs) -> Result<()> {
 }
 
 fn import(ctx: &Context, args: &ImportArgs) -> Result<()> {
+    // A reply without a date is dated by `--as-of`: not after today.
+    ctx.dated_by_today()?;
     let mut store = ctx.open_store()?;
     // Replies reach every collector's customers and take them to the Replies tab: a manager's
     // work (or the unregistered account a cron job runs as), never an auditor's.

@@ -34,6 +34,7 @@ pub fn run(ctx: &Context, args: &LockboxArgs) -> Result<()> {
 }
 
 fn import(ctx: &Context, dir: &std::path::Path, json: bool) -> Result<()> {
+    ctx.dated_by_today()?;
     let mut store = ctx.open_store()?;
     let stamp = ctx.stamp(&store)?;
     let options = LockboxOptions {

@@ -265,8 +265,30 @@ impl Context {
         store.users().local_actor(&self.collector)
     }
 
-    /// The stamp of an action now by this shell's actor, effective on the as-of day.
+    /// Refuses a write when `--as-of` is after today (this machine's date, read here): a
+    /// record dated in the future is in no view until that day
+    /// ([`crate::domain::action_checks::dated_by_today`]). Viewing and reports take any
+    /// date; an earlier one back-dates the write.
+    pub fn dated_by_today(&self) -> Result<()> {
+        crate::domain::action_checks::dated_by_today(
+            self.as_of,
+            today(),
+            crate::domain::action_checks::AsOfFrom::CommandLine,
+        )
+        .map_err(crate::Error::Input)
+    }
+
+    /// The stamp of an action now by this shell's actor, effective on the as-of day, which
+    /// is not after today ([`Context::dated_by_today`]): every collector action, a hold, a
+    /// lockbox file.
     pub fn stamp(&self, store: &Store) -> Result<Stamp> {
+        self.dated_by_today()?;
+        self.undated_stamp(store)
+    }
+
+    /// The stamp of a write the as-of date does not date (a change of users, a restore),
+    /// taken at any `--as-of`.
+    pub fn undated_stamp(&self, store: &Store) -> Result<Stamp> {
         if self.collector_from_config
             && let Err(e) = crate::domain::text::check_name(self.collector.trim())
         {

@@ -58,7 +58,7 @@ pub fn run(ctx: &Context, args: &RestoreArgs) -> Result<()> {
         );
     }
     let t = Instant::now();
-    let by = ctx.stamp(&store)?;
+    let by = ctx.undated_stamp(&store)?;
     let restored = store.restore_from(&args.file, &keep, &by)?;
     let users = restored
         .now

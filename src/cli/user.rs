@@ -104,7 +104,7 @@ fn add(ctx: &Context, args: &AddArgs) -> Result<()> {
     }
     // One of the commands that create a database (SPEC "The database file").
     let mut store = ctx.create_store()?;
-    let stamp = ctx.stamp(&store)?;
+    let stamp = ctx.undated_stamp(&store)?;
     store.users_mut().add(&stamp, &name, role, &keys)?;
     outln!("User {name} added: {role}, {}.", plural(keys.len(), "key"))
 }
@@ -215,7 +215,7 @@ fn list(ctx: &Context, args: &JsonArg) -> Result<()> {
 fn remove(ctx: &Context, args: &NameArg) -> Result<()> {
     let name = name(&args.name)?;
     let mut store = ctx.open_store()?;
-    let stamp = ctx.stamp(&store)?;
+    let stamp = ctx.undated_stamp(&store)?;
     let role = store.users_mut().remove(&stamp, &name)?;
     outln!(
         "User {name} ({role}) removed with their keys; a session of theirs on `owed serve` is \
@@ -227,7 +227,7 @@ fn role(ctx: &Context, args: &RoleArgs) -> Result<()> {
     let name = name(&args.name)?;
     let role = role_named(&args.role)?;
     let mut store = ctx.open_store()?;
-    let stamp = ctx.stamp(&store)?;
+    let stamp = ctx.undated_stamp(&store)?;
     let old = store.users_mut().set_role(&stamp, &name, role)?;
     outln!(
         "{name}'s role is now {role} (was {old}); their writes go by it at once, and a session \

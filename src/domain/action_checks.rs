@@ -60,6 +60,50 @@ impl Stamp {
     }
 }
 
+/// Where the as-of date of a write was chosen: what the sentence refusing one dated after
+/// today tells the user to do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AsOfFrom {
+    /// `--as-of` on the command line.
+    CommandLine,
+    /// The workstation's date (`:asof`, or the `--as-of` it was started with).
+    Workstation,
+}
+
+/// A write is dated today or earlier: its as-of date (`as_of`) is not after `today`, this
+/// machine's date, read at the edge (the command line, the workstation's service) and passed
+/// down. A record dated after today — a promise, an issue resolved, a hold — is in no view
+/// until that day, and an issue resolved in the future could be neither resolved nor
+/// reopened meanwhile. A date before today is taken: the write is back-dated (see
+/// [`back_dated`]). Viewing and reports take any date.
+///
+/// # Errors
+///
+/// One sentence naming both dates and what to do.
+pub fn dated_by_today(as_of: Date, today: Date, from: AsOfFrom) -> Result<(), String> {
+    if as_of <= today {
+        return Ok(());
+    }
+    let what_to_do = match from {
+        AsOfFrom::CommandLine => "drop --as-of or give a date up to today",
+        AsOfFrom::Workstation => "`:asof today` goes back to today, or `:asof` a date up to today",
+    };
+    Err(format!(
+        "this write is dated {as_of}, after today ({today}): writes are dated today or \
+         earlier; {what_to_do}"
+    ))
+}
+
+/// What the confirmation of a record counted from the as-of date says when that date is
+/// before the day it is written (a promise, an issue opened, resolved or reopened, a hold, at
+/// an earlier `--as-of` or `:asof`): it counts from that day, as `owed activity` shows it
+/// ("counts from …, back-dated"). The one wording of every back-dated write, on the command
+/// line (`Back-dated to 2026-12-01.` after the record's line) and in the workstation
+/// (`saved (back-dated to 2026-12-01): …`).
+pub fn back_dated(as_of: Date) -> String {
+    format!("back-dated to {as_of}")
+}
+
 /// The activity log's timestamp format: RFC 3339, UTC, whole seconds, `Z`.
 pub fn timestamp(now: DateTime<Utc>) -> String {
     now.to_rfc3339_opts(SecondsFormat::Secs, true)
@@ -729,6 +773,35 @@ mod tests {
         let carol = Actor::new("carol", Role::Auditor);
         let stamp = Stamp::for_actor(&carol, now, d("2026-04-01")).unwrap();
         assert_eq!(stamp.actor(), carol);
+    }
+
+    /// A write is dated today or earlier (back-dated); after today it is refused, naming both
+    /// dates and what to do where the date was chosen.
+    #[test]
+    fn writes_are_dated_today_or_earlier() {
+        let today = d("2026-12-07");
+        for from in [AsOfFrom::CommandLine, AsOfFrom::Workstation] {
+            assert_eq!(dated_by_today(today, today, from), Ok(()));
+            assert_eq!(dated_by_today(d("2026-12-01"), today, from), Ok(()));
+        }
+        assert_eq!(
+            dated_by_today(d("2027-06-01"), today, AsOfFrom::CommandLine),
+            Err(
+                "this write is dated 2027-06-01, after today (2026-12-07): writes are dated \
+                 today or earlier; drop --as-of or give a date up to today"
+                    .into()
+            )
+        );
+        assert_eq!(
+            dated_by_today(d("2026-12-08"), today, AsOfFrom::Workstation),
+            Err(
+                "this write is dated 2026-12-08, after today (2026-12-07): writes are dated \
+                 today or earlier; `:asof today` goes back to today, or `:asof` a date up to \
+                 today"
+                    .into()
+            )
+        );
+        assert_eq!(back_dated(d("2026-12-01")), "back-dated to 2026-12-01");
     }
 }
 

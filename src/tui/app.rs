@@ -584,12 +584,23 @@ impl App {
             .map(|r| format!("{} ({})", r.name, r.id))
     }
 
-    /// Why the session's user may not do `work` on one of `cids`, as the store would refuse it
-    /// ("alice (collector) may not write on K2: its finance owner is bob"), for the customers
-    /// whose owner the screen knows (the detail shown, a loaded row); a role's refusal names no
-    /// customer. `None` when nothing known stands in the way.
+    /// Why the session's user may not do `work` on one of `cids`: the date on screen is after
+    /// today (a write is dated today or earlier: [`App::after_today`]), or the user's role, as
+    /// the store would refuse it ("alice (collector) may not write on K2: its finance owner is
+    /// bob"), for the customers whose owner the screen knows (the detail shown, a loaded row);
+    /// a role's refusal names no customer. `None` when nothing known stands in the way.
     pub fn refusal(&self, work: crate::domain::users::Work, cids: &[i64]) -> Option<String> {
-        use crate::domain::users::{Role, Target, may};
+        use crate::domain::users::{Role, Target, Work, may};
+        // Marking replies read as they are opened dates nothing: a view of any date does it.
+        if work != Work::ReadReplies
+            && let Err(why) = crate::domain::action_checks::dated_by_today(
+                self.as_of,
+                self.session.today,
+                crate::domain::action_checks::AsOfFrom::Workstation,
+            )
+        {
+            return Some(why);
+        }
         let actor = self.actor.as_ref()?;
         // The customer as the detail or the queue's row knows it.
         let target = |cid: i64| -> Option<Target<'_>> {
@@ -618,6 +629,12 @@ impl App {
         }
         cids.iter()
             .find_map(|&cid| may(actor, work, Some(target(cid)?)).err())
+    }
+
+    /// The date on screen is after today: a view of that day, read-only (the title says so,
+    /// and the keys that write are refused, naming both dates).
+    pub fn after_today(&self) -> bool {
+        self.as_of > self.session.today
     }
 
     /// Whether [`App::refusal`] refuses `work` on `cids`; if so, the footer says why.

@@ -1236,10 +1236,18 @@ fn set_filter(app: &mut App, text: &str) -> Vec<Effect> {
 }
 
 /// Shows everything as of another date (the figures of that date, computed unless another
-/// session has them already); today's is not a date chosen.
+/// session has them already); today's is not a date chosen. A date after today is a view of
+/// that day, read-only: said here, and in the title while it lasts.
 pub fn set_as_of(app: &mut App, date: crate::domain::Date) -> Vec<Effect> {
     move_to(app, date);
     app.as_of_given = date != app.session.today;
+    if app.after_today() {
+        app.say(format!(
+            "As of {date}, after today ({}): a view of that day, read-only (writes are dated \
+             today or earlier); `:asof today` goes back to today.",
+            app.session.today
+        ));
+    }
     refresh(app, Request::Summary { as_of: date })
 }
 

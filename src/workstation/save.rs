@@ -388,9 +388,10 @@ impl PortfolioWorker {
         saving.outcome
     }
 
-    /// A save to write: its files checked first (a session's attachments are its own to read:
-    /// over SSH only in the files folder, whatever the screen checked). Refused, it is done
-    /// at once with the error.
+    /// A save to write: its date checked first (not after today, this machine's date, read
+    /// here: the screen refuses the keys of a later date, whatever asks), then its files (a
+    /// session's attachments are its own to read: over SSH only in the files folder, whatever
+    /// the screen checked). Refused, it is done at once with the error.
     pub(super) fn begin_save(&mut self, session: SessionId, seq: u64, mut job: SaveJob) -> Saving {
         let mut outcome = SaveOutcome {
             recorded: Vec::new(),
@@ -398,7 +399,13 @@ impl PortfolioWorker {
             targets: job.cids.len(),
             skipped: 0,
         };
-        if let ActionValues::Attach { paths, .. } = &mut job.values {
+        if let Err(why) = check::dated_by_today(
+            job.as_of,
+            chrono::Local::now().date_naive(),
+            check::AsOfFrom::Workstation,
+        ) {
+            outcome.error = Some(why);
+        } else if let ActionValues::Attach { paths, .. } = &mut job.values {
             let files = &self.viewer(session).files;
             match paths
                 .iter()

@@ -185,14 +185,20 @@ pub fn saved(app: &mut App, seq: u64, outcome: SaveOutcome) -> Vec<Effect> {
         return Vec::new();
     }
     // A record dated today while the screen shows an earlier date is not in that date's
-    // timeline: said first, so that a narrow status line keeps it.
+    // timeline, and one counted from that date is back-dated to it: said first, so that a
+    // narrow status line keeps it.
     let dated = outcome
         .recorded
         .first()
-        .and_then(|r| r.after_as_of)
-        .map_or(String::new(), |as_of| {
-            format!(" (dated today, not as of {as_of})")
-        });
+        .and_then(|r| match (r.after_as_of, r.back_dated) {
+            (Some(as_of), _) => Some(format!(" (dated today, not as of {as_of})")),
+            (None, Some(as_of)) => Some(format!(
+                " ({})",
+                crate::domain::action_checks::back_dated(as_of)
+            )),
+            (None, None) => None,
+        })
+        .unwrap_or_default();
     let mut text = match n {
         0 => "nothing to save".to_string(),
         1 => format!("saved{dated}: {first}"),

@@ -456,6 +456,12 @@ pub fn response(app: &mut App, response: EngageResponse) -> Vec<Effect> {
             not_held,
             ..
         } => {
+            // A hold counts from the date on screen: before today, it is back-dated to it.
+            let dated = if app.as_of < app.session.today {
+                format!(" ({})", crate::domain::action_checks::back_dated(app.as_of))
+            } else {
+                String::new()
+            };
             match result {
                 Ok(n) if until < app.as_of => {
                     // As `owed engage hold` says it of a customer that was not held.
@@ -472,15 +478,15 @@ pub fn response(app: &mut App, response: EngageResponse) -> Vec<Effect> {
                     match (n, none) {
                         (0, Some(none)) => app.say(none),
                         (n, Some(none)) => app.say(format!(
-                            "Released {n} customer(s): back in the cycles; {none}."
+                            "Released {n} customer(s){dated}: back in the cycles; {none}."
                         )),
-                        (n, None) => {
-                            app.say(format!("Released {n} customer(s): back in the cycles."))
-                        }
+                        (n, None) => app.say(format!(
+                            "Released {n} customer(s){dated}: back in the cycles."
+                        )),
                     }
                 }
                 Ok(n) => app.say(format!(
-                    "Held {n} customer(s) back from every cycle until {until}."
+                    "Held {n} customer(s) back from every cycle until {until}{dated}."
                 )),
                 Err(e) => app.say_error(format!("Not held: {e}")),
             }

@@ -1,5 +1,5 @@
-//! The title bar: who is working, on what date, how fresh the ledger is, whether figures are
-//! still loading, and whether the database can only be read.
+//! The title bar: who is working, on what date (one after today is read-only), how fresh the
+//! ledger is, whether figures are still loading, and whether the database can only be read.
 
 use super::text;
 use crate::domain::Date;
@@ -32,7 +32,10 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
         .and_then(|i| ledger_note(i.at.with_timezone(&chrono::Local).naive_local(), app));
     // A stale ledger is always said; a fresh one where there is room.
     let ledger = ledger.filter(|(_, stale)| *stale || width >= 100);
-    let date = if app.as_of_given {
+    let date = if app.after_today() {
+        // A view of a day to come: nothing can be written as of it.
+        format!(" as of {}, after today: read-only ", app.as_of)
+    } else if app.as_of_given {
         format!(" as of {} ", app.as_of)
     } else {
         format!(" today {} ", app.as_of)

@@ -208,10 +208,12 @@ impl EngageWorker {
         Ok(s)
     }
 
-    /// The sending settings of a send of `channels`, once the ledger is known fresh enough to
-    /// send on: a stale one refuses the send before anything connects or is claimed. A send
-    /// of text messages only needs no `[smtp]`, as in `owed engage run`.
+    /// The sending settings of a send of `channels`, once its date is known to be no later
+    /// than today and the ledger fresh enough to send on: a later date or a stale ledger
+    /// refuses the send before anything connects or is claimed. A send of text messages only
+    /// needs no `[smtp]`, as in `owed engage run`.
     fn settings_to_send(&self, as_of: Date, channels: Channels) -> Result<SendSettings> {
+        dated_by_today(as_of)?;
         engage::ledger_age(&self.store, &self.settings.config, as_of)?.check()?;
         let mut s = engage::send_settings_for(
             &self.settings.config,
@@ -577,6 +579,7 @@ impl EngageWorker {
         text: Option<&str>,
         not_held: &mut Vec<i64>,
     ) -> Result<usize> {
+        dated_by_today(as_of)?;
         // The session's actor (the role is checked in the hold's transaction) and day.
         let stamp = Stamp::for_actor(&self.settings.actor, chrono::Utc::now(), as_of)
             .map_err(Error::Input)?;
@@ -593,6 +596,17 @@ impl EngageWorker {
         }
         Ok(written)
     }
+}
+
+/// Refuses a reminder or a hold dated after today, this machine's date, read here (the
+/// screen refuses the keys of a later date; this is for whatever else asks).
+fn dated_by_today(as_of: Date) -> Result<()> {
+    crate::domain::action_checks::dated_by_today(
+        as_of,
+        chrono::Local::now().date_naive(),
+        crate::domain::action_checks::AsOfFrom::Workstation,
+    )
+    .map_err(Error::Input)
 }
 
 fn find<'a>(plan: &'a Plan, key: &PlanKey) -> Option<&'a PlanEntry> {
