@@ -539,6 +539,132 @@ fn a_workstation_open_on_the_database_shows_what_was_restored() {
     assert_eq!(promised(&d), at_backup);
 }
 
+/// `owed backup`/`restore` with `args`, run in the fixture's folder (so that relative paths are
+/// relative to it); stdout.
+fn owed_here(fx: &Fixture, args: &[&str]) -> String {
+    let out = owed_command(fx.dir.path(), &fx.db(), Some("2026-04-01"), args)
+        .current_dir(fx.dir.path())
+        .output()
+        .unwrap();
+    succeeded(&out)
+}
+
+/// The number before `activity entries` in `said` (the first one).
+fn activity_entries(said: &str) -> u64 {
+    let (head, _) = said.split_once(" activity entries").expect(said);
+    head.rsplit(' ').next().unwrap().parse().unwrap()
+}
+
+/// The system's log (`owed user log --json`).
+fn system_log(fx: &Fixture) -> Vec<serde_json::Value> {
+    serde_json::from_str::<serde_json::Value>(&succeeded(&fx.owed(&["user", "log", "--json"])))
+        .unwrap()
+        .as_array()
+        .unwrap()
+        .clone()
+}
+
+/// Every backup is in the system's log (who, when, the whole path, its size), the restore
+/// names its backup by its whole path, and both count every kind of activity the timeline
+/// shows: a backup by anyone left no trace, a restore logged the backup's path as typed
+/// (`from b4.db`), and holds, owner changes and reminders were not counted, so a backup
+/// taken after them said the same as the one before, and a restore undoing them looked as if
+/// it lost nothing.
+#[test]
+fn backups_are_logged_and_backups_and_restores_count_every_kind_of_activity() {
+    let fx = Fixture::new();
+    let dir = fx.dir.path().canonicalize().unwrap();
+    let db = dir.join("owed.db");
+    succeeded(&fx.owed(&["--as-of", "2026-04-01", "note", "V1", "called"]));
+    let said = owed_here(&fx, &["--as", "erin", "backup", "b4.db"]);
+    let at_b4 = activity_entries(&said);
+    assert_eq!(at_b4, 1, "{said}");
+    let b4 = dir.join("b4.db");
+    let log = system_log(&fx);
+    assert_eq!(log.len(), 1, "{log:?}");
+    let entry = &log[0];
+    assert_eq!(entry["kind"], "backup", "{entry}");
+    assert_eq!(entry["actor"], "erin", "{entry}");
+    assert!(entry["at"].as_str().unwrap().ends_with('Z'), "{entry}");
+    let size = std::fs::metadata(&b4).unwrap().len();
+    assert_eq!(
+        entry["detail"],
+        format!(
+            "{} to {} ({size} bytes; 3 customers, 6 documents, 1 activity entries)",
+            db.display(),
+            b4.display()
+        ),
+        "{entry}"
+    );
+    // A backup holds the database as it was before its own entry.
+    let in_b4: i64 = common::rows(&b4, "SELECT count(*) FROM system_log", |r| r.get(0))[0];
+    assert_eq!(in_b4, 0);
+
+    // A hold, its release, an owner change, a call, a follow-up and its completion, a
+    // promise and its void, an issue and its resolution: each is counted.
+    for args in [
+        &[
+            "engage",
+            "hold",
+            "V1",
+            "--until",
+            "2026-04-20",
+            "PO pending",
+        ][..],
+        &["engage", "hold", "V1", "--until", "2026-03-01"],
+        &["assign", "V1", "bob"],
+        &["call", "V1", "--outcome", "no_answer"],
+        &["followup", "V1", "--date", "2026-04-03", "call back"],
+        &["done", "1"],
+        &["promise", "V1", "--amount", "100", "--date", "2026-04-10"],
+        &["void-promise", "1"],
+        &["dispute", "V1", "--reason", "pricing"],
+        &["resolve", "1"],
+    ] {
+        let mut all = vec!["--as-of", "2026-04-01"];
+        all.extend_from_slice(args);
+        succeeded(&fx.owed(&all));
+    }
+    let said = owed_here(&fx, &["backup", "b5.db"]);
+    assert_eq!(activity_entries(&said), at_b4 + 10, "{said}");
+
+    // The restore: by the backup's whole path in the log, with both counts.
+    let said = owed_here(&fx, &["restore", "b4.db", "--yes", "--keep", "kept.db"]);
+    assert!(
+        said.contains(&format!(
+            "from b4.db: 3 customers, 6 documents, {at_b4} activity entries"
+        )),
+        "{said}"
+    );
+    assert!(
+        said.contains(&format!(
+            "The database as it was (3 customers, 6 documents, {} activity entries)",
+            at_b4 + 10
+        )),
+        "{said}"
+    );
+    let log = system_log(&fx);
+    let restore = log.last().unwrap();
+    assert_eq!(restore["kind"], "restore", "{restore}");
+    let detail = restore["detail"].as_str().unwrap();
+    assert!(
+        detail.starts_with(&format!(
+            "{} from {} (3 customers, 6 documents, {at_b4} activity entries); the database as \
+             it was (3 customers, 6 documents, {} activity entries) is kept in {}",
+            db.display(),
+            b4.display(),
+            at_b4 + 10,
+            dir.join("kept.db").display()
+        )),
+        "{detail}"
+    );
+    // What the restored log lacks is only in the kept copy: b5's entry, not b4's own.
+    assert!(
+        detail.ends_with("; 1 entry of this log recorded since the backup (in the kept copy only)"),
+        "{detail}"
+    );
+}
+
 /// A restore changes who may log in to `owed serve`: a user removed since the backup comes
 /// back with their keys, one added since is gone. The check and the restore say so (they
 /// listed customers, documents and activity only).

@@ -146,6 +146,31 @@ fn a_read_only_database_serves_reports_and_exports_and_refuses_writes() {
     }
 }
 
+/// A backup of a database this user may only read is made, and not logged: the system's log
+/// is in the database, which it cannot write. Nothing is said of it, and nothing changes.
+#[test]
+fn a_backup_of_a_database_this_user_may_only_read_is_made_and_not_logged() {
+    for folder_too in [false, true] {
+        let ro = ReadOnly::new(folder_too);
+        let bytes = std::fs::read(&ro.db).unwrap();
+        let copy = ro.dir.path().join("out/backup.db");
+        let o = ro.owed(&["backup", copy.to_str().unwrap()]);
+        assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+        assert!(stdout(&o).starts_with("Backed up "), "{}", stdout(&o));
+        assert_eq!(stderr(&o), "", "nothing said of the log");
+        assert!(copy.exists());
+        assert_eq!(std::fs::read(&ro.db).unwrap(), bytes, "the file changed");
+        let entries: i64 = rusqlite::Connection::open_with_flags(
+            &ro.db,
+            rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY,
+        )
+        .unwrap()
+        .query_row("SELECT count(*) FROM system_log", [], |r| r.get(0))
+        .unwrap();
+        assert_eq!(entries, 0, "folder_too: {folder_too}");
+    }
+}
+
 /// A database this user may write in a folder they may not (SQLite cannot make its journal
 /// there, so it opens read-only) is said to be so: the folder is named as the cause, not the
 /// user. An older schema's update was "needs write access: run owed once as a user who may

@@ -788,6 +788,85 @@ fn replies_are_matched_by_thread_then_by_sender_and_filed_once() {
     assert_eq!(count, 3);
 }
 
+/// Who filed a reply, and the run that filed it, are on record: the reply's `collector` was
+/// null and the run was in no log. The run is in the log of imports (kind `inbox`: when, who,
+/// the Maildir, what it did); the reply names who filed it, and once read, who read it and
+/// when (`owed activity`).
+#[test]
+fn who_filed_a_reply_and_who_read_it_are_on_record() {
+    let setup = Setup::kite_and_lark(closed_port());
+    let maildir = setup.dir.path().join("Maildir");
+    deliver_to_maildir(
+        &maildir,
+        "1.a.host",
+        "From: ap@kite.example\nSubject: Paid\nMessage-ID: <p1@kite.example>\n\
+         Date: Wed, 29 Apr 2026 08:00:00 +0000\n\nPaid on Monday.\n",
+    );
+    let md = maildir.to_str().unwrap();
+    let o = setup.owed(&["--as", "dana", "inbox", "import", md]);
+    assert_contains_all(&stdout(&o), &["1 filed, 0 already filed, 0 unmatched"]);
+    let reply = |setup: &Setup| {
+        let activity = setup.json(&["activity", "K1", "--json"]);
+        activity["activity"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|e| e["kind"] == "reply")
+            .unwrap()
+            .clone()
+    };
+    let filed = reply(&setup);
+    assert_eq!(filed["collector"], "dana", "{filed}");
+    assert_eq!(filed["read"], false, "{filed}");
+    assert_eq!(filed["read_by"], serde_json::Value::Null, "{filed}");
+    assert_eq!(filed["read_at"], serde_json::Value::Null, "{filed}");
+    // The run, in the log of imports.
+    let runs = setup.json(&["report", "imports", "--json"]);
+    let run = &runs[0];
+    assert_eq!(run["kind"], "inbox", "{runs}");
+    assert_eq!(run["actor"], "dana", "{runs}");
+    assert_eq!(
+        run["files"],
+        serde_json::json!([maildir
+            .canonicalize()
+            .unwrap()
+            .join("new")
+            .display()
+            .to_string()]),
+        "{runs}"
+    );
+    assert_eq!(
+        run["summary"], "1 filed, 0 already filed, 0 unmatched",
+        "{runs}"
+    );
+    // A run that files nothing writes nothing, and is not logged.
+    let o = setup.owed(&["--as", "dana", "inbox", "import", md]);
+    assert_contains_all(&stdout(&o), &["0 filed, 0 already filed, 0 unmatched"]);
+    assert_eq!(setup.json(&["report", "imports", "--json"]), runs);
+    // The workstation's Replies tab marks them read: by whom, when.
+    let mut store = owed::store::Store::open_existing(&setup.db()).unwrap();
+    let k1: i64 = value(&setup.db(), "SELECT cid FROM customers WHERE id = 'K1'");
+    let alice = owed::domain::users::Actor::new("alice", owed::domain::users::Role::Manager);
+    let marked = store
+        .engagement_mut()
+        .mark_replies_read(
+            &alice,
+            k1,
+            owed::domain::Date::from_ymd_opt(2026, 4, 30).unwrap(),
+            "2026-04-30T09:15:00Z",
+        )
+        .unwrap();
+    assert_eq!(marked, 1);
+    drop(store);
+    let read = reply(&setup);
+    assert_eq!(read["read"], true, "{read}");
+    assert_eq!(read["read_by"], "alice", "{read}");
+    assert_eq!(read["read_at"], "2026-04-30T09:15:00Z", "{read}");
+    assert_eq!(read["collector"], "dana", "{read}");
+    let text = setup.run_ok(&["activity", "K1"]);
+    assert_contains_all(&text, &["filed by dana; read by alice"]);
+}
+
 /// A customer's contacts (`contacts.csv`) are its addresses: a reply from the primary
 /// billing contact the reminder went to, at a domain of its own, is verified, and one without
 /// threading headers is matched by its sender (any case); an address the contacts of two

@@ -281,6 +281,92 @@ fn the_log_of_imports_keeps_the_old_and_new_values_of_what_an_import_changed() {
     );
 }
 
+/// A corrected exchange rate converts stored documents and payments again: the log of
+/// imports keeps the rate's old and new value and, for each row converted again, its amount
+/// in the base currency before and after ("values changed: none" while the figures moved).
+/// A new rate is logged when it converts stored rows again, else not (as a new row).
+#[test]
+fn the_log_of_imports_keeps_a_corrected_rate_and_the_rows_it_converted_again() {
+    let (dir, db, _) = contract_imported("first");
+    let rates = |name: &str, rows: &str| {
+        import_files(
+            dir.path(),
+            &db,
+            name,
+            &Portfolio::new().file("exchange_rates.csv", format!("date,currency,rate\n{rows}")),
+        )
+    };
+    let change = |file: &str, id: &str, field: &str, old: Option<&str>, new: &str| serde_json::json!({"file": file, "id": id, "field": field, "old": old, "new": new});
+    // B1, 1000.00 EUR of 2026-03-20, at the rate of 2026-03-01.
+    let out = rates("corrected", "2026-03-01,EUR,1.30\n2026-04-01,EUR,1.12\n");
+    assert_says(
+        &out,
+        &["1 stored row (documents and payments) converted at a new exchange rate"],
+    );
+    let log = imports(dir.path(), &db);
+    assert_eq!(
+        log[0]["changes"],
+        serde_json::json!([
+            change(
+                "exchange_rates.csv",
+                "EUR on 2026-03-01",
+                "rate",
+                Some("1.08"),
+                "1.3"
+            ),
+            change(
+                "documents.csv",
+                "B1",
+                "base_amount",
+                Some("1080.00"),
+                "1300.00"
+            ),
+        ]),
+        "{log}"
+    );
+    // A rate back-filled between: B1 takes it.
+    rates("between", "2026-03-15,EUR,1.25\n");
+    let log = imports(dir.path(), &db);
+    assert_eq!(
+        log[0]["changes"],
+        serde_json::json!([
+            change(
+                "exchange_rates.csv",
+                "EUR on 2026-03-15",
+                "rate",
+                None,
+                "1.25"
+            ),
+            change(
+                "documents.csv",
+                "B1",
+                "base_amount",
+                Some("1300.00"),
+                "1250.00"
+            ),
+        ]),
+        "{log}"
+    );
+    // A new rate that converts no stored row changes nothing stored.
+    rates("earlier", "2026-02-01,EUR,1.05\n");
+    assert_eq!(
+        imports(dir.path(), &db)[0]["changes"],
+        serde_json::json!([])
+    );
+    // The table: the rate, and the amount in the base currency.
+    let o = owed_in(
+        dir.path(),
+        &["--db", &db, "report", "imports", "--last", "3"],
+    );
+    assert_says(
+        &stdout(&o),
+        &[
+            "2: EUR on 2026-03-01 rate 1.08 → 1.3; B1 base_amount 1,080.00 → 1,300.00",
+            "2: EUR on 2026-03-15 rate none → 1.25; B1 base_amount 1,300.00 → 1,250.00",
+        ],
+    );
+}
+
 /// `owed report aging --json` of `db` as of the portfolio's date.
 fn aging_json(dir: &Path, db: &str) -> String {
     report_json(dir, db, "aging")

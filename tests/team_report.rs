@@ -143,6 +143,7 @@ fn portfolio() -> tempfile::TempDir {
             subject: "Re: overdue",
             body: "Paying the rest next week.",
             verified: true,
+            filed_by: "dana",
         })
         .unwrap();
     dir

@@ -22,6 +22,10 @@ const BOB_2: &str =
     "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHhYm8m3yJ0cS3uWQ1kQ3a2l3f1r3vJ5C0cBv0v3a1sE bob@spare";
 const CAROL: &str =
     "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAINR1CvWzPARBN02n/bPEa/JOsqkRoq63ThbjFGl5LhXO carol@audit";
+/// The keys' fingerprints as `ssh-keygen -lf` prints them.
+const DANA_SHA256: &str = "SHA256:YgoKStLUXjCgw7160KkeWcKDlhGxv4sWIMy/0C9ovnk";
+const ALICE_SHA256: &str = "SHA256:e4IQBNsgC7aYdMnRFRXrkzrWS6T+HrQR0F4m+uUA44U";
+const ALICE_2_SHA256: &str = "SHA256:0eFLdeDFzS3J53yvuGyXqrWHsLkShJKk7Jq6GuiLEmQ";
 
 fn refused(out: &std::process::Output) -> String {
     assert_eq!(out.status.code(), Some(2), "stdout: {}", stdout(out));
@@ -165,19 +169,68 @@ fn users_are_added_listed_changed_removed_and_logged() {
                 "root",
                 "user_add",
                 "dana",
-                "manager, 1 key: ssh-ed25519 dana@desk"
+                &format!("manager, 1 key: ssh-ed25519 {DANA_SHA256} dana@desk")
             ),
             row(
                 "dana",
                 "user_add",
                 "alice",
-                "collector, 2 keys: ssh-ed25519 alice@laptop, ecdsa-sha2-nistp256 alice@phone"
+                &format!(
+                    "collector, 2 keys: ssh-ed25519 {ALICE_SHA256} alice@laptop, \
+                     ecdsa-sha2-nistp256 {ALICE_2_SHA256} alice@phone"
+                )
             ),
             row("dana", "user_role", "alice", "collector -> auditor"),
-            row("dana", "user_remove", "alice", "was auditor"),
+            row(
+                "dana",
+                "user_remove",
+                "alice",
+                &format!(
+                    "was auditor, 2 keys: ssh-ed25519 {ALICE_SHA256} alice@laptop, \
+                     ecdsa-sha2-nistp256 {ALICE_2_SHA256} alice@phone"
+                )
+            ),
         ]
     );
     assert!(log[0]["at"].as_str().unwrap().ends_with('Z'));
+}
+
+/// The system's log names each key by its SHA-256 fingerprint beside its comment: another
+/// person's key given dana's comment was logged "1 key: ssh-ed25519 dana@desk", the same words
+/// as dana's own, while `owed serve`'s log names keys by fingerprint.
+#[test]
+fn the_log_names_keys_by_their_fingerprint_not_only_their_comment() {
+    let fx = team();
+    let mallory = BOB_2.replace("bob@spare", "dana@desk");
+    succeeded(&fx.owed(&[
+        "--as", "dana", "user", "add", "zed", "--key", &mallory, "--role", "manager",
+    ]));
+    let log: serde_json::Value =
+        serde_json::from_str(&succeeded(&fx.owed(&["user", "log", "--json"]))).unwrap();
+    let detail_of = |user: &str| {
+        log.as_array()
+            .unwrap()
+            .iter()
+            .find(|e| e["user"] == user && e["kind"] == "user_add")
+            .unwrap()["detail"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    assert_eq!(
+        detail_of("zed"),
+        "manager, 1 key: ssh-ed25519 SHA256:N8IesmY7dfWXu9123E2V46p7VjgIGl3khsSNwFcENZQ dana@desk"
+    );
+    assert_eq!(
+        detail_of("dana"),
+        format!("manager, 1 key: ssh-ed25519 {DANA_SHA256} dana@desk")
+    );
+    // The table shows the same words.
+    let table = succeeded(&fx.owed(&["user", "log"]));
+    assert!(
+        table.contains("SHA256:N8IesmY7dfWXu9123E2V46p7VjgIGl3khsSNwFcENZQ dana@desk"),
+        "{table}"
+    );
 }
 
 #[test]

@@ -1,7 +1,7 @@
 //! `owed backup FILE`: a copy of the whole database — ledger, activity, attachments, users —
 //! made while collectors work on it, checked, then put in place
-//! ([`crate::store::Store::backup_to`]). For
-//! cron: `owed backup /backups/owed-$(date +%F).db`.
+//! ([`crate::store::Store::backup_to`]), and recorded in the system's log
+//! ([`crate::store::Store::log_backup`]). For cron: `owed backup /backups/owed-$(date +%F).db`.
 
 use super::Context;
 use crate::Result;
@@ -16,9 +16,18 @@ pub struct BackupArgs {
 }
 
 pub fn run(ctx: &Context, args: &BackupArgs) -> Result<()> {
-    let store = ctx.open_store()?;
+    let mut store = ctx.open_store()?;
+    // Who backs up, for the system's log: a name that cannot be recorded is refused before
+    // anything is written. A database this user may only read records nothing.
+    let by = (!store.is_read_only())
+        .then(|| ctx.stamp(&store))
+        .transpose()?;
     let t = Instant::now();
     let copy = store.backup_to(&args.file)?;
+    let logged = match &by {
+        Some(by) => store.log_backup(by, &args.file, &copy),
+        None => Ok(()),
+    };
     outln!(
         "Backed up {} to {}: {} customers, {} documents, {} activity entries, {:.1} MB; \
          checked; {:.1} s.",
@@ -29,5 +38,6 @@ pub fn run(ctx: &Context, args: &BackupArgs) -> Result<()> {
         copy.activity,
         copy.bytes as f64 / 1e6,
         t.elapsed().as_secs_f64()
-    )
+    )?;
+    logged
 }

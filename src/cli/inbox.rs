@@ -3,6 +3,7 @@
 use super::Context;
 use crate::domain::users::{Work, may};
 use crate::engage::inbox::{self, Filed};
+use crate::store::ledger::import::{ImportKind, ImportRun};
 use crate::{Error, Result};
 use std::path::PathBuf;
 
@@ -37,6 +38,8 @@ fn import(ctx: &Context, args: &ImportArgs) -> Result<()> {
     // Replies reach every collector's customers and take them to the Replies tab: a manager's
     // work (or the unregistered account a cron job runs as), never an auditor's.
     may(&ctx.actor(&store)?, Work::FileReplies, None).map_err(Error::Input)?;
+    // Who files them, recorded with each reply and the run.
+    let by = ctx.stamp(&store)?;
     let (mut filed, mut duplicates, mut unmatched, mut skipped, mut unverified) = (0, 0, 0, 0, 0);
     // Each message is reported as it is dealt with: an error that stops the import later
     // leaves what was filed before it said.
@@ -86,13 +89,14 @@ fn import(ctx: &Context, args: &ImportArgs) -> Result<()> {
         }
         Ok(())
     };
-    inbox::import_maildir(
+    let imported = inbox::import_maildir(
         &mut store,
         &args.maildir,
+        &by.collector,
         ctx.as_of,
         super::today(),
         &mut report,
-    )?;
+    );
     let mut summary = format!("{filed} filed, {duplicates} already filed, {unmatched} unmatched");
     if skipped > 0 {
         summary.push_str(&format!(", {skipped} skipped"));
@@ -100,6 +104,30 @@ fn import(ctx: &Context, args: &ImportArgs) -> Result<()> {
     if unverified > 0 {
         summary.push_str(&format!("; {unverified} filed from an unverified sender"));
     }
+    // A run that filed replies is in the log of imports, as other imports are (one that
+    // filed nothing wrote nothing): stopped by an error, with what it filed before it.
+    if filed > 0 {
+        let logged = match &imported {
+            Ok(()) => summary.clone(),
+            Err(e) => format!("{summary}; stopped: {e}"),
+        };
+        store.engagement_mut().record_inbox_run(&ImportRun {
+            at: chrono::Utc::now(),
+            actor: by.collector.clone(),
+            files: vec![new_folder(&args.maildir)],
+            source: None,
+            summary: logged,
+            kind: ImportKind::Inbox,
+            changes: Vec::new(),
+        })?;
+    }
+    imported?;
     outln!("{summary}")?;
     Ok(())
+}
+
+/// The Maildir's `new/` folder, where the replies were read, by its whole path.
+fn new_folder(maildir: &std::path::Path) -> String {
+    let new = maildir.join("new");
+    new.canonicalize().unwrap_or(new).display().to_string()
 }

@@ -28,7 +28,7 @@ pub enum UserCommand {
     Remove(NameArg),
     /// Give a user another role.
     Role(RoleArgs),
-    /// The system's activity log: who added, removed or changed which user, and who restored the database from a backup, when.
+    /// The system's activity log: who added, removed or changed which user (each key by its SHA-256 fingerprint), and who backed the database up or restored it from a backup, when.
     Log(JsonArg),
 }
 

@@ -62,20 +62,23 @@ pub enum SystemChange {
     UserRole,
     /// The whole database replaced by a backup (`owed restore`).
     Restore,
+    /// The whole database copied to a backup (`owed backup`).
+    Backup,
     /// A demo database made again with other settings (`owed demo`): what had been added to
     /// it since it was made is gone.
     DemoRebuild,
 }
 
 impl SystemChange {
-    /// `user_add`, `user_remove`, `user_role`, `restore`, `demo_rebuild`: as the log and
-    /// JSON spell it.
+    /// `user_add`, `user_remove`, `user_role`, `restore`, `backup`, `demo_rebuild`: as the log
+    /// and JSON spell it.
     pub fn as_str(self) -> &'static str {
         match self {
             SystemChange::UserAdd => "user_add",
             SystemChange::UserRemove => "user_remove",
             SystemChange::UserRole => "user_role",
             SystemChange::Restore => "restore",
+            SystemChange::Backup => "backup",
             SystemChange::DemoRebuild => "demo_rebuild",
         }
     }
@@ -87,6 +90,7 @@ impl SystemChange {
             SystemChange::UserRemove,
             SystemChange::UserRole,
             SystemChange::Restore,
+            SystemChange::Backup,
             SystemChange::DemoRebuild,
         ]
         .into_iter()
@@ -487,6 +491,29 @@ impl PublicKey {
             comment: None,
         })
     }
+
+    /// The key's SHA-256 fingerprint as `ssh-keygen -lf` prints it and `owed serve`'s log
+    /// names a key (`SHA256:` and the digest of the wire encoding in base64 without padding):
+    /// what tells one key from another, where a comment anyone may write does not.
+    pub fn fingerprint(&self) -> String {
+        let bytes = STANDARD
+            .decode(&self.blob)
+            .or_else(|_| STANDARD_NO_PAD.decode(&self.blob))
+            .unwrap_or_else(|_| self.blob.as_bytes().to_vec());
+        let digest = ring::digest::digest(&ring::digest::SHA256, &bytes);
+        format!("SHA256:{}", STANDARD_NO_PAD.encode(digest.as_ref()))
+    }
+
+    /// The key as the system's log names it: its algorithm, fingerprint and comment
+    /// (`ssh-ed25519 SHA256:… dana@desk`).
+    pub fn described(&self) -> String {
+        let mut said = format!("{} {}", self.algorithm, self.fingerprint());
+        if let Some(comment) = &self.comment {
+            said.push(' ');
+            said.push_str(comment);
+        }
+        said
+    }
 }
 
 /// The fewest bits of an RSA key's modulus that a user's key may have (the SSH library of
@@ -712,6 +739,27 @@ mod tests {
         let wire = STANDARD.decode(&k.blob).unwrap();
         let from_wire = PublicKey::from_blob(&wire).unwrap();
         assert_eq!(from_wire.blob, k.blob);
+    }
+
+    /// A key is named by its fingerprint as `ssh-keygen -lf` prints it (the digest below is
+    /// its output for this key), whatever its comment says.
+    #[test]
+    fn keys_are_named_by_their_sha256_fingerprint() {
+        let k = PublicKey::parse(ED25519).unwrap();
+        assert_eq!(
+            k.fingerprint(),
+            "SHA256:6sum1Qr19HQgZ/Fp5IydZBO1u9cXj+EKvVaeZMeAH2E"
+        );
+        assert_eq!(
+            k.described(),
+            "ssh-ed25519 SHA256:6sum1Qr19HQgZ/Fp5IydZBO1u9cXj+EKvVaeZMeAH2E alice@laptop"
+        );
+        let bare = PublicKey::parse(&ED25519.replace(" alice@laptop", "")).unwrap();
+        assert_eq!(bare.fingerprint(), k.fingerprint());
+        assert_eq!(
+            bare.described(),
+            "ssh-ed25519 SHA256:6sum1Qr19HQgZ/Fp5IydZBO1u9cXj+EKvVaeZMeAH2E"
+        );
     }
 
     #[test]

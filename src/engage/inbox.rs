@@ -71,11 +71,11 @@ fn received_date(header: Option<Date>, as_of: Date, today: Date) -> Date {
     header.unwrap_or(as_of).min(as_of.max(today))
 }
 
-/// Imports the new messages of the Maildir `dir`; `as_of` dates messages without a
-/// readable `Date` header. `today` is this machine's date: no reply is dated after the later
-/// of it and `as_of`, the day it is filed (see [`received_date`]). `on_item` is told of each
-/// message as soon as it is dealt with, so that what was filed is reported even when a later
-/// error stops the import.
+/// Imports the new messages of the Maildir `dir` as `by` (recorded with each reply filed);
+/// `as_of` dates messages without a readable `Date` header. `today` is this machine's date:
+/// no reply is dated after the later of it and `as_of`, the day it is filed (see
+/// [`received_date`]). `on_item` is told of each message as soon as it is dealt with, so that
+/// what was filed is reported even when a later error stops the import.
 ///
 /// # Errors
 ///
@@ -85,6 +85,7 @@ fn received_date(header: Option<Date>, as_of: Date, today: Date) -> Date {
 pub fn import_maildir(
     store: &mut Store,
     dir: &Path,
+    by: &str,
     as_of: Date,
     today: Date,
     on_item: &mut dyn FnMut(&InboxItem) -> Result<()>,
@@ -180,6 +181,7 @@ pub fn import_maildir(
             subject: &parsed.subject,
             body: &parsed.body,
             verified,
+            filed_by: by,
         })?;
         move_to_cur(&path, &cur, &file)?;
         let customer_id = labels.get(&cid).map(|l| l.id.clone()).unwrap_or_default();

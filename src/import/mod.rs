@@ -488,7 +488,7 @@ fn import_in_one_transaction(
         }
         if *kind == FileKind::ExchangeRates {
             importer.load_rates()?;
-            summary.rerated += importer.writer.rerate()?;
+            summary.rerated += importer.writer.rerate(&importer.base)?;
         }
         summary.files.push(file_summary);
     }

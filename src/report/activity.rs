@@ -5,8 +5,9 @@
 //! "at": "…", "collector": "…", …}]}` (a call adds `outcome`, `contact`, `text` and
 //! `followup_id`; a hold `date`, `until`, `release` and `text`; a
 //! reminder `status` and `error`, why it failed, else null, and `released_by` and
-//! `released_at` when a person released it), newest first. Amounts are strings in the
-//! customer's currency (named beside them).
+//! `released_at` when a person released it; a reply's `collector` is who filed it, with
+//! `read_at` and `read_by` once read), newest first. Amounts are strings in the customer's
+//! currency (named beside them).
 
 use crate::domain::Date;
 use crate::domain::money::{grouped, plain};
@@ -129,12 +130,14 @@ fn entry_json(e: &Entry) -> Value {
             "text": h.text,
         }),
         Entry::Reply(r) => json!({
-            "collector": Value::Null,
+            "collector": r.filed_by,
             "received_date": r.received.to_string(),
             "from": r.from,
             "subject": r.subject,
             "body": r.body,
             "read": r.read,
+            "read_at": r.read_at,
+            "read_by": r.read_by,
             "verified": r.verified,
         }),
     };
@@ -347,8 +350,30 @@ fn line(e: &Entry) -> (String, String, String) {
                     r.id, r.from, r.received
                 )
             },
-            format!("{}\n{}", r.subject, reply_text(&r.body)),
+            format!("{}\n{}{}", r.subject, reply_text(&r.body), reply_record(r)),
         ),
+    }
+}
+
+/// A reply's line of who filed it and who read it, when: `filed by dana; read by alice at
+/// 2026-04-30 11:15` (local time); empty for a reply neither filed nor read by a known
+/// person (filed before this was kept, and unread).
+fn reply_record(r: &crate::store::activity::ReplyView) -> String {
+    let mut said = Vec::new();
+    if let Some(by) = &r.filed_by {
+        said.push(format!("filed by {by}"));
+    }
+    if let Some(at) = &r.read_at {
+        let at = super::local_time(at);
+        said.push(match &r.read_by {
+            Some(by) => format!("read by {by} at {at}"),
+            None => format!("read at {at}"),
+        });
+    }
+    if said.is_empty() {
+        String::new()
+    } else {
+        format!("\n{}", said.join("; "))
     }
 }
 

@@ -33,7 +33,9 @@ pub struct BackupCopy {
     pub bytes: u64,
     pub customers: u64,
     pub documents: u64,
-    /// Entries of the activity log (notes, promises, issues, follow-ups, calls, attachments).
+    /// Records of the customers' activity log: every entry of their timelines and what was
+    /// done to them (see `store::activity::ACTIVITY_TABLES`), the owner changes of imports
+    /// included.
     pub activity: u64,
     /// Who may log in to `owed serve`: name → (role, keys).
     pub users: Users,
@@ -78,19 +80,50 @@ impl BackupCopy {
 }
 
 /// The rows of `table` (an append-only log keyed by `id`) that `now` holds past the last one
-/// the backup `restored` holds: recorded since the backup was taken.
-fn recorded_since(restored: &Connection, now: &Connection, table: &str) -> Result<u64> {
+/// the backup `restored` holds: recorded since the backup was taken. With `other_than`, the
+/// rows that condition (SQL over the row, of its one parameter) and its parameter pick are
+/// passed over.
+fn recorded_since(
+    restored: &Connection,
+    now: &Connection,
+    table: &str,
+    other_than: Option<(&str, &str)>,
+) -> Result<u64> {
     let last: i64 = restored.query_row(
         &format!("SELECT ifnull(max(id), 0) FROM {table}"),
         [],
         |r| r.get(0),
     )?;
-    let n: i64 = now.query_row(
-        &format!("SELECT count(*) FROM {table} WHERE id > ?1"),
-        [last],
-        |r| r.get(0),
-    )?;
+    let since = format!("SELECT count(*) FROM {table} WHERE id > ?1");
+    let n: i64 = match other_than {
+        None => now.query_row(&since, [last], |r| r.get(0))?,
+        Some((condition, value)) => now.query_row(
+            &format!("{since} AND NOT ({condition})"),
+            rusqlite::params![last, value],
+            |r| r.get(0),
+        )?,
+    };
     Ok(n.unsigned_abs())
+}
+
+/// A path as the system's log names it: whole (the folder an `owed` ran in says nothing
+/// afterwards), as the log of imports names its files.
+fn whole(path: &Path) -> PathBuf {
+    path.canonicalize()
+        .or_else(|_| std::path::absolute(path))
+        .unwrap_or_else(|_| path.to_path_buf())
+}
+
+/// The system log's words for a backup of the database `db` to `target` that holds `copy`:
+/// `/srv/owed.db to /backups/b4.db (114688 bytes; 3 customers, …)`.
+fn backup_detail(db: &Path, target: &Path, copy: &BackupCopy) -> String {
+    format!(
+        "{} to {} ({} bytes; {})",
+        whole(db).display(),
+        whole(target).display(),
+        copy.bytes,
+        copy.describe()
+    )
 }
 
 /// What a restore did: what the database holds now, and where what it held before is kept.
@@ -160,6 +193,36 @@ impl Store {
                     "nothing was written"
                 }
             )),
+        })
+    }
+
+    /// Records in the system's log (`owed user log`, kind `backup`) that `by` backed the
+    /// database up to `target`, which holds `copy`: who, when, the whole paths, its size and
+    /// what it holds. Written once the backup is in place, in the database: the backup holds
+    /// the log as it was before, without its own entry (which a restore of it does not count
+    /// as lost). A database this user may only read records nothing, and says nothing of it:
+    /// the backup of it is made all the same.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Runtime`] when the entry cannot be written (a full disk): the backup is made.
+    pub fn log_backup(&mut self, by: &Stamp, target: &Path, copy: &BackupCopy) -> Result<()> {
+        if self.read_only {
+            return Ok(());
+        }
+        let detail = backup_detail(&self.path, target, copy);
+        let logged = self.write_tx().and_then(|tx| {
+            super::users::log(&tx, by, SystemChange::Backup, "", &detail)?;
+            tx.commit()?;
+            Ok(())
+        });
+        logged.map_err(|e| {
+            Error::runtime(format!(
+                "the backup {} is made, but the system's log of {} cannot record it: {}",
+                whole(target).display(),
+                self.path.display(),
+                backup_failure(&e)
+            ))
         })
     }
 
@@ -257,8 +320,18 @@ impl Store {
         if let Some(change) = restored.users_change(&kept_copy.users) {
             undone.push(format!("it changes the {change}"));
         }
-        for (table, what) in [("imports", "import"), ("system_log", "entry of this log")] {
-            let n = recorded_since(&from, &self.conn, table)?;
+        let source_whole = whole(source).display().to_string();
+        // The backup's own entry (made once it was in place: the backup holds the log of
+        // before) is no loss.
+        let own_entry = (
+            "kind = 'backup' AND instr(detail, ' to ' || ?2 || ' (') > 0",
+            source_whole.as_str(),
+        );
+        for (table, what, other_than) in [
+            ("imports", "import", None),
+            ("system_log", "entry of this log", Some(own_entry)),
+        ] {
+            let n = recorded_since(&from, &self.conn, table, other_than)?;
             if n > 0 {
                 let what = match (n, what) {
                     (1, w) => w.to_string(),
@@ -279,12 +352,11 @@ impl Store {
             SystemChange::Restore,
             "",
             &format!(
-                "{} from {} ({}); the database as it was ({}) is kept in {}{undone}",
-                self.path.display(),
-                source.display(),
+                "{} from {source_whole} ({}); the database as it was ({}) is kept in {}{undone}",
+                whole(&self.path).display(),
                 restored.describe(),
                 kept_copy.describe(),
-                keep.display()
+                whole(keep).display()
             ),
         )?;
         let written = copy_pages(&backup);
@@ -397,7 +469,7 @@ pub fn restore_new(
         &format!(
             "{} made from {} ({}): there was no database there",
             target.display(),
-            shown,
+            whole(source).display(),
             copy.describe()
         ),
     )?;
@@ -740,17 +812,12 @@ fn holdings(conn: &Connection, path: &Path) -> Result<BackupCopy> {
         let n: i64 = conn.query_row(&format!("SELECT count(*) FROM {table}"), [], |r| r.get(0))?;
         Ok(n.unsigned_abs())
     };
-    let activity = [
-        "notes",
-        "promises",
-        "issues",
-        "followups",
-        "calls",
-        "attachments",
-    ]
-    .iter()
-    .map(|t| count(t))
-    .sum::<Result<u64>>()?;
+    let by_import = count(&format!("({})", super::activity::IMPORT_OWNER_CHANGES))?;
+    let activity = super::activity::ACTIVITY_TABLES
+        .iter()
+        .map(|t| count(t))
+        .sum::<Result<u64>>()?
+        + by_import;
     Ok(BackupCopy {
         bytes: std::fs::metadata(path)?.len(),
         customers: count("customers")?,

@@ -246,24 +246,12 @@ impl Users<&mut Store> {
                 added.push(key);
             }
         }
-        let described: Vec<String> = added
-            .iter()
-            .map(|k| match &k.comment {
-                Some(c) => format!("{} {c}", k.algorithm),
-                None => k.algorithm.clone(),
-            })
-            .collect();
         log(
             &tx,
             by,
             SystemChange::UserAdd,
             name,
-            &format!(
-                "{role}, {} key{}: {}",
-                added.len(),
-                if added.len() == 1 { "" } else { "s" },
-                described.join(", ")
-            ),
+            &format!("{role}, {}", keys_said(added.iter().copied())),
         )?;
         tx.commit()?;
         Ok(())
@@ -282,13 +270,27 @@ impl Users<&mut Store> {
                 quoted(name)
             )));
         }
+        // The keys that no longer let anyone in, named as they were when added.
+        let keys: Vec<PublicKey> = super::rows(
+            &tx,
+            "SELECT k.algorithm, k.blob, k.comment FROM user_keys k
+               JOIN users u ON u.uid = k.uid WHERE u.name = ?1 ORDER BY k.id",
+            [name],
+            |r| {
+                Ok(PublicKey {
+                    algorithm: r.get(0)?,
+                    blob: r.get(1)?,
+                    comment: r.get(2)?,
+                })
+            },
+        )?;
         tx.execute("DELETE FROM users WHERE name = ?1", [name])?;
         log(
             &tx,
             by,
             SystemChange::UserRemove,
             name,
-            &format!("was {role}"),
+            &format!("was {role}, {}", keys_said(keys.iter())),
         )?;
         tx.commit()?;
         Ok(role)
@@ -443,6 +445,18 @@ fn managers(conn: &Connection) -> Result<i64> {
         [],
         |r| r.get(0),
     )?)
+}
+
+/// Keys as the system's log names them: `2 keys: ssh-ed25519 SHA256:… alice@laptop, …` (each
+/// by its fingerprint, as `ssh-keygen -lf` prints it and `owed serve`'s log names it, and its
+/// comment, which anyone may write), or `no key`.
+fn keys_said<'k>(keys: impl Iterator<Item = &'k PublicKey>) -> String {
+    let said: Vec<String> = keys.map(PublicKey::described).collect();
+    match said.len() {
+        0 => "no key".to_string(),
+        1 => format!("1 key: {}", said[0]),
+        n => format!("{n} keys: {}", said.join(", ")),
+    }
 }
 
 /// Appends a row to the system's log.

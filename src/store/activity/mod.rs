@@ -153,6 +153,12 @@ pub struct ReplyView {
     /// Whether the sender is among the customer's addresses or email domains (an unverified
     /// reply matched only by the Message-ID of a reminder, which anyone could have learnt).
     pub verified: bool,
+    /// Who filed it (`owed inbox import`); none for a reply filed before this was kept.
+    pub filed_by: Option<String>,
+    /// When it was marked read (RFC 3339 UTC), and by whom (none for one read before who was
+    /// kept).
+    pub read_at: Option<String>,
+    pub read_by: Option<String>,
 }
 
 /// One entry of a customer's timeline.
@@ -270,6 +276,28 @@ pub(crate) const IMPORT_OWNER_CHANGES: &str = "SELECT c.id, c.cid, i.at, i.actor
         c.field AS role, c.old AS old_owner, ifnull(c.new, '—') AS new_owner
    FROM import_changes c JOIN imports i ON i.id = c.import_id
   WHERE c.field IN ('finance_owner', 'sales_owner')";
+
+/// The tables of the customers' activity log, every record of which a backup and a restore
+/// count (beside [`IMPORT_OWNER_CHANGES`], the owner changes imports made): the entries of a
+/// customer's timeline — notes, calls, promises, issues, follow-ups, owner changes, reminders
+/// (sent, failed or pending), replies, attachments, holds and their releases — and what was
+/// done to them: voids, resolutions and reopenings, completions, reminders released by hand.
+pub(crate) const ACTIVITY_TABLES: [&str; 14] = [
+    "notes",
+    "calls",
+    "promises",
+    "promise_voids",
+    "issues",
+    "issue_events",
+    "followups",
+    "followup_done",
+    "owner_changes",
+    "reminders",
+    "reminder_releases",
+    "replies",
+    "attachments",
+    "engagement_holds",
+];
 
 /// The append-only tables of the activity log, and the log of imports.
 const RECORD_TABLES: [&str; 13] = [
@@ -603,8 +631,12 @@ impl<S: std::ops::Deref<Target = Store>> Activity<S> {
     pub fn replies(&self, cid: i64) -> Result<Vec<ReplyView>> {
         super::rows(
             self.conn(),
-            "SELECT id, at, received_date, from_addr, subject, body, read_at IS NOT NULL, verified
-               FROM replies WHERE cid = ?1 ORDER BY received_date DESC, id DESC",
+            "SELECT y.id, y.at, y.received_date, y.from_addr, y.subject, y.body,
+                    y.read_at IS NOT NULL, y.verified, f.collector, y.read_at, d.collector
+               FROM replies y
+               LEFT JOIN reply_filers f ON f.reply_id = y.id
+               LEFT JOIN reply_readers d ON d.reply_id = y.id
+              WHERE y.cid = ?1 ORDER BY y.received_date DESC, y.id DESC",
             [cid],
             |r| {
                 Ok(ReplyView {
@@ -616,6 +648,9 @@ impl<S: std::ops::Deref<Target = Store>> Activity<S> {
                     body: r.get(5)?,
                     read: r.get(6)?,
                     verified: r.get(7)?,
+                    filed_by: r.get(8)?,
+                    read_at: r.get(9)?,
+                    read_by: r.get(10)?,
                 })
             },
         )

@@ -25,6 +25,8 @@ pub struct NewReply<'a> {
     pub body: &'a str,
     /// Whether the sender is among the customer's addresses or email domains.
     pub verified: bool,
+    /// Who files it (`owed inbox import`'s actor).
+    pub filed_by: &'a str,
 }
 
 /// A reply as filed.
@@ -157,8 +159,26 @@ impl Engagement<&mut Store> {
                 reply.verified
             ],
         )?;
+        if n == 1 {
+            tx.execute(
+                "INSERT INTO reply_filers (reply_id, collector) VALUES (?1, ?2)",
+                params![tx.last_insert_rowid(), reply.filed_by],
+            )?;
+        }
         tx.commit()?;
         Ok(n == 1)
+    }
+
+    /// Records a run of `owed inbox import` that filed replies in the log of imports (kind
+    /// `inbox`), in a transaction of its own: each reply was filed in its own.
+    pub fn record_inbox_run(
+        &mut self,
+        run: &crate::store::ledger::import::ImportRun,
+    ) -> Result<()> {
+        let tx = self.store.write_tx()?;
+        crate::store::ledger::import::record_run(&tx, run)?;
+        tx.commit()?;
+        Ok(())
     }
 
     /// Marks a customer's replies read (opening them in the workstation), when `actor` may
@@ -178,6 +198,13 @@ impl Engagement<&mut Store> {
         let tx = self.store.write_tx()?;
         crate::store::activity::action_writes::may_on(&tx, actor, Work::ReadReplies, cid)?;
         // Only the replies the detail shows as of its date: one received later was not seen.
+        // Who read them beside when (`read_at`).
+        tx.execute(
+            "INSERT OR IGNORE INTO reply_readers (reply_id, collector)
+             SELECT id, ?3 FROM replies
+              WHERE cid = ?1 AND read_at IS NULL AND received_date <= ?2",
+            params![cid, day_number(as_of), actor.name],
+        )?;
         let n = tx.execute(
             "UPDATE replies SET read_at = ?2
               WHERE cid = ?1 AND read_at IS NULL AND received_date <= ?3",

@@ -609,11 +609,14 @@ pub struct ImportRun {
 /// One field of a stored row that an import changed, as the log of imports keeps it.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct ImportChange {
-    /// The file whose row changed it (`documents.csv`).
+    /// The file of the row (`documents.csv`): the one whose row changed it, or, for a row an
+    /// exchange rate converted again, the row's own.
     pub file: String,
-    /// The row's id; an application's `SOURCE → DOCUMENT on DATE`.
+    /// The row's id; an application's `SOURCE → DOCUMENT on DATE`; an exchange rate's
+    /// `CURRENCY on DATE`.
     pub id: String,
-    /// The column, as the file names it.
+    /// The column, as the file names it; `base_amount` for a document's or payment's amount
+    /// in the base currency, which a new or corrected rate changed.
     pub field: String,
     /// Before and after: amounts in their currency's minor units (`"1000.00"`), dates
     /// `YYYY-MM-DD`, `None` for an empty value.
@@ -624,7 +627,10 @@ pub struct ImportChange {
 impl ImportChange {
     /// Whether the field is an amount (shown with thousands separators to people).
     pub fn is_amount(&self) -> bool {
-        matches!(self.field.as_str(), "amount" | "credit_limit")
+        matches!(
+            self.field.as_str(),
+            "amount" | "credit_limit" | "base_amount"
+        )
     }
 }
 
@@ -775,6 +781,9 @@ pub enum ImportKind {
     Billing,
     /// `owed lockbox import`: a bank's cheques.
     Lockbox,
+    /// `owed inbox import`: customers' replies filed from a mail folder (a run that filed at
+    /// least one).
+    Inbox,
 }
 
 impl ImportKind {
@@ -783,6 +792,7 @@ impl ImportKind {
         match self {
             ImportKind::Billing => "billing",
             ImportKind::Lockbox => "lockbox",
+            ImportKind::Inbox => "inbox",
         }
     }
 }
@@ -806,7 +816,8 @@ pub(crate) fn record_run(tx: &rusqlite::Connection, run: &ImportRun) -> Result<(
 }
 
 impl<S: std::ops::Deref<Target = Store>> Ledger<S> {
-    /// The imports that committed (billing and lockbox), newest first, at most `limit`.
+    /// The imports that committed (billing, lockbox and inbox), newest first, at most
+    /// `limit`.
     pub fn imports(&self, limit: u32) -> Result<Vec<ImportRun>> {
         let mut runs = self.runs("", limit)?;
         let mut stmt = self.conn().prepare(
@@ -870,10 +881,10 @@ impl<S: std::ops::Deref<Target = Store>> Ledger<S> {
                     files: files.lines().map(str::to_string).collect(),
                     summary: r.get(3)?,
                     source: r.get(4)?,
-                    kind: if kind == "lockbox" {
-                        ImportKind::Lockbox
-                    } else {
-                        ImportKind::Billing
+                    kind: match kind.as_str() {
+                        "lockbox" => ImportKind::Lockbox,
+                        "inbox" => ImportKind::Inbox,
+                        _ => ImportKind::Billing,
                     },
                     changes: Vec::new(),
                 };
@@ -881,6 +892,17 @@ impl<S: std::ops::Deref<Target = Store>> Ledger<S> {
             },
         )
     }
+}
+
+/// An exchange rate an import added or changed: its currency, its first day and the day
+/// of the next rate of that currency (`i32::MAX` when none), its rate, and the one stored
+/// before the import (none for a new rate).
+struct ChangedRate {
+    currency: String,
+    from: i32,
+    rate: String,
+    until: i32,
+    old: Option<String>,
 }
 
 /// An import in progress: one write transaction.
@@ -931,10 +953,11 @@ impl<'a> Ledger<&'a mut Store> {
              CREATE TEMP TABLE IF NOT EXISTS changed_payments (pid INTEGER PRIMARY KEY);
              DELETE FROM temp.changed_payments;
              CREATE TEMP TABLE IF NOT EXISTS changed_rates
-                 (currency TEXT NOT NULL, date INTEGER NOT NULL, PRIMARY KEY (currency, date));
+                 (currency TEXT NOT NULL, date INTEGER NOT NULL, old TEXT,
+                  PRIMARY KEY (currency, date));
              DELETE FROM temp.changed_rates;
              CREATE TEMP TABLE IF NOT EXISTS import_seen (
-                 file TEXT NOT NULL, record_id TEXT NOT NULL, cid INTEGER NOT NULL,
+                 file TEXT NOT NULL, record_id TEXT NOT NULL, cid INTEGER,
                  field TEXT NOT NULL, old, new, old_currency TEXT, new_currency TEXT);
              DELETE FROM temp.import_seen;",
         )?;
@@ -985,7 +1008,7 @@ impl ImportWriter<'_> {
                 import_id,
                 r.get::<_, String>(0)?,
                 r.get::<_, String>(1)?,
-                r.get::<_, i64>(2)?,
+                r.get::<_, Option<i64>>(2)?,
                 r.get::<_, String>(3)?,
                 shown(r.get(4)?, r.get(6)?),
                 shown(r.get(5)?, r.get(7)?),
@@ -1100,11 +1123,13 @@ impl ImportWriter<'_> {
                  ON CONFLICT(currency, date) DO UPDATE SET rate = excluded.rate",
             )?
             .execute(params![currency, date, rate])?;
+        // The rate stored before the import (a second file of the same run keeps the first's).
         self.tx
             .prepare_cached(
-                "INSERT OR IGNORE INTO temp.changed_rates (currency, date) VALUES (?1, ?2)",
+                "INSERT OR IGNORE INTO temp.changed_rates (currency, date, old)
+                 VALUES (?1, ?2, ?3)",
             )?
-            .execute(params![currency, date])?;
+            .execute(params![currency, date, old])?;
         Ok(if old.is_some() {
             Upsert::Updated
         } else {
@@ -1458,18 +1483,37 @@ impl ImportWriter<'_> {
     /// on or before its date) — the same figures whether a rate came before its documents or
     /// after them. Returns how many rows took a new rate. Each window is read through the
     /// date indexes: a day's new rates touch that day's rows alone.
-    pub fn rerate(&self) -> Result<u64> {
-        let changed: Vec<(String, i32, String, Option<i32>)> = crate::store::rows(
+    ///
+    /// The log of imports keeps what this changed (see [`ImportWriter::record`]): a stored
+    /// rate's old and new value (`exchange_rates.csv`, `EUR on 2026-09-01`, `rate`), a new one
+    /// when it converts stored rows again (from none), and each row converted again, its
+    /// amount in the base currency `base` before and after (`documents.csv`, `I10`,
+    /// `base_amount`): the figures of before can be told again.
+    pub fn rerate(&self, base: &str) -> Result<u64> {
+        let changed: Vec<ChangedRate> = crate::store::rows(
             &self.tx,
             "SELECT c.currency, c.date, r.rate,
                     (SELECT min(n.date) FROM exchange_rates n
-                      WHERE n.currency = c.currency AND n.date > c.date)
+                      WHERE n.currency = c.currency AND n.date > c.date),
+                    c.old
                FROM temp.changed_rates c
-               JOIN exchange_rates r ON r.currency = c.currency AND r.date = c.date",
+               JOIN exchange_rates r ON r.currency = c.currency AND r.date = c.date
+              ORDER BY c.currency, c.date",
             [],
-            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+            |r| {
+                Ok(ChangedRate {
+                    currency: r.get(0)?,
+                    from: r.get(1)?,
+                    rate: r.get(2)?,
+                    until: r.get::<_, Option<i32>>(3)?.unwrap_or(i32::MAX),
+                    old: r.get(4)?,
+                })
+            },
         )?;
         self.tx.execute("DELETE FROM temp.changed_rates", [])?;
+        for change in &changed {
+            self.log_rerates(base, change)?;
+        }
         let mut rerated = 0;
         for (table, date, index) in [
             ("documents", "doc_date", "documents_date"),
@@ -1486,8 +1530,14 @@ impl ImportWriter<'_> {
                 "SELECT max(amount) FROM {table} INDEXED BY {index}
                   WHERE {date} >= ?2 AND {date} < ?3 AND currency = ?1"
             ))?;
-            for (currency, from, rate, until) in &changed {
-                let until = until.unwrap_or(i32::MAX);
+            for ChangedRate {
+                currency,
+                from,
+                rate,
+                until,
+                ..
+            } in &changed
+            {
                 rerated += stmt.execute(params![currency, from, rate, until])? as u64;
                 let most: Option<i64> =
                     largest.query_row(params![currency, from, until], |r| r.get(0))?;
@@ -1510,6 +1560,89 @@ impl ImportWriter<'_> {
             }
         }
         Ok(rerated)
+    }
+
+    /// Notes in the log of imports what the rate `change` changes: the rate itself, when it
+    /// replaced one or converts stored rows again, then each stored document and payment it
+    /// converts again, with its amount in the base currency `base` before and after. Called
+    /// before the rows take the rate (they are read at their old one).
+    fn log_rerates(&self, base: &str, change: &ChangedRate) -> Result<()> {
+        let ChangedRate {
+            currency,
+            from,
+            rate,
+            until,
+            old,
+        } = change;
+        let (from, until) = (*from, *until);
+        let windows = [
+            ("documents", "documents.csv", "doc_date", "documents_date"),
+            ("payments", "payments.csv", "date", "payments_date"),
+        ];
+        let mut noted = self.tx.prepare_cached(
+            "INSERT INTO temp.import_seen (file, record_id, cid, field, old, new)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        )?;
+        // The rows the rate converts again: of its currency and days, at another rate.
+        let window = |table: &str, date: &str, index: &str| {
+            format!(
+                "FROM {table} INDEXED BY {index}
+                  WHERE {date} >= ?2 AND {date} < ?4 AND currency = ?1 AND rate <> ?3"
+            )
+        };
+        let mut converts = old.is_some();
+        for (table, _, date, index) in windows {
+            if converts {
+                break;
+            }
+            converts = self.tx.query_row(
+                &format!("SELECT EXISTS (SELECT 1 {})", window(table, date, index)),
+                params![currency, from, rate, until],
+                |r| r.get(0),
+            )?;
+        }
+        if !converts {
+            return Ok(());
+        }
+        noted.execute(params![
+            "exchange_rates.csv",
+            format!(
+                "{currency} on {}",
+                crate::domain::date::from_day_number(from)
+            ),
+            Option::<i64>::None,
+            "rate",
+            old,
+            rate,
+        ])?;
+        let new_rate = crate::store::stored_rate(rate)?;
+        let in_base = |units: i64, rate: crate::domain::Decimal| {
+            money::plain(
+                money::round_to_currency(money::from_units(units) * rate, base),
+                base,
+            )
+        };
+        for (table, file, date, index) in windows {
+            let mut stmt = self.tx.prepare(&format!(
+                "SELECT id, cid, amount, rate {} ORDER BY {date}, id",
+                window(table, date, index)
+            ))?;
+            let mut rows = stmt.query(params![currency, from, rate, until])?;
+            while let Some(r) = rows.next()? {
+                let units: i64 = r.get(2)?;
+                // A stored rate owed cannot read (which this one replaces) converted nothing.
+                let was = crate::store::stored_rate(&r.get::<_, String>(3)?).ok();
+                noted.execute(params![
+                    file,
+                    r.get::<_, String>(0)?,
+                    r.get::<_, i64>(1)?,
+                    "base_amount",
+                    was.map(|was| in_base(units, was)),
+                    in_base(units, new_rate),
+                ])?;
+            }
+        }
+        Ok(())
     }
 
     /// Takes away the applications of the payments this import turned from successful to
