@@ -31,10 +31,11 @@ use std::time::{Duration, Instant};
 /// limit on waiting; nothing is timed.
 const PATIENCE: Duration = Duration::from_secs(60);
 
-/// The sessions' date: tomorrow, so that what is written today (a note counts from the day it
-/// was written) is in every answer.
+/// The sessions' date: today (this machine's), so that what is written today (a note counts
+/// from the day it was written) is in every answer. Not tomorrow: a write is dated today or
+/// earlier.
 fn as_of() -> Date {
-    chrono::Utc::now().date_naive().succ_opt().unwrap()
+    chrono::Local::now().date_naive()
 }
 
 fn fixture() -> (tempfile::TempDir, PathBuf) {
