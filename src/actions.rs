@@ -434,8 +434,7 @@ pub fn call(store: &mut Store, stamp: &Stamp, form: &CallForm) -> Result<Recorde
     let outcome = input(CallOutcome::parse(form.outcome))?;
     let contact = check::optional_text(form.contact);
     if let Some(name) = &contact {
-        crate::domain::text::check_name(name)
-            .map_err(|e| Error::input(format!("the contact's name {e}")))?;
+        crate::domain::text::refuse_name("the contact's name", name).map_err(Error::input)?;
     }
     let followup = match form.followup {
         Some(date) => {

@@ -474,9 +474,9 @@ fn a_bad_collector_name_in_the_config_names_the_file_and_shows_the_tab() {
     assert_eq!(
         stderr(&out),
         format!(
-            "owed: the collector's name `al<U+0009>ice` holds a control or invisible character \
-             (shown as <U+…>); a name cannot: it is `collector` in the config file {}; change it \
-             there, or give another with --as NAME\n",
+            "owed: the collector's name `al␉ice` holds a control character (shown as ␉), which \
+             a name may not hold: it is `collector` in the config file {}; change it there, or \
+             give another with --as NAME\n",
             config.display()
         )
     );
@@ -492,6 +492,51 @@ fn a_bad_collector_name_in_the_config_names_the_file_and_shows_the_tab() {
     ]);
     assert!(out.status.success(), "{}", stderr(&out));
     assert_ne!(fx.fingerprint(), before);
+}
+
+/// A name holding an escape was refused with a sentence cut off ("…; a name cannot") that
+/// showed the escape two ways on one line (`'al␛ice'` from clap, `` `al<U+001B>ice` `` from
+/// the check): one complete sentence now, the escape shown as the README says, `␛`.
+#[test]
+fn a_name_with_an_escape_is_refused_in_one_complete_sentence() {
+    let fx = Fixture::new();
+    let before = fx.fingerprint();
+    let out = fx.owed(&[
+        "--as-of",
+        "2026-04-01",
+        "--as",
+        "al\x1bice",
+        "note",
+        "V1",
+        "hi",
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(
+        stderr(&out).lines().next().unwrap(),
+        "error: invalid value 'al␛ice' for '--as <NAME>': `al␛ice` holds a control character \
+         (shown as ␛), which a name may not hold; give another with --as NAME"
+    );
+    let out = run(&fx, &["assign", "V1", "bo\x1bb"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(
+        stderr(&out),
+        "owed: the new owner's name `bo␛b` holds a control character (shown as ␛), which a \
+         name may not hold; give it without that character\n"
+    );
+    let config = fx.dir.path().join("config.toml");
+    std::fs::write(&config, "collector = \"al\\u001bice\"\n").unwrap();
+    let out = fx.owed(&["--as-of", "2026-04-01", "note", "V1", "hi"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(
+        stderr(&out),
+        format!(
+            "owed: the collector's name `al␛ice` holds a control character (shown as ␛), which \
+             a name may not hold: it is `collector` in the config file {}; change it there, or \
+             give another with --as NAME\n",
+            config.display()
+        )
+    );
+    assert_eq!(fx.fingerprint(), before);
 }
 
 /// A record dated by the moment it is written (a note, a call, a follow-up set or done, a void,

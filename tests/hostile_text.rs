@@ -437,11 +437,16 @@ fn files_sent_to_a_terminal_are_shown_or_refused() {
 fn names_with_control_characters_are_refused_on_the_command_line() {
     let w = World::imported();
     let e = refused("--as", &w.owed(&["--as", EVIL, "note", "K4", "hello"]));
-    // Quoted with every invisible character written out, as refused emails and phones are.
+    // Quoted with every control character shown as everywhere else (the README's Control
+    // Pictures), and saying which.
     assert!(
-        e.contains("`<U+001B>]52;c;SGVsbG8=<U+0007><U+001B>]0;TITLE<U+0007><U+001B>[2J Evil Co`"),
+        e.contains(
+            "`␛]52;c;SGVsbG8=␇␛]0;TITLE␇␛[2J Evil Co` holds control characters (shown as ␛ and \
+             ␇), which a name may not hold; give another with --as NAME"
+        ),
         "{e}"
     );
+    assert!(!e.contains("<U+001B>"), "{e}");
     refused(
         "--as with a newline",
         &w.owed(&["--as", "ali\nce", "note", "K4", "hi"]),

@@ -196,10 +196,12 @@ pub fn parse_date(text: &str) -> std::result::Result<Date, String> {
     Ok(d)
 }
 
-/// Reads a name given on the command line (a collector, an owner): one with a control
-/// character in it is refused.
+/// Reads the collector's name given with `--as`: one with a control character in it is
+/// refused, saying what to do.
 pub fn parse_name(text: &str) -> std::result::Result<String, String> {
-    crate::domain::text::check_name(text).map(|()| crate::domain::text::nfc(text).into_owned())
+    crate::domain::text::check_name(text)
+        .map_err(|e| format!("{e}; give another with --as NAME"))?;
+    Ok(crate::domain::text::nfc(text).into_owned())
 }
 
 /// An owner's name given on the command line (`--owner`), composed as stored names are.

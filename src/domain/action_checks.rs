@@ -342,7 +342,7 @@ pub fn owner(text: &str) -> Result<String, String> {
     if t.is_empty() {
         return Err("the new owner's name is empty".into());
     }
-    crate::domain::text::check_name(t).map_err(|e| format!("the new owner's name {e}"))?;
+    crate::domain::text::refuse_name("the new owner's name", t)?;
     Ok(t.to_string())
 }
 

@@ -494,7 +494,7 @@ impl View {
         if name.is_empty() {
             return Err("a view needs a name".into());
         }
-        super::text::check_name(name).map_err(|e| format!("the view name {e}"))?;
+        super::text::refuse_name("the view name", name)?;
         let filter = QueueFilter::parse(filter.unwrap_or(""), bounds)?;
         let sort = sort.map(parse_sort).transpose()?;
         let tab = tab

@@ -28,7 +28,7 @@
 //! What it returns holds none of them, so showing it again changes nothing. [`one_line`] also
 //! shows newlines (`↵`) and tabs (a space), for a value that must stay on its line (a table
 //! cell, a name in a sentence, a value an error quotes: [`crate::error::quoted`]). Names given
-//! on the command line go through [`check_name`], which refuses them.
+//! on the command line go through [`check_name`], which refuses them, quoted the same way.
 //!
 //! JSON output does not use any of this: serde_json escapes what JSON escapes, and a value
 //! read back is the value that was written.
@@ -254,16 +254,91 @@ pub fn excerpt(text: &str, words: &[&str], width: usize) -> String {
 
 /// Checks a name given on the command line or in the config (a collector, an owner, a user):
 /// it may not hold a control character of any kind, newline and tab included, nor a
-/// bidirectional control or a character that draws nothing. The name is quoted with those
-/// shown as `<U+0009>` ([`hidden_shown`]): a tab quoted as a space left nothing to see.
+/// bidirectional control or a character that draws nothing. Refused, the sentence's first
+/// part (each caller says what to do): the name quoted and the characters it may not hold
+/// named, both shown as everywhere else ([`name_shown`]): `` `al␛ice` holds a control
+/// character (shown as ␛), which a name may not hold ``.
 pub fn check_name(text: &str) -> Result<(), String> {
-    if text.chars().any(|c| c.is_control() || is_unsafe(c)) {
-        return Err(format!(
-            "{} holds a control or invisible character (shown as <U+…>); a name cannot",
-            crate::error::quoted(&hidden_shown(text))
-        ));
+    match refused_name(text) {
+        Some((said, _)) => Err(said),
+        None => Ok(()),
     }
-    Ok(())
+}
+
+/// [`check_name`] for a name given in a form or a file, the sentence whole: `whose` names it
+/// (`the view name`), and what to do ends it (`…; give it without that character`).
+pub fn refuse_name(whose: &str, text: &str) -> Result<(), String> {
+    match refused_name(text) {
+        Some((said, several)) => Err(format!(
+            "{whose} {said}; give it without {}",
+            if several {
+                "those characters"
+            } else {
+                "that character"
+            }
+        )),
+        None => Ok(()),
+    }
+}
+
+/// What is wrong with a name (see [`check_name`]), and whether it holds more than one
+/// character it may not.
+fn refused_name(text: &str) -> Option<(String, bool)> {
+    let refused = |c: char| c.is_control() || is_unsafe(c);
+    let bad: Vec<char> = text.chars().filter(|&c| refused(c)).collect();
+    if bad.is_empty() {
+        return None;
+    }
+    let control = |c: &char| c.is_control() || matches!(c, '\u{2028}' | '\u{2029}');
+    let several = bad.len() > 1;
+    let what = match (bad.iter().all(control), bad.iter().any(control), several) {
+        (true, _, false) => "a control character",
+        (true, _, true) => "control characters",
+        (false, false, false) => "an invisible character",
+        (false, false, true) => "invisible characters",
+        (false, true, _) => "control and invisible characters",
+    };
+    // Each character once, in the order met, a few at most.
+    const NAMED: usize = 4;
+    let mut shown: Vec<String> = Vec::new();
+    for &c in &bad {
+        let one = name_shown(c.encode_utf8(&mut [0; 4]));
+        if !shown.contains(&one) {
+            shown.push(one);
+        }
+    }
+    let list = match shown.len() {
+        1 => shown[0].clone(),
+        n if n <= NAMED => format!("{} and {}", shown[..n - 1].join(", "), shown[n - 1]),
+        _ => format!("{}, …", shown[..NAMED].join(", ")),
+    };
+    Some((
+        format!(
+            "{} holds {what} (shown as {list}), which a name may not hold",
+            crate::error::quoted(&name_shown(text))
+        ),
+        several,
+    ))
+}
+
+/// A name refused, written as [`visible`] and [`one_line`] write text (C0 controls as their
+/// Control Pictures, `␛`; a newline as `↵`; the rest as `<U+202E>`), but for a tab, shown
+/// as its picture `␉` (a space left nothing to see), and every other character that draws
+/// nothing or is a space but the plain one as `<U+00A0>`, as [`hidden_shown`] shows them.
+fn name_shown(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '\n' => out.push('↵'),
+            '\t' => out.push('␉'),
+            c if is_unsafe(c) => show(c, &mut out),
+            c if c != ' ' && (c.is_whitespace() || draws_nothing(c)) => {
+                let _ = write!(out, "<U+{:04X}>", u32::from(c));
+            }
+            c => out.push(c),
+        }
+    }
+    out
 }
 
 /// The 1-based line of byte `offset` in `text` (a file's error names the line of what is
@@ -604,19 +679,52 @@ mod tests {
         for bad in ["al\x1bice", "a\nb", "a\tb", "\u{85}", "x\u{202e}", "\u{7f}"] {
             let e = check_name(bad).unwrap_err();
             assert!(!e.chars().any(is_unsafe), "{e}");
+            assert!(!e.contains(['\n', '\t']), "{e}");
+            assert!(e.ends_with(", which a name may not hold"), "{e}");
         }
-        assert!(check_name("\x1b[2J").unwrap_err().contains("`<U+001B>[2J`"));
-        // A tab was quoted as a space: `al ice`.
+        // One way of showing a C0 control, the README's: its Control Picture, in the quote
+        // and in what says which it is.
+        assert_eq!(
+            check_name("al\x1bice").unwrap_err(),
+            "`al␛ice` holds a control character (shown as ␛), which a name may not hold"
+        );
+        assert!(check_name("\x1b[2J").unwrap_err().contains("`␛[2J`"));
+        // A tab was quoted as a space: `al ice`; a line feed as a line break.
         assert!(
             check_name("al\tice")
                 .unwrap_err()
-                .starts_with("`al<U+0009>ice` holds a control or invisible character")
+                .starts_with("`al␉ice` holds a control character (shown as ␉)")
         );
         assert!(
-            check_name("ali\u{200b}ce")
+            check_name("ali\nce")
                 .unwrap_err()
-                .contains("`ali<U+200B>ce`")
+                .starts_with("`ali↵ce` holds")
         );
+        assert_eq!(
+            check_name("ali\u{200b}ce").unwrap_err(),
+            "`ali<U+200B>ce` holds an invisible character (shown as <U+200B>), which a name \
+             may not hold"
+        );
+        assert_eq!(
+            check_name("\x1b]0;T\x07\x1b[2J\u{202e}").unwrap_err(),
+            "`␛]0;T␇␛[2J<U+202E>` holds control and invisible characters (shown as ␛, ␇ and \
+             <U+202E>), which a name may not hold"
+        );
+        // With what to do, for the names a form or a file gives.
+        assert_eq!(
+            refuse_name("the view name", "bo\x1bb").unwrap_err(),
+            "the view name `bo␛b` holds a control character (shown as ␛), which a name may not \
+             hold; give it without that character"
+        );
+        assert!(
+            refuse_name("the view name", "b\x07o\x07b")
+                .unwrap_err()
+                .ends_with(
+                    "holds control characters (shown as ␇), which a name may not hold; \
+                            give it without those characters"
+                )
+        );
+        assert_eq!(refuse_name("the view name", "bob"), Ok(()));
     }
 
     #[test]

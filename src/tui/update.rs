@@ -1296,8 +1296,8 @@ fn save_view(app: &mut App, name: &str) -> Vec<Effect> {
         app.say_error("`:save NAME` names the view");
         return Vec::new();
     }
-    if let Err(e) = crate::domain::text::check_name(name) {
-        app.say_error(format!("the view name {e}"));
+    if let Err(e) = crate::domain::text::refuse_name("the view name", name) {
+        app.say_error(e);
         return Vec::new();
     }
     if app.views.iter().any(|v| v.name.eq_ignore_ascii_case(name)) {

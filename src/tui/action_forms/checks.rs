@@ -191,9 +191,9 @@ impl ActionForm {
                         format!("optional; Tab: {}", field.choices.join(", "))
                     });
                 }
-                match crate::domain::text::check_name(v) {
+                match crate::domain::text::refuse_name("the contact's name", v) {
                     Ok(()) => Check::Ok(String::new()),
-                    Err(e) => Check::Err(format!("the contact's name {e}")),
+                    Err(e) => Check::Err(e),
                 }
             }
         }
