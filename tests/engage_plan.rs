@@ -413,7 +413,7 @@ fn a_back_dated_run_does_not_chase_what_was_disputed_since() {
     let withdrawn: Vec<_> = report.withdrawn.iter().map(|u| &u.customer_id).collect();
     assert_eq!(withdrawn, ["C3"]);
     let c2 = report.sent.iter().find(|s| s.customer_id == "C2").unwrap();
-    assert_eq!(c2.document_ids, ["I3"]);
+    assert_eq!(c2.documents, ["I3"]);
 }
 
 /// A pending reminder whose run recorded nothing may be in a live run's hands: released
@@ -504,7 +504,7 @@ fn what_changed_since_the_run_began_withdraws_its_reminders() {
     // C2 is reminded of I3 alone, for the 150.00 still open.
     assert_eq!(report.sent.len(), 1);
     assert_eq!(report.sent[0].customer_id, "C2");
-    assert_eq!(report.sent[0].document_ids, ["I3"]);
+    assert_eq!(report.sent[0].documents, ["I3"]);
     assert_eq!(mailer.delivered.len(), 1);
     let body = String::from_utf8_lossy(&mailer.delivered[0].formatted()).into_owned();
     assert!(body.contains("Total 150.00"), "{body}");

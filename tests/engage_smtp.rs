@@ -2022,6 +2022,44 @@ fn a_failed_reminder_is_in_the_activity_export_with_its_error() {
     assert!(reminder.text.contains("(failed)"), "{}", reminder.text);
 }
 
+/// A run's line and the customer's activity named a reminder's documents by their ids
+/// (`[INV-1]`), where the README promises their numbers: the number now, the id when there is
+/// none; the activity's JSON keeps the ids, the numbers beside them.
+#[test]
+fn a_run_and_the_activity_name_a_reminders_documents_by_their_numbers() {
+    let server = SmtpServer::start();
+    let setup = Setup::kite_and_lark(server.port);
+    let numbers = setup.dir.path().join("numbers");
+    write_files(
+        &numbers,
+        &[(
+            "documents.csv",
+            "id,customer_id,type,number,doc_date,due_date,amount,currency\n\
+             INV-1,K2,invoice,A2026-0001,2026-03-01,2026-03-31,101.00,USD\n",
+        )],
+    );
+    succeeded(&setup.owed(&["import", numbers.to_str().unwrap()]));
+    let out = setup.run_ok(&["engage", "run"]);
+    let line = |customer: &str| {
+        out.lines()
+            .find(|l| l.starts_with(&format!("sent Dunning / Friendly to {customer} ")))
+            .unwrap_or_else(|| panic!("nothing sent to {customer}: {out}"))
+            .to_string()
+    };
+    assert!(line("K2").contains(" [A2026-0001] "), "{out}");
+    assert!(line("K1").contains(" [INV-0] "), "{out}");
+    let text = setup.run_ok(&["activity", "K2"]);
+    assert!(text.contains("\n    A2026-0001\n"), "{text}");
+    let reminder = first_entry(&setup.json(&["activity", "K2", "--json"]), "reminder");
+    assert_eq!(reminder["documents"], serde_json::json!(["INV-1"]));
+    assert_eq!(
+        reminder["document_numbers"],
+        serde_json::json!(["A2026-0001"])
+    );
+    let kite = first_entry(&setup.json(&["activity", "K1", "--json"]), "reminder");
+    assert_eq!(kite["document_numbers"], serde_json::json!([null]));
+}
+
 /// A reminder the server refused and one of unknown delivery released by hand keep the
 /// documents they were about (the release deleted them with the claim: `'documents': []`,
 /// where a sent one showed `['INV-0']`), while the documents are planned again; and the

@@ -508,7 +508,10 @@ rejected! {
     unknown_document: replaced("applications.csv", "P2,C1", "P2,C7") => "applications.csv line 3, column document_id", "no document `C7`";
     unknown_payment: replaced("applications.csv", "P1,A1", "P8,A1") => "applications.csv line 2, column source_id", "no payment or credit note `P8`";
     // A second application of 70 to A1 (100, 40 already applied) oversettles it.
-    application_larger_than_its_target: added("applications.csv", "A2,A1,70.00,2026-04-10") => "applications.csv line 4, column amount", "applications to `A1` total 110.00 USD, more than its amount 100.00 USD";
+    application_larger_than_its_target: added("applications.csv", "A2,A1,70.00,2026-04-10") => "applications.csv line 4, column amount", "applications to `INV-100` (id `A1`) total 110.00 USD, more than its amount 100.00 USD";
+    // Named by its number (the id beside, as the files give it), and by its id without one.
+    application_larger_than_a_credit_note: added("documents.csv", "C4,K1,invoice,INV-104,2026-04-26,2026-05-26,500.00,USD").with_application("A2,C4,120.00,2026-04-26") => "applications.csv line 4, column amount", "applications from credit note `CN-7` (id `A2`) total 120.00 USD, more than its amount 100.00 USD";
+    application_larger_than_an_unnumbered_target: added("documents.csv", "C3,K3,invoice,,2026-04-26,2026-05-26,10.00,USD").with_application("P2,C3,20.00,2026-04-26") => "applications.csv line 4, column amount", "applications to `C3` total 20.00 USD, more than its amount 10.00 USD";
     // P2 (300) already applied 250; 60 more to a new invoice is more than it has.
     application_larger_than_its_source: added("documents.csv", "C3,K3,invoice,INV-302,2026-04-26,2026-05-26,100.00,USD").with_application("P2,C3,60.00,2026-04-26") => "applications.csv line 4, column amount", "from payment `P2` total 310.00 USD, more than its amount 300.00 USD";
     // An empty status on a payment stored as failed turned it into money received, silently.
@@ -522,12 +525,12 @@ rejected! {
     // line late (rust-csv issue 395), and said line 2 for line 3.
     crlf_missing_required_field: crlf(replaced("customers.csv", "K2,Lumen GmbH", "K2,")) => "customers.csv line 3, column name", "missing";
     crlf_bad_date: crlf(replaced("documents.csv", "2026-03-20", "2026-02-30")) => "documents.csv line 4, column doc_date", "not a date";
-    crlf_application_larger_than_its_target: crlf(added("applications.csv", "A2,A1,70.00,2026-04-10")) => "applications.csv line 4, column amount", "applications to `A1` total 110";
+    crlf_application_larger_than_its_target: crlf(added("applications.csv", "A2,A1,70.00,2026-04-10")) => "applications.csv line 4, column amount", "applications to `INV-100` (id `A1`) total 110";
     crlf_too_few_fields: crlf(replaced("payments.csv", "P3,K3,2026-04-21,50.00,USD,failure,card", "P3,K3,2026-04-21")) => "payments.csv line 4", "expected 7 fields like the header, found 3";
     crlf_an_id_twice: crlf(replaced("payments.csv", "P3,K3", "P1,K3")) => "payments.csv line 4, column id", "`P1` is also on line 2";
     // An amount lowered below what is already applied, in a file without applications.csv:
     // the row that changed is named, not a file that was not given.
-    document_amount_below_what_is_applied: only("documents.csv", "2026-03-31,100.00", "2026-03-31,30.00") => "documents.csv line 2, column amount", "`A1` is now 30.00 USD, less than the 40.00 USD already applied to it";
+    document_amount_below_what_is_applied: only("documents.csv", "2026-03-31,100.00", "2026-03-31,30.00") => "documents.csv line 2, column amount", "`INV-100` (id `A1`) is now 30.00 USD, less than the 40.00 USD already applied to it";
     payment_amount_below_what_is_applied: only("payments.csv", "2026-04-05,40.00", "2026-04-05,30.00") => "payments.csv line 2, column amount", "`P1` is now 30.00 USD, less than the 40.00 USD already applied from it";
     // Applications so large their sum overflows: refused in words, not SQLite's.
     applications_beyond_counting: Portfolio::contract()
@@ -577,12 +580,12 @@ rejected! {
     // short.
     // A newer export that changes a document or payment under an application it already
     // has: refused as the application itself would be, naming the changed row.
-    document_moved_to_another_customer: only("documents.csv", "A1,K1,", "A1,K3,") => "documents.csv line 2, column customer_id", "invoice `A1` now belongs to customer `K3`, but payment `P1` of `K1` is applied to it";
-    document_in_another_currency: only("documents.csv", "100.00,USD", "100.00,EUR") => "documents.csv line 2, column currency", "invoice `A1` is now in EUR, but payment `P1` in USD is applied to it";
-    document_dated_after_it_was_paid: only("documents.csv", "2026-03-01,2026-03-31", "2026-04-10,2026-05-10") => "documents.csv line 2, column doc_date", "invoice `A1` is now dated 2026-04-10, after payment `P1` was applied to it on 2026-04-05";
-    document_turned_credit_note: only("documents.csv", "A1,K1,invoice,INV-100,2026-03-01,2026-03-31", "A1,K1,credit_note,INV-100,2026-03-01,") => "documents.csv line 2, column type", "`A1` is now a credit note, but payment `P1` is applied to it";
-    payment_moved_to_another_customer: only("payments.csv", "P1,K1,", "P1,K3,") => "payments.csv line 2, column customer_id", "payment `P1` now belongs to customer `K3`, but it is applied to invoice `A1` of `K1`";
-    payment_dated_after_its_application: only("payments.csv", "P1,K1,2026-04-05", "P1,K1,2026-04-06") => "payments.csv line 2, column date", "payment `P1` is now dated 2026-04-06, after it was applied to invoice `A1` on 2026-04-05";
+    document_moved_to_another_customer: only("documents.csv", "A1,K1,", "A1,K3,") => "documents.csv line 2, column customer_id", "invoice `INV-100` (id `A1`) now belongs to customer `K3`, but payment `P1` of `K1` is applied to it";
+    document_in_another_currency: only("documents.csv", "100.00,USD", "100.00,EUR") => "documents.csv line 2, column currency", "invoice `INV-100` (id `A1`) is now in EUR, but payment `P1` in USD is applied to it";
+    document_dated_after_it_was_paid: only("documents.csv", "2026-03-01,2026-03-31", "2026-04-10,2026-05-10") => "documents.csv line 2, column doc_date", "invoice `INV-100` (id `A1`) is now dated 2026-04-10, after payment `P1` was applied to it on 2026-04-05";
+    document_turned_credit_note: only("documents.csv", "A1,K1,invoice,INV-100,2026-03-01,2026-03-31", "A1,K1,credit_note,INV-100,2026-03-01,") => "documents.csv line 2, column type", "`INV-100` (id `A1`) is now a credit note, but payment `P1` is applied to it";
+    payment_moved_to_another_customer: only("payments.csv", "P1,K1,", "P1,K3,") => "payments.csv line 2, column customer_id", "payment `P1` now belongs to customer `K3`, but it is applied to invoice `INV-100` (id `A1`) of `K1`";
+    payment_dated_after_its_application: only("payments.csv", "P1,K1,2026-04-05", "P1,K1,2026-04-06") => "payments.csv line 2, column date", "payment `P1` is now dated 2026-04-06, after it was applied to invoice `INV-100` (id `A1`) on 2026-04-05";
     // A customer's email that is no address is refused at its line, as a contact's is (it
     // was stored, and found only when a reminder failed).
     customer_email_not_an_address: replaced("customers.csv", "ap@moss.example", "not an email") => "customers.csv line 4, column email", "invalid email address `not an email`";

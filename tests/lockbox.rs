@@ -346,6 +346,95 @@ fn a_lockbox_file_gives_exactly_the_payments_applications_deduction_and_unapplie
     assert_eq!(entry["bytes"], bytes.len());
 }
 
+/// The lockbox's output and the customer's activity named a deduction's document by its id
+/// (`on I3`), where the README promises its number (`INV-3`) — the id only when it has none.
+/// The JSON keeps the ids, the numbers beside them.
+#[test]
+fn the_lockbox_and_the_activity_name_documents_by_their_numbers() {
+    let fx = Fx::new();
+    let dir = fx.lockbox("lockbox", LOCKBOX);
+    let out = fx.owed(&["lockbox", "import", dir.to_str().unwrap()]);
+    succeeded(&out);
+    let said = text(&out.stdout);
+    let line = said
+        .lines()
+        .find(|l| l.starts_with("  issue 1 "))
+        .unwrap_or_else(|| panic!("no deduction in {said}"));
+    assert!(line.ends_with("  on INV-3"), "{said}");
+    // A document without a number, promised and attached to: named by its id.
+    let csv = fx.dir.path().join("unnumbered");
+    std::fs::create_dir(&csv).unwrap();
+    std::fs::write(
+        csv.join("documents.csv"),
+        "id,customer_id,type,doc_date,due_date,amount\nM2,K3,invoice,2026-03-01,2026-03-31,50.00\n",
+    )
+    .unwrap();
+    succeeded(&fx.owed(&["import", csv.to_str().unwrap()]));
+    succeeded(&fx.owed(&[
+        "promise",
+        "K3",
+        "--amount",
+        "100",
+        "--date",
+        "+7d",
+        "--document",
+        "M1",
+        "--document",
+        "M2",
+    ]));
+    succeeded(&fx.owed(&[
+        "attach",
+        "K3",
+        dir.join("cheque-1001.png").to_str().unwrap(),
+        "--document",
+        "INV-9",
+    ]));
+
+    let activity = text(&fx.owed(&["activity", "K1"]).stdout);
+    assert!(
+        activity.contains("issue 1: short_payment, 150.00 USD on INV-3 — open"),
+        "{activity}"
+    );
+    let activity = text(&fx.owed(&["activity", "K3"]).stdout);
+    assert!(
+        activity.contains("promise 1: 100.00 USD by 2026-04-22 for INV-9, M2 — open"),
+        "{activity}"
+    );
+    let today = chrono::Local::now().date_naive().to_string();
+    let activity = text(&fx.owed_on(&today, &["activity", "K3"]).stdout);
+    assert!(
+        activity.contains("cheque-1001.png (") && activity.contains(") on INV-9\n"),
+        "{activity}"
+    );
+
+    let json = json_of(&fx.owed(&["activity", "K1", "--json"]));
+    let issue = first_entry(&json, "issue");
+    assert_eq!(issue["documents"], serde_json::json!(["I3"]));
+    assert_eq!(issue["document_numbers"], serde_json::json!(["INV-3"]));
+    let json = json_of(&fx.owed_on(&today, &["activity", "K3", "--json"]));
+    let promise = first_entry(&json, "promise");
+    assert_eq!(promise["documents"], serde_json::json!(["M1", "M2"]));
+    assert_eq!(
+        promise["document_numbers"],
+        serde_json::json!(["INV-9", null])
+    );
+    let attachment = first_entry(&json, "attachment");
+    assert_eq!(attachment["documents"], serde_json::json!(["M1"]));
+    assert_eq!(attachment["document_numbers"], serde_json::json!(["INV-9"]));
+
+    // The lockbox's JSON: the ids, and the numbers beside them.
+    let other = Fx::new();
+    let summary = other.import(&other.lockbox("lockbox", LOCKBOX));
+    assert_eq!(
+        summary["deductions"][0]["documents"],
+        serde_json::json!(["I3"])
+    );
+    assert_eq!(
+        summary["deductions"][0]["document_numbers"],
+        serde_json::json!(["INV-3"])
+    );
+}
+
 #[test]
 fn importing_the_same_lockbox_again_changes_nothing() {
     let fx = Fx::new();
@@ -1019,8 +1108,9 @@ fn a_billing_export_booking_a_lockbox_cheque_again_says_how_to_reconcile() {
     assert_eq!(out.status.code(), Some(2), "{}", text(&out.stdout));
     assert_eq!(
         text(&out.stderr).trim(),
-        "owed: applications.csv line 2, column amount: applications to `J1` total 1000.00 USD, \
-         more than its amount 800.00 USD, of which 500.00 USD from lockbox payment `LBX-1001`: \
+        "owed: applications.csv line 2, column amount: applications to `RE-1` (id `J1`) total \
+         1000.00 USD, more than its amount 800.00 USD, of which 500.00 USD from lockbox payment \
+         `LBX-1001`: \
          if this export books the same cheque, void the lockbox's payment first by importing a \
          payments.csv with the header `id,customer_id,date,amount,status` and the row \
          `LBX-1001,K2,2026-04-15,500.00,voided`, then import this export again"

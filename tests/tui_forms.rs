@@ -278,7 +278,10 @@ fn a_promise_with_the_defaults_is_saved_and_shown_at_once() {
         (dec("12000"), "2026-05-15".into())
     );
     assert_eq!(
-        p.documents.iter().map(|d| d.1.as_str()).collect::<Vec<_>>(),
+        p.documents
+            .iter()
+            .map(|d| d.id.as_str())
+            .collect::<Vec<_>>(),
         ["F1"]
     );
     // The metrics bar and the tabs show it: a newer promise replaces the broken one.

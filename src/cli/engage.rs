@@ -394,7 +394,7 @@ fn print_outcome(outcome: &outbox::EntryOutcome, entries: &[engage::PlanEntry]) 
             which(&s.cycle, &s.reminder, &s.customer_id),
             one_line(&s.to),
             one_line(&s.subject),
-            one_line(&s.document_ids.join(", ")),
+            one_line(&s.documents.join(", ")),
             one_line(&s.message_id)
         )?,
         outbox::EntryOutcome::AlreadyClaimed => {}

@@ -4,6 +4,7 @@
 
 use super::Context;
 use crate::Result;
+use crate::domain::document::{NamedDocument, labels};
 use crate::domain::money::{grouped, plain};
 use crate::import::lockbox::{LockboxOptions, LockboxSummary, import_lockbox};
 use serde_json::json;
@@ -64,7 +65,8 @@ pub fn to_json(s: &LockboxSummary) -> serde_json::Value {
             "customer_id": d.customer_id,
             "amount": plain(d.amount, &d.currency),
             "currency": d.currency,
-            "documents": d.documents,
+            "documents": d.documents.iter().map(|x| x.id.as_str()).collect::<Vec<_>>(),
+            "document_numbers": d.documents.iter().map(NamedDocument::number).collect::<Vec<_>>(),
         })).collect::<Vec<_>>(),
         "unmatched": s.unmatched.iter().map(|u| json!({
             "item_id": u.item_id,
@@ -108,7 +110,7 @@ pub fn to_text(s: &LockboxSummary) -> String {
                 d.customer_id,
                 grouped(d.amount, &d.currency),
                 d.currency,
-                d.documents.join(", ")
+                labels(&d.documents)
             ));
         }
     }

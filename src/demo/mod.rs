@@ -219,7 +219,8 @@ fn add_lockbox(store: &mut Store, dir: &Path, options: &DemoOptions) -> Result<(
         else {
             continue;
         };
-        let invoice = d.documents.first().cloned().unwrap_or_default();
+        let ids: Vec<String> = d.documents.iter().map(|x| x.id.clone()).collect();
+        let invoice = ids.first().cloned().unwrap_or_default();
         let files: Vec<crate::store::activity::attachments::NewFile> =
             lockbox::demo_files(&card.name, &invoice)
                 .into_iter()
@@ -227,7 +228,7 @@ fn add_lockbox(store: &mut Store, dir: &Path, options: &DemoOptions) -> Result<(
                 .collect();
         let dids: Vec<i64> = store
             .activity()
-            .document_owners(card.cid, &d.documents)?
+            .document_owners(card.cid, &ids)?
             .into_iter()
             .flatten()
             .map(|o| o.did)

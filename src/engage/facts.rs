@@ -304,8 +304,8 @@ impl Facts {
         for issue in issues {
             let amount = issue.base_amount(rates)?;
             *self.issue_by_customer.entry(issue.cid).or_default() += amount;
-            for (did, _) in &issue.documents {
-                *self.issue_by_document.entry(*did).or_default() += amount;
+            for d in &issue.documents {
+                *self.issue_by_document.entry(d.did).or_default() += amount;
             }
         }
         Ok(())
@@ -325,8 +325,8 @@ impl Facts {
                 entry.next_date = Some(entry.next_date.map_or(p.date, |d| d.min(p.date)));
             };
             add(self.promise_by_customer.entry(p.cid).or_default());
-            for (did, _) in &p.documents {
-                add(self.promise_by_document.entry(*did).or_default());
+            for d in &p.documents {
+                add(self.promise_by_document.entry(d.did).or_default());
             }
             let amounts = self.promise_amounts.entry(p.cid).or_default();
             amounts

@@ -296,7 +296,8 @@ pub struct SentReminder {
     pub reminder: String,
     pub customer_id: String,
     pub to: String,
-    pub document_ids: Vec<String>,
+    /// The documents it was about, as the customer knows them: their numbers, else their ids.
+    pub documents: Vec<String>,
     pub subject: String,
     pub message_id: String,
 }
@@ -712,11 +713,13 @@ pub fn deliver_entry(
                     reminder: entry.reminder.clone(),
                     customer_id: entry.customer_id.clone(),
                     to: entry.to.clone(),
-                    document_ids: entry
+                    documents: entry
                         .documents
                         .iter()
                         .filter(|d| free.contains(&d.did))
-                        .map(|d| d.id.clone())
+                        .map(|d| {
+                            crate::domain::document::label(&d.id, d.number.as_deref()).to_string()
+                        })
                         .collect(),
                     subject: rendered.subject,
                     message_id,

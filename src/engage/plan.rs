@@ -75,7 +75,7 @@ impl PlanEntry {
     pub fn document_names(&self) -> Vec<String> {
         self.documents
             .iter()
-            .map(|d| d.number.clone().unwrap_or_else(|| d.id.clone()))
+            .map(|d| crate::domain::document::label(&d.id, d.number.as_deref()).to_string())
             .collect()
     }
 

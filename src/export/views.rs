@@ -818,7 +818,7 @@ pub fn promises(
             Cell::Text(
                 p.documents
                     .iter()
-                    .map(|(_, id)| id.as_str())
+                    .map(|d| d.id.as_str())
                     .collect::<Vec<_>>()
                     .join(" "),
             ),
@@ -885,7 +885,7 @@ pub fn deductions(store: &Store, as_of: Date, base: &str, sheet: &mut dyn Sheet)
             Cell::Text(
                 i.documents
                     .iter()
-                    .map(|(_, id)| id.as_str())
+                    .map(|d| d.id.as_str())
                     .collect::<Vec<_>>()
                     .join(" "),
             ),

@@ -28,6 +28,7 @@ use super::row::{Header, Lines};
 use crate::domain::action_checks::{Stamp, in_minor_units};
 use crate::domain::attachment::{A_LINK, max_bytes, not_a_file, over_limit};
 use crate::domain::date::{day_number, from_day_number};
+use crate::domain::document::NamedDocument;
 use crate::domain::money::{self, plain};
 use crate::domain::users::{Work, may};
 use crate::domain::{Decimal, format};
@@ -78,8 +79,8 @@ pub struct Deduction {
     /// The gap, in `currency` (the customer's).
     pub amount: Decimal,
     pub currency: String,
-    /// The documents it is on (ids).
-    pub documents: Vec<String>,
+    /// The documents it is on.
+    pub documents: Vec<NamedDocument>,
 }
 
 /// Money of an item that no invoice took.
@@ -489,7 +490,7 @@ impl<'a> Run<'a> {
         } = self.targets(w, item, payer)?;
         let mut left = item.amount;
         let mut owed: i64 = 0;
-        let mut short: Vec<(i64, String)> = Vec::new();
+        let mut short: Vec<NamedDocument> = Vec::new();
         for t in &targets {
             owed += t.balance;
             let paid = left.min(t.balance);
@@ -499,7 +500,11 @@ impl<'a> Run<'a> {
                 left -= paid;
             }
             if t.balance > paid {
-                short.push((t.did, t.id.clone()));
+                short.push(NamedDocument {
+                    did: t.did,
+                    id: t.id.clone(),
+                    number: t.number.clone(),
+                });
             }
         }
         if named && owed > item.amount {
@@ -618,7 +623,7 @@ impl<'a> Run<'a> {
         payer: &Payer,
         (pid, payment_id): (i64, &str),
         gap: i64,
-        short: &[(i64, String)],
+        short: &[NamedDocument],
     ) -> Result<()> {
         let base = &self.options.base_currency;
         let own = payer.currency.clone().unwrap_or_else(|| base.clone());
@@ -636,7 +641,6 @@ impl<'a> Run<'a> {
             money::round_to_currency(money::from_units(gap) * from / to, &own)
         };
         let units = money::to_units(amount).map_err(|e| at(item.line, "amount", e))?;
-        let documents: Vec<String> = short.iter().map(|(_, id)| id.clone()).collect();
         let text = format!(
             "Short payment: cheque {} (lockbox item {}, payment {payment_id}) paid {} {} of {} \
              {} owed on {}.",
@@ -648,7 +652,7 @@ impl<'a> Run<'a> {
             item.currency,
             item.invoices.join(", ")
         );
-        let dids: Vec<i64> = short.iter().map(|(did, _)| *did).collect();
+        let dids: Vec<i64> = short.iter().map(|d| d.did).collect();
         let issue = w.open_deduction(self.stamp, payer.cid, pid, units, item.date, &dids, &text)?;
         self.summary.deductions.push(Deduction {
             issue,
@@ -656,7 +660,7 @@ impl<'a> Run<'a> {
             customer_id: payer.id.clone(),
             amount,
             currency: own,
-            documents,
+            documents: short.to_vec(),
         });
         Ok(())
     }

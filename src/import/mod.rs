@@ -1587,7 +1587,11 @@ fn broken_application_error(
     let (source, target) = (&broken.source, &broken.target);
     let describe = |side: &crate::store::ledger::import::AppliedSide| match side.kind {
         None => format!("payment {}", quoted(&side.id)),
-        Some(kind) => format!("{} {}", kind.words(), quoted(&side.id)),
+        Some(kind) => format!(
+            "{} {}",
+            kind.words(),
+            document_named(&side.id, side.number.as_deref())
+        ),
     };
     let (source_name, target_name) = (describe(source), describe(target));
     let (changed, date_column) = if broken.source_changed {
@@ -1609,7 +1613,7 @@ fn broken_application_error(
             format!(
                 "{} is now a credit note, but {source_name} is applied to it; only invoices \
                  and debit notes can be settled",
-                quoted(&target.id)
+                document_named(&target.id, target.number.as_deref())
             ),
         )
     } else if source.kind.is_some_and(|k| !k.is_credit()) {
@@ -1683,6 +1687,15 @@ fn line_in(files: &[(FileKind, PathBuf)], kind: FileKind, column: &str, id: &str
     last_line_mentioning(path, column, id)
 }
 
+/// A document as an import's message names it: by its number, as people know it, with the id
+/// the files give it beside (`` `INV-4` (id `I4`) ``); by its id alone when it has no number.
+fn document_named(id: &str, number: Option<&str>) -> String {
+    match number.filter(|n| !n.is_empty() && *n != id) {
+        Some(number) => format!("{} (id {})", quoted(number), quoted(id)),
+        None => quoted(id),
+    }
+}
+
 /// A store day as `2026-04-05`.
 fn format_day(day: i32) -> String {
     crate::domain::date::from_day_number(day).to_string()
@@ -1709,10 +1722,11 @@ fn over_applied_error(
         )
     };
     let (applied, amount) = (shown(over.applied), shown(over.amount));
+    let named = document_named(&over.id, over.number.as_deref());
     let what = match over.role {
-        "document" => format!("applications to {} total", quoted(&over.id)),
-        "credit_note" => format!("applications from credit note {} total", quoted(&over.id)),
-        _ => format!("applications from payment {} total", quoted(&over.id)),
+        "document" => format!("applications to {named} total"),
+        "credit_note" => format!("applications from credit note {named} total"),
+        _ => format!("applications from payment {named} total"),
     };
     let mut detail = format!("{what} {applied}, more than its amount {amount}");
     if !over.lockbox.is_empty() {
@@ -1768,10 +1782,9 @@ fn over_applied_error(
     };
     match line_in(files, own, "id", &over.id) {
         Some(line) => Error::input(format!(
-            "{} line {line}, column amount: {} is now {amount}, less than the {applied} already \
-             applied {} it",
+            "{} line {line}, column amount: {named} is now {amount}, less than the {applied} \
+             already applied {} it",
             own.file_name(),
-            quoted(&over.id),
             if over.role == "document" {
                 "to"
             } else {

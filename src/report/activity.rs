@@ -7,9 +7,13 @@
 //! reminder `status` and `error`, why it failed, else null, and `released_by` and
 //! `released_at` when a person released it; a reply's `collector` is who filed it, with
 //! `read_at` and `read_by` once read), newest first. Amounts are strings in the customer's
-//! currency (named beside them).
+//! currency (named beside them). A promise, an issue, a reminder and an attachment give the
+//! `documents` they name by id (what `--document` takes) and their `document_numbers` beside,
+//! in the same order (`null` for one without); the text names them as people know them, by
+//! number (the id when there is none).
 
 use crate::domain::Date;
+use crate::domain::document::{NamedDocument, labels};
 use crate::domain::money::{grouped, plain};
 use crate::domain::text::one_line;
 use crate::store::activity::{Entry, Timeline};
@@ -33,8 +37,14 @@ pub fn to_json(t: &Timeline, as_of: Date) -> Value {
     })
 }
 
-fn ids(docs: &[(i64, String)]) -> Vec<&str> {
-    docs.iter().map(|(_, id)| id.as_str()).collect()
+/// The documents' ids, as the JSON's `documents` gives them (what `--document` takes).
+fn ids(docs: &[NamedDocument]) -> Vec<&str> {
+    docs.iter().map(|d| d.id.as_str()).collect()
+}
+
+/// Their numbers, in the same order (`null` for one without), as `document_numbers`.
+fn numbers(docs: &[NamedDocument]) -> Vec<Option<&str>> {
+    docs.iter().map(NamedDocument::number).collect()
 }
 
 fn entry_json(e: &Entry) -> Value {
@@ -54,6 +64,7 @@ fn entry_json(e: &Entry) -> Value {
             "date": p.date.to_string(),
             "recorded_date": p.recorded.to_string(),
             "documents": ids(&p.documents),
+            "document_numbers": numbers(&p.documents),
             "text": p.text,
             "state": p.progress.state.as_str(),
             "paid": plain(p.progress.paid, &p.currency),
@@ -71,6 +82,7 @@ fn entry_json(e: &Entry) -> Value {
                 "currency": i.currency,
                 "opened_date": i.opened.to_string(),
                 "documents": ids(&i.documents),
+                "document_numbers": numbers(&i.documents),
                 "text": i.text,
                 "state": i.state.as_str(),
                 "resolution": resolution.map(|r| r.text.clone()),
@@ -111,7 +123,8 @@ fn entry_json(e: &Entry) -> Value {
             "released_by": r.released.as_ref().map(|x| x.by.clone()),
             "released_at": r.released.as_ref().map(|x| x.at.clone()),
             "sent_at": r.sent_at,
-            "documents": r.documents,
+            "documents": ids(&r.documents),
+            "document_numbers": numbers(&r.documents),
         }),
         Entry::Attachment(a) => json!({
             "collector": a.collector,
@@ -120,6 +133,7 @@ fn entry_json(e: &Entry) -> Value {
             "bytes": a.bytes,
             "text": a.text,
             "documents": ids(&a.documents),
+            "document_numbers": numbers(&a.documents),
             "payment": a.payment,
         }),
         Entry::Hold(h) => json!({
@@ -201,7 +215,7 @@ fn line(e: &Entry) -> (String, String, String) {
             let docs = if p.documents.is_empty() {
                 String::new()
             } else {
-                format!(" for {}", ids(&p.documents).join(", "))
+                format!(" for {}", labels(&p.documents))
             };
             let what = format!(
                 "promise {}: {} {cur} by {}{docs} — {} (paid {}, remaining {})",
@@ -228,7 +242,7 @@ fn line(e: &Entry) -> (String, String, String) {
             let docs = if i.documents.is_empty() {
                 String::new()
             } else {
-                format!(" on {}", ids(&i.documents).join(", "))
+                format!(" on {}", labels(&i.documents))
             };
             let what = format!(
                 "issue {}: {}, {} {}{docs} — {}",
@@ -304,12 +318,12 @@ fn line(e: &Entry) -> (String, String, String) {
                     .map(|x| format!(" ({x})"))
                     .unwrap_or_default()
             ),
-            format!("{}\n{}", r.subject, r.documents.join(", ")),
+            format!("{}\n{}", r.subject, labels(&r.documents)),
         ),
         Entry::Attachment(a) => {
             let mut on = Vec::new();
             if !a.documents.is_empty() {
-                on.push(format!("on {}", ids(&a.documents).join(", ")));
+                on.push(format!("on {}", labels(&a.documents)));
             }
             if let Some(p) = &a.payment {
                 on.push(format!("with payment {p}"));

@@ -1357,7 +1357,10 @@ mod tests {
             .unwrap();
         let reminder = store.activity().reminders(1).unwrap().remove(0);
         assert_eq!(reminder.status, "failed");
-        assert_eq!(reminder.documents, ["I1", "I2"]);
+        let ids = |docs: &[crate::domain::document::NamedDocument]| -> Vec<String> {
+            docs.iter().map(|d| d.id.clone()).collect()
+        };
+        assert_eq!(ids(&reminder.documents), ["I1", "I2"]);
         assert!(
             store
                 .engagement()
@@ -1372,7 +1375,7 @@ mod tests {
             .unwrap();
         let store = Store::open_existing(&path).unwrap();
         assert_eq!(
-            store.activity().reminders(1).unwrap()[0].documents,
+            ids(&store.activity().reminders(1).unwrap()[0].documents),
             ["I1", "I2"]
         );
     }

@@ -12,6 +12,7 @@
 use crate::Result;
 use crate::domain::action_checks::Stamp;
 use crate::domain::attachment::sha256_hex;
+use crate::domain::document::NamedDocument;
 use crate::domain::users::Work;
 use crate::store::Activity;
 use crate::store::Store;
@@ -47,8 +48,8 @@ pub struct AttachmentView {
     pub sha256: String,
     pub bytes: u64,
     pub text: Option<String>,
-    /// The documents it is linked to, as (key, id).
-    pub documents: Vec<(i64, String)>,
+    /// The documents it is linked to.
+    pub documents: Vec<NamedDocument>,
     /// The payment it came with (its id), if any.
     pub payment: Option<String>,
 }
@@ -104,8 +105,8 @@ pub(crate) fn insert_attachment(
 }
 
 const VIEW_COLUMNS: &str = "a.id, a.cid, a.at, a.collector, a.name, b.sha256, b.bytes, a.text,
-    (SELECT group_concat(x.did || char(31) || x.id, char(30)) FROM
-       (SELECT d.did, d.id FROM attachment_documents l JOIN documents d ON d.did = l.did
+    (SELECT json_group_array(json_array(x.did, x.id, x.number)) FROM
+       (SELECT d.did, d.id, d.number FROM attachment_documents l JOIN documents d ON d.did = l.did
          WHERE l.attachment_id = a.id ORDER BY d.id) x),
     (SELECT p.id FROM payments p WHERE p.pid = a.pid)";
 
@@ -120,16 +121,7 @@ fn view_row(r: &rusqlite::Row) -> rusqlite::Result<AttachmentView> {
         sha256: r.get(5)?,
         bytes: r.get::<_, i64>(6)?.unsigned_abs(),
         text: r.get(7)?,
-        documents: docs
-            .map(|d| {
-                d.split('\u{1e}')
-                    .filter_map(|pair| {
-                        let (did, id) = pair.split_once('\u{1f}')?;
-                        Some((did.parse().ok()?, id.to_string()))
-                    })
-                    .collect()
-            })
-            .unwrap_or_default(),
+        documents: super::named_documents(docs.as_deref()),
         payment: r.get(9)?,
     })
 }

@@ -8,6 +8,7 @@
 use crate::Result;
 use crate::domain::action_checks::{IssueEventKind, IssueState};
 use crate::domain::date::{day_number, from_day_number};
+use crate::domain::document::NamedDocument;
 use crate::domain::{Date, Decimal, money};
 use crate::store::Activity;
 use crate::store::Store;
@@ -30,8 +31,8 @@ pub struct IssueView {
     pub currency: String,
     pub opened: Date,
     pub text: Option<String>,
-    /// The documents it names, as (key, id).
-    pub documents: Vec<(i64, String)>,
+    /// The documents it names.
+    pub documents: Vec<NamedDocument>,
     /// Resolves and reopens, oldest first.
     pub events: Vec<IssueEvent>,
     /// As of the date asked for.
@@ -365,7 +366,7 @@ impl<S: std::ops::Deref<Target = Store>> Activity<S> {
             issues.iter().enumerate().map(|(i, x)| (x.id, i)).collect();
 
         let sql = format!(
-            "SELECT l.issue_id, d.did, d.id FROM issues i
+            "SELECT l.issue_id, d.did, d.id, d.number FROM issues i
                CROSS JOIN issue_documents l ON l.issue_id = i.id CROSS JOIN documents d ON d.did = l.did
               WHERE {cond} ORDER BY l.issue_id, d.id"
         );
@@ -373,7 +374,11 @@ impl<S: std::ops::Deref<Target = Store>> Activity<S> {
         let mut rows = stmt.query(rusqlite::params_from_iter(args))?;
         while let Some(r) = rows.next()? {
             if let Some(&i) = index.get(&r.get::<_, i64>(0)?) {
-                issues[i].documents.push((r.get(1)?, r.get(2)?));
+                issues[i].documents.push(NamedDocument {
+                    did: r.get(1)?,
+                    id: r.get(2)?,
+                    number: r.get(3)?,
+                });
             }
         }
 

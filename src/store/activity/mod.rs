@@ -17,6 +17,7 @@ use super::queue::PromiseFlag;
 use crate::domain::action_checks::OwnerRole;
 use crate::domain::calls::CallOutcome;
 use crate::domain::date::{day_number, from_day_number};
+use crate::domain::document::NamedDocument;
 use crate::domain::promise::PromiseState;
 use crate::domain::{Date, Decimal};
 use crate::{Error, Result};
@@ -42,6 +43,17 @@ super::aggregate!(
     activity_mut,
     "collectors' activity"
 );
+
+/// The documents a record names, from SQLite's `json_group_array(json_array(did, id,
+/// number))` (JSON, so that an id holding any character reads back whole).
+pub(crate) fn named_documents(json: Option<&str>) -> Vec<NamedDocument> {
+    let rows: Vec<(i64, String, Option<String>)> = json
+        .and_then(|j| serde_json::from_str(j).ok())
+        .unwrap_or_default();
+    rows.into_iter()
+        .map(|(did, id, number)| NamedDocument { did, id, number })
+        .collect()
+}
 
 /// A note.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -116,9 +128,9 @@ pub struct ReminderView {
     pub sent_date: Option<crate::domain::Date>,
     /// The day its run was for, sent or not (none when recorded before it was kept).
     pub run_date: Option<crate::domain::Date>,
-    /// The documents it was about (ids), claimed still or freed for a later run (failed or
+    /// The documents it was about, claimed still or freed for a later run (failed or
     /// released).
-    pub documents: Vec<String>,
+    pub documents: Vec<NamedDocument>,
     /// Who released it by hand, and when (its `error` is still the run's).
     pub released: Option<crate::domain::engage::Released>,
 }
@@ -558,8 +570,8 @@ impl<S: std::ops::Deref<Target = Store>> Activity<S> {
             self.conn(),
             "SELECT r.id, r.at, r.collector, r.cycle, r.reminder, r.to_addr, r.subject, r.body,
                     r.status, r.sent_at, r.sent_date,
-                    (SELECT group_concat(id, char(31)) FROM
-                       (SELECT d.id FROM documents d
+                    (SELECT json_group_array(json_array(did, id, number)) FROM
+                       (SELECT d.did, d.id, d.number FROM documents d
                          WHERE d.did IN (SELECT did FROM reminder_documents WHERE reminder_id = r.id
                                          UNION
                                          SELECT did FROM reminder_documents_released
@@ -590,9 +602,7 @@ impl<S: std::ops::Deref<Target = Store>> Activity<S> {
                     run_date: r
                         .get::<_, Option<i32>>(14)?
                         .map(crate::domain::date::from_day_number),
-                    documents: docs
-                        .map(|d| d.split('\u{1f}').map(str::to_string).collect())
-                        .unwrap_or_default(),
+                    documents: named_documents(docs.as_deref()),
                     released: super::engage::outbox::released(r.get(15)?, r.get(16)?),
                 })
             },

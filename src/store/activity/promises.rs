@@ -9,6 +9,7 @@
 
 use crate::Result;
 use crate::domain::date::{day_number, from_day_number};
+use crate::domain::document::NamedDocument;
 use crate::domain::promise::{Promise, PromiseProgress, PromiseState, promise_progress};
 use crate::domain::{Date, Decimal, money};
 use crate::store::Activity;
@@ -32,8 +33,8 @@ pub struct PromiseView {
     /// The day it was recorded: receipts count from it.
     pub recorded: Date,
     pub text: Option<String>,
-    /// The documents it names, as (key, id); empty for the customer as a whole.
-    pub documents: Vec<(i64, String)>,
+    /// The documents it names; empty for the customer as a whole.
+    pub documents: Vec<NamedDocument>,
     pub void: Option<Void>,
     /// State, paid and remaining as of the date asked for.
     pub progress: PromiseProgress,
@@ -289,7 +290,7 @@ impl<S: std::ops::Deref<Target = Store>> Activity<S> {
         index: &HashMap<i64, usize>,
     ) -> Result<()> {
         let sql = format!(
-            "SELECT pd.promise_id, d.did, d.id
+            "SELECT pd.promise_id, d.did, d.id, d.number
                FROM promises p CROSS JOIN promise_documents pd ON pd.promise_id = p.id
                CROSS JOIN documents d ON d.did = pd.did
               WHERE {cond} ORDER BY pd.promise_id, d.id"
@@ -298,7 +299,11 @@ impl<S: std::ops::Deref<Target = Store>> Activity<S> {
         let mut rows = stmt.query(rusqlite::params_from_iter(args))?;
         while let Some(r) = rows.next()? {
             if let Some(&i) = index.get(&r.get::<_, i64>(0)?) {
-                promises[i].documents.push((r.get(1)?, r.get(2)?));
+                promises[i].documents.push(NamedDocument {
+                    did: r.get(1)?,
+                    id: r.get(2)?,
+                    number: r.get(3)?,
+                });
             }
         }
         Ok(())

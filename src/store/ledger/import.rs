@@ -224,6 +224,8 @@ fn minor_unit_sql(column: &str) -> String {
 #[derive(Debug, Clone, PartialEq)]
 pub struct AppliedSide {
     pub id: String,
+    /// A document's number, when it has one (a message names it by it).
+    pub number: Option<String>,
     /// A document's kind; `None` for a payment.
     pub kind: Option<DocumentKind>,
     pub customer_id: String,
@@ -348,6 +350,8 @@ pub struct OverApplied {
     /// `document` (a target), `credit_note` or `payment` (a source).
     pub role: &'static str,
     pub id: String,
+    /// A document's number, when it has one (a message names it by it); none for a payment.
+    pub number: Option<String>,
     pub amount: i64,
     pub applied: i64,
     /// The currency of its amounts (for the message: `350.00 USD`).
@@ -1978,7 +1982,8 @@ impl ImportWriter<'_> {
                         ifnull(p.id, c.id), c.kind, sc.id, ifnull(p.currency, c.currency),
                         ifnull(p.date, c.doc_date),
                         ifnull(a.source_pid IN (SELECT pid FROM temp.changed_payments), 0)
-                          OR ifnull(a.source_did IN (SELECT did FROM temp.changed_documents), 0)
+                          OR ifnull(a.source_did IN (SELECT did FROM temp.changed_documents), 0),
+                        t.number, c.number
                    FROM touched x
                    JOIN applications a ON a.aid = x.aid
                    JOIN documents t ON t.did = a.did
@@ -1995,12 +2000,14 @@ impl ImportWriter<'_> {
                 [],
                 |r| {
                     let side = |id: usize,
+                                number: usize,
                                 kind: Option<DocumentKind>,
                                 customer: usize,
                                 at: usize|
                      -> rusqlite::Result<AppliedSide> {
                         Ok(AppliedSide {
                             id: r.get(id)?,
+                            number: r.get(number)?,
                             kind,
                             customer_id: r.get(customer)?,
                             currency: r.get(at)?,
@@ -2010,8 +2017,8 @@ impl ImportWriter<'_> {
                     let source_kind: Option<DocumentKind> = r.get(7)?;
                     Ok(BrokenApplication {
                         date: r.get(0)?,
-                        target: side(1, Some(r.get(2)?), 3, 4)?,
-                        source: side(6, source_kind, 8, 9)?,
+                        target: side(1, 12, Some(r.get(2)?), 3, 4)?,
+                        source: side(6, 13, source_kind, 8, 9)?,
                         source_changed: r.get(11)?,
                     })
                 },
@@ -2146,7 +2153,7 @@ impl ImportWriter<'_> {
         let doc = self
             .tx
             .query_row(
-                "SELECT kind, id, amount, applied, currency, did FROM documents
+                "SELECT kind, id, amount, applied, currency, did, number FROM documents
                   WHERE applied > amount LIMIT 1",
                 [],
                 |r| {
@@ -2159,6 +2166,7 @@ impl ImportWriter<'_> {
                                 "document"
                             },
                             id: r.get(1)?,
+                            number: r.get(6)?,
                             amount: r.get(2)?,
                             applied: r.get(3)?,
                             currency: r.get(4)?,
@@ -2201,6 +2209,7 @@ impl ImportWriter<'_> {
                     Ok(OverApplied {
                         role: "payment",
                         id: r.get(0)?,
+                        number: None,
                         amount: r.get(1)?,
                         applied: r.get(2)?,
                         currency: r.get(3)?,
