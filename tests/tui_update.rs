@@ -434,6 +434,38 @@ fn as_of_an_earlier_date_recomputes_every_figure() {
     assert!(status_text(&d.app).contains("not a date"));
 }
 
+/// `:asof -7d` in a session set to another date counted from this machine's day, not from the
+/// session's: as of 31 January it went to a week before today, while the forms' `-7d` counts
+/// from the session's date. Every relative form now counts from the session's date; `today`
+/// goes back to this machine's day (here the driver's), and follows it again.
+#[test]
+fn as_of_relative_dates_count_from_the_sessions_date() {
+    let (_dir, mut d) = driver("alice", (120, 40));
+    let today = d.app.session.today;
+    command(&mut d, "asof 2026-01-31");
+    command(&mut d, "asof -7d");
+    assert_eq!(d.app.as_of.to_string(), "2026-01-24", "{:?}", d.app.status);
+    assert_eq!(
+        d.app.summary.as_ref().unwrap().as_of.to_string(),
+        "2026-01-24"
+    );
+    command(&mut d, "asof +2w");
+    assert_eq!(d.app.as_of.to_string(), "2026-02-07");
+    command(&mut d, "asof yesterday");
+    assert_eq!(d.app.as_of.to_string(), "2026-02-06");
+    command(&mut d, "asof tomorrow");
+    assert_eq!(d.app.as_of.to_string(), "2026-02-07");
+    // The next Monday after the session's Saturday, 7 February.
+    command(&mut d, "asof mon");
+    assert_eq!(d.app.as_of.to_string(), "2026-02-09");
+    command(&mut d, "asof today");
+    assert_eq!(d.app.as_of, today);
+    assert!(!d.app.as_of_given);
+    // From there, `-7d` is a week before today.
+    command(&mut d, "asof -7d");
+    assert_eq!((today - d.app.as_of).num_days(), 7);
+}
+
 /// `:asof` takes the dates `--as-of` takes (1900-01-01 to 9000-12-31) and refuses any other in
 /// the command line's words, the session keeping its date: `9999-12-31` showed documents
 /// expected in `+10000-01-30`, `+2000000w` a title `as of +40357-08-19` (and `:hold +7d` wrote

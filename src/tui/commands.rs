@@ -117,7 +117,7 @@ pub const TABLE: &[Spec] = &[
         Command::AsOf,
         &["asof", "as-of", "as_of", "date"],
         "DATE",
-        "every figure as of DATE: YYYY-MM-DD, today, -7d, +2w, fri",
+        "every figure as of DATE: YYYY-MM-DD, today, or -7d, +2w, fri from the date shown",
     ),
     Spec::new(
         Command::Filter,

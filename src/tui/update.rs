@@ -1086,7 +1086,15 @@ pub fn command(app: &mut App, line: &str) -> Vec<Effect> {
                 app.say_error(format!("`:{name}` needs a date (YYYY-MM-DD, today, -7d)"));
                 return Vec::new();
             }
-            match parse_relative(&text, app.session.today) {
+            // `today` is this machine's day, which the session follows again; every other
+            // relative form (`-7d`, `+2w`, `yesterday`, a weekday) counts from the session's
+            // date, as the forms' dates do: `-7d` as of 31 January is 24 January.
+            let parsed = if text.trim().eq_ignore_ascii_case("today") {
+                Some(app.session.today)
+            } else {
+                parse_relative(&text, app.as_of)
+            };
+            match parsed {
                 // The dates `--as-of` takes, refused in the same words: the session keeps its
                 // date (9999-12-31 put forecast dates in year +10000, and holds in +40357).
                 Some(d) if !date::in_calendar(d) => {
