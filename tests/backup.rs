@@ -663,6 +663,21 @@ fn backups_are_logged_and_backups_and_restores_count_every_kind_of_activity() {
         detail.ends_with("; 1 entry of this log recorded since the backup (in the kept copy only)"),
         "{detail}"
     );
+    // The as-of date dates no backup: one given a date after today (a view of the future) is
+    // made and logged, as a restore is, though every dated write is refused then.
+    let later = owed_command(
+        fx.dir.path(),
+        &fx.db(),
+        Some("2099-01-01"),
+        &["backup", "b9.db"],
+    )
+    .current_dir(fx.dir.path())
+    .output()
+    .unwrap();
+    succeeded(&later);
+    assert!(dir.join("b9.db").is_file());
+    let logged = system_log(&fx);
+    assert_eq!(logged.last().unwrap()["kind"], "backup", "{logged:?}");
 }
 
 /// A restore changes who may log in to `owed serve`: a user removed since the backup comes

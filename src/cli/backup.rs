@@ -20,7 +20,7 @@ pub fn run(ctx: &Context, args: &BackupArgs) -> Result<()> {
     // Who backs up, for the system's log: a name that cannot be recorded is refused before
     // anything is written. A database this user may only read records nothing.
     let by = (!store.is_read_only())
-        .then(|| ctx.stamp(&store))
+        .then(|| ctx.undated_stamp(&store))
         .transpose()?;
     let t = Instant::now();
     let copy = store.backup_to(&args.file)?;
