@@ -166,7 +166,9 @@ pub fn start(app: &mut App) -> Vec<Effect> {
         FlowKind::Manual { cids },
         label,
         seq,
-        "Reading the templates…",
+        // The worker reads the templates in a moment; what takes the time (seconds on a
+        // large portfolio) is the plan that marks the reminder it has for them.
+        "Computing today's plan to mark its reminders…",
     ));
     vec![Effect::Engage(request)]
 }
