@@ -715,6 +715,41 @@ fn failed_and_pending_reminders_show_in_the_outbox_with_their_errors() {
     snapshot::assert("engage_outbox_120x40", &screen);
 }
 
+/// The outbox's `#` column is as wide as the widest id it lists, at 160 columns as at 80:
+/// `owed engage release ID` takes it. Five columns cut the 100,000-customer demo's ids to
+/// `1210…`.
+#[test]
+fn the_outbox_shows_every_reminder_id_whole() {
+    let f = fixture();
+    let sql = sent_reminder(
+        121_039,
+        "K2",
+        "2026-04-28",
+        "Firm",
+        "ap@example.com",
+        "Overdue",
+    ) + &sent_reminder(
+        99_990,
+        "K6",
+        "2026-04-27",
+        "Friendly",
+        "ap@acme.example",
+        "Friendly reminder",
+    );
+    f.execute(&workstation::with_day_numbers(&sql));
+    for size in [(160, 40), (80, 24)] {
+        let (mut d, _mail) = f.driver("alice", size);
+        command(&mut d, "engage outbox");
+        assert_eq!(d.app.engage.screen.pane, Pane::Outbox);
+        let screen = d.screen();
+        assert_contains_all(&screen, &["121039 sent ", " 99990 sent ", "     1 sent "]);
+        assert!(!screen.contains("1210…"), "{screen}");
+        if size.0 == 80 {
+            snapshot::assert("engage_outbox_80x24", &screen);
+        }
+    }
+}
+
 #[test]
 fn the_report_pane_shows_what_the_reminders_achieved() {
     let f = fixture();

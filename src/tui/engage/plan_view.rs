@@ -379,10 +379,19 @@ fn held_pane(app: &App, s: &EngageScreen, plan: &PlanData, area: Rect, buf: &mut
 
 fn outbox_pane(app: &App, s: &EngageScreen, plan: &PlanData, area: Rect, buf: &mut Buffer) {
     let width = usize::from(area.width);
+    // As wide as the widest id listed: `owed engage release ID` takes it whole (five columns
+    // cut the demo's six-digit ids to `1210…`).
+    let id_w = plan
+        .outbox
+        .iter()
+        .map(|r| r.id.to_string().len())
+        .max()
+        .unwrap_or(0)
+        .max(1);
     let what_w = 28.min(width.saturating_sub(60)).max(12);
-    let rest = width.saturating_sub(2 + 6 + 8 + 11 + 11 + what_w + 1);
+    let rest = width.saturating_sub(2 + id_w + 1 + 8 + 11 + 11 + what_w + 1);
     let cols = [
-        Col(5, true),
+        Col(id_w, true),
         Col(7, false),
         Col(10, false),
         Col(10, false),
