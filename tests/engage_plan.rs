@@ -820,6 +820,114 @@ fn a_manual_reminder_previews_and_sends_once_a_day() {
     assert!(e.to_string().contains("no email address"), "{e}");
 }
 
+/// A cycle whose customer rule waits a week after an email (as the shipped Key accounts),
+/// of a higher priority than the dunning.
+const KEY: &str = "name = \"Key\"
+priority = 20
+customer = \"last_email_date < 7 days ago or last_email_date is empty\"
+document = \"type includes [invoice, debit_note] and due_date < today\"
+[[reminder]]
+name = \"Escalation\"
+after_due_days = 3
+template = \"templates/t.md\"
+";
+
+/// A reminder sent by hand holds the customer back from the cycles for the days
+/// `min_days_between` counts, and the plan lists every reminder it holds back, saying why:
+/// the higher-priority one that would have gone too. Its cycle's rule read the email sent by
+/// hand, and the plan (`engage plan --json`, `engage run`) had dropped it without a word,
+/// listing only the lower-priority reminder it had skipped.
+#[test]
+fn a_reminder_sent_by_hand_leaves_the_reminder_it_stands_in_for_skipped_with_why() {
+    use owed::engage::manual;
+    use owed::engage::plan::SkipReason;
+    let mut w = World::of(&[("dunning.toml", DUNNING), ("key.toml", KEY)]);
+    w.min_days_between = 7;
+    let as_of = day(2026, 4, 30);
+    let skipped = |w: &World, as_of: Date| -> Vec<(String, String, SkipReason, String)> {
+        let plan = w.plan(as_of);
+        assert!(
+            plan.entries.iter().all(|e| e.customer_id != "C2"),
+            "{plan:?}"
+        );
+        plan.skipped
+            .iter()
+            .filter(|s| s.customer_id == "C2")
+            .map(|s| {
+                (
+                    s.cycle.clone(),
+                    s.reminder.clone(),
+                    s.code,
+                    s.reason.clone(),
+                )
+            })
+            .collect()
+    };
+    // Before: Key's Escalation goes to Beta (C2), the dunning's Friendly is skipped for it.
+    assert!(
+        w.entries(as_of)
+            .contains(&entry("Key", "Escalation", "C2", &["I2", "I3"]))
+    );
+    let plan = w.plan(as_of);
+    let beta: Vec<_> = plan
+        .skipped
+        .iter()
+        .filter(|s| s.customer_id == "C2")
+        .collect();
+    assert_eq!(beta.len(), 1);
+    assert_eq!(beta[0].code, SkipReason::Priority);
+    // The collector sends one by hand.
+    let t = manual::templates(&mut w.cycles).unwrap()[0].clone();
+    let by_hand = manual::entry_for(&w.store, "C2", &t, as_of).unwrap();
+    let mut mailer = FakeMailer::default();
+    manual::send(
+        &mut w.store,
+        &w.cycles,
+        &t,
+        &by_hand,
+        &mut mailer,
+        &settings(as_of),
+    )
+    .unwrap();
+    assert_eq!(mailer.delivered.len(), 1);
+    // Both cycles' reminders are held back, and say why, that day and while the days run.
+    for as_of in [as_of, day(2026, 5, 6)] {
+        let why = "a reminder was sent to C2 on 2026-04-30, fewer than min_days_between = 7 \
+                   days ago";
+        assert_eq!(
+            skipped(&w, as_of),
+            [
+                ("Dunning", "Friendly", SkipReason::MinDaysBetween, why),
+                ("Key", "Escalation", SkipReason::MinDaysBetween, why),
+            ]
+            .map(|(c, r, code, why)| (
+                c.to_string(),
+                r.to_string(),
+                code,
+                why.to_string()
+            ))
+        );
+    }
+    let json: serde_json::Value = serde_json::from_str(&w.plan(as_of).to_json()).unwrap();
+    let key = json
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["cycle"] == "Key" && e["customer_id"] == "C2")
+        .unwrap_or_else(|| panic!("{json}"));
+    assert_eq!(key["reason"], "min_days_between");
+    assert_eq!(key["document_ids"], serde_json::json!(["I2", "I3"]));
+    // Once the days have passed the rules read the email again: Key's own waits a week after
+    // it, so the dunning goes on 7 May (and nothing went meanwhile).
+    assert!(w.entries(day(2026, 5, 6)).iter().all(|e| e.2 != "C2"));
+    assert!(w.entries(day(2026, 5, 7)).contains(&entry(
+        "Dunning",
+        "Friendly",
+        "C2",
+        &["I2", "I3"]
+    )));
+}
+
 #[test]
 fn a_manual_reminder_goes_to_the_primary_billing_contact_else_the_customer() {
     use owed::engage::manual;

@@ -18,7 +18,9 @@
 //! - `open_issue_amount`: the amounts of the issues open at the as-of date
 //!   ([`Activity::open_issues`](crate::store::Activity::open_issues)), in the base currency
 //!   (of the customer; at document level, of the issues naming the document).
-//! - `last_email_date`: the latest reminder sent (to the customer; naming the document).
+//! - `last_email_date`: the latest reminder sent (to the customer; naming the document);
+//!   for a customer `min_days_between` stops today, the latest before the reminders that
+//!   stop it ([`Facts::customer_value_spaced`]).
 //!   `last_reply_date`: the latest reply (from the customer; at document level, replies to a
 //!   reminder naming the document).
 //! - `paid`: whether the document is fully paid; plans consider open documents only, so in
@@ -170,6 +172,11 @@ pub struct Facts {
     pub held: HashMap<i64, Date>,
     last_email: HashMap<i64, Date>,
     last_email_document: HashMap<i64, Date>,
+    /// `last_email_date` as it stood before the days `min_days_between` counts back
+    /// ([`Facts::gather_before_spacing`]): what the rules read for a customer that the
+    /// spacing stops today.
+    last_email_before_spacing: HashMap<i64, Date>,
+    last_email_document_before_spacing: HashMap<i64, Date>,
     last_reply: HashMap<i64, Date>,
     last_reply_document: HashMap<i64, Date>,
     mismatch: HashSet<i64>,
@@ -442,6 +449,64 @@ impl Facts {
             "card_last4" => c.card_last4.clone().into(),
             other => custom.get(other).cloned().into(),
         }
+    }
+
+    /// Reads `last_email_date` (as far as `needs` names it) as it stood before the days
+    /// `[engage] min_days_between` counts back (one at least: today's): of the emails sent
+    /// before any that stops a customer today.
+    pub fn gather_before_spacing(
+        &mut self,
+        store: &Store,
+        needs: &Needs,
+        min_days_between: u32,
+    ) -> Result<()> {
+        let before = self
+            .as_of
+            .checked_sub_days(chrono::Days::new(u64::from(min_days_between.max(1))))
+            .unwrap_or(Date::MIN);
+        if needs.customer("last_email_date") {
+            self.last_email_before_spacing = store.engagement().last_email_dates(before)?;
+        }
+        if needs.document("last_email_date") {
+            self.last_email_document_before_spacing =
+                store.engagement().last_email_dates_by_document(before)?;
+        }
+        Ok(())
+    }
+
+    /// [`Facts::customer_value`], for a customer the spacing stops today when `spaced`: its
+    /// `last_email_date` is then the one before the reminders that stop it, so that a rule
+    /// waiting after an email (`last_email_date < 7 days ago`) reads as it did before them,
+    /// and what its cycle would send is skipped for the spacing, saying why, rather than gone.
+    pub fn customer_value_spaced(
+        &self,
+        c: &Customer,
+        custom: &Custom,
+        name: &str,
+        spaced: bool,
+    ) -> Value {
+        if spaced && name == "last_email_date" {
+            return self.last_email_before_spacing.get(&c.cid).copied().into();
+        }
+        self.customer_value(c, custom, name)
+    }
+
+    /// [`Facts::document_value`], as [`Facts::customer_value_spaced`] reads it.
+    pub fn document_value_spaced(
+        &self,
+        d: &EngageDocument,
+        custom: &Custom,
+        name: &str,
+        spaced: bool,
+    ) -> Value {
+        if spaced && name == "last_email_date" {
+            return self
+                .last_email_document_before_spacing
+                .get(&d.did)
+                .copied()
+                .into();
+        }
+        self.document_value(d, custom, name)
     }
 
     /// The value of document-level field `name` for `d`.

@@ -23,7 +23,12 @@
 //!    min_days_between = N`, a customer sent any reminder (of a cycle or by hand, email or
 //!    text) fewer than N days ago gets none: every candidate is skipped (`min_days_between`)
 //!    and, never claimed, is planned again once the N days have passed. Without it, one a
-//!    day: a second run that day sends none of what the first skipped. A reminder pending
+//!    day: a second run that day sends none of what the first skipped. For such a customer
+//!    the rules read `last_email_date` as it stood before the reminders that stop it, so
+//!    that a cycle whose rule waits after an email (`last_email_date < 7 days ago`) is
+//!    skipped for the spacing, saying why, rather than gone: the skipped list explains
+//!    every reminder that would go but for it (one sent by hand hid the cycle's it
+//!    replaced). A reminder pending
 //!    (in flight, or its delivery unknown after a crash) counts as sent the day it was
 //!    claimed; one sent by a run of a later date than the plan's, by the day it was
 //!    delivered, counted back from today (a plan of an earlier date is sent now). The claim
@@ -255,6 +260,7 @@ pub fn compute(store: &Store, cycles: &Cycles, settings: PlanSettings<'_>) -> Re
     facts.sent_after = store.engagement().sent_after(as_of)?;
     let today = chrono::Local::now().date_naive();
     facts.pending_reminder = store.engagement().pending_reminders()?;
+    facts.gather_before_spacing(store, &needs, settings.min_days_between)?;
     let customer_custom = Facts::needs_custom(&needs, Level::Customer);
     let document_custom = Facts::needs_custom(&needs, Level::Document);
 
@@ -296,14 +302,18 @@ pub fn compute(store: &Store, cycles: &Cycles, settings: PlanSettings<'_>) -> Re
         docs.sort_by(|a, b| (a.0.due_date, &a.0.id).cmp(&(b.0.due_date, &b.0.id)));
         let custom = parse_custom(customer.custom.as_deref());
         let contacts = facts.contacts.get(&customer.cid).unwrap_or(&no_contacts);
+        // Whether a reminder sent (or pending) stops every reminder today: the rules then
+        // read the emails as they stood before it (see `Facts::customer_value_spaced`).
+        let spacing = spaced(&facts, &customer, settings.min_days_between, today);
         let mut candidates: Vec<(i64, PlanEntry)> = Vec::new();
         for (position, cycle) in cycles.cycles.iter().enumerate() {
             if promised_until.is_some() && cycle.pause_on_promise {
                 continue;
             }
             let claimed = |did| claims.furthest(position, did);
+            let spaced = spacing.is_some();
             let Some((mut entry, reminder)) =
-                plan_one(cycle, &customer, &custom, docs, &facts, &claimed)
+                plan_one(cycle, &customer, &custom, docs, &facts, spaced, &claimed)
             else {
                 continue;
             };
@@ -331,14 +341,7 @@ pub fn compute(store: &Store, cycles: &Cycles, settings: PlanSettings<'_>) -> Re
                     .push(skip(entry, SkipReason::NoAddress, reason)),
             }
         }
-        choose(
-            &mut plan,
-            candidates,
-            &facts,
-            &customer,
-            settings.min_days_between,
-            today,
-        );
+        choose(&mut plan, candidates, spacing);
     }
     plan.entries.sort_by(|a, b| {
         (&a.cycle, &a.reminder, &a.customer_id).cmp(&(&b.cycle, &b.reminder, &b.customer_id))
@@ -465,19 +468,13 @@ fn skip(entry: PlanEntry, code: SkipReason, reason: String) -> Skipped {
 }
 
 /// Of one customer's `candidates` (priority, entry), in cycle order, puts the one to send
-/// in the plan and the others among the skipped.
-fn choose(
-    plan: &mut Plan,
-    mut candidates: Vec<(i64, PlanEntry)>,
-    facts: &Facts,
-    customer: &Customer,
-    min_days_between: u32,
-    today: Date,
-) {
+/// in the plan and the others among the skipped; all of them when `spacing` says why none
+/// goes today ([`spaced`]).
+fn choose(plan: &mut Plan, mut candidates: Vec<(i64, PlanEntry)>, spacing: Option<String>) {
     if candidates.is_empty() {
         return;
     }
-    if let Some(reason) = spaced(facts, customer, min_days_between, today) {
+    if let Some(reason) = spacing {
         for (_, entry) in candidates {
             plan.skipped
                 .push(skip(entry, SkipReason::MinDaysBetween, reason.clone()));
@@ -690,19 +687,21 @@ pub fn phone_number(text: &str) -> std::result::Result<String, String> {
 const QUOTED_PHONE_CHARS: usize = 40;
 
 /// The reminder `cycle` would send `customer` today (with the reminder), if any; its `to`
-/// is left for [`address`].
+/// is left for [`address`]. When the spacing stops the customer today (`spaced`), the rules
+/// read its emails as they stood before the reminders that stop it.
 fn plan_one<'c>(
     cycle: &'c Cycle,
     customer: &Customer,
     custom: &Custom,
     docs: &[(EngageDocument, Custom)],
     facts: &Facts,
+    spaced: bool,
     claimed: &dyn Fn(i64) -> Option<usize>,
 ) -> Option<(PlanEntry, &'c Reminder)> {
     let today = facts.as_of;
     let customer_holds = |rule: Option<&super::cycle::Rule>| {
         rule.is_none_or(|rule| {
-            let fields = |name: &str| facts.customer_value(customer, custom, name);
+            let fields = |name: &str| facts.customer_value_spaced(customer, custom, name, spaced);
             rule.expr.eval(&fields, today)
         })
     };
@@ -714,7 +713,7 @@ fn plan_one<'c>(
     };
     let document_holds = |rule: Option<&super::cycle::Rule>, d: &EngageDocument, c: &Custom| {
         rule.is_none_or(|rule| {
-            let fields = |name: &str| facts.document_value(d, c, name);
+            let fields = |name: &str| facts.document_value_spaced(d, c, name, spaced);
             rule.expr.eval(&fields, today)
         })
     };
