@@ -312,6 +312,46 @@ fn a_customer_the_billing_system_still_shows_owing_is_listed_and_its_mismatch_to
     assert_eq!(lines[1].figures.outstanding, Decimal::ZERO);
 }
 
+/// A document dated after the as-of date does not exist yet, and neither does what the
+/// billing system says of it: a back-dated report neither counts its mismatch nor lists the
+/// customer for it (with nothing else, the customer is left out, not listed at zeros). The
+/// mismatch of a document that exists is still owed's balance after everything imported.
+#[test]
+fn the_mismatch_of_a_document_not_yet_dated_is_not_counted_back_dated() {
+    let files = Files::new()
+        .file("customers.csv", "id,name\nC,Acme\nD,Delta\n")
+        .file(
+            "documents.csv",
+            "id,customer_id,type,doc_date,due_date,amount,billing_balance\n\
+             I1,C,invoice,2026-01-01,2026-01-31,100.00,90.00\n\
+             I2,D,invoice,2026-08-07,2026-09-06,56.18,0.00\n",
+        );
+    let b = book(files);
+    let labels = b.store.ledger().customer_labels().unwrap();
+    let p = b.portfolio("2026-03-31");
+    let ids: Vec<&str> = owed::report::aging::lines(&p, &labels)
+        .iter()
+        .map(|l| l.label.id.as_str())
+        .collect();
+    assert_eq!(ids, ["C"], "D's only document is dated in August");
+    assert_eq!(p.total.outstanding_mismatch, m("10.00"));
+    // Before any document: nobody, and nothing differs.
+    let p = b.portfolio("2025-12-31");
+    assert!(owed::report::aging::lines(&p, &labels).is_empty());
+    assert_eq!(p.total.outstanding_mismatch, Decimal::ZERO);
+    // Once I2 is dated, its mismatch is counted and D listed.
+    let p = b.portfolio("2026-08-07");
+    assert_eq!(p.total.outstanding_mismatch, m("66.18"));
+    assert_eq!(
+        b.customer("D", "2026-08-07").outstanding_mismatch,
+        m("56.18")
+    );
+    assert_eq!(
+        b.customer("D", "2026-08-06"),
+        Figures::new(&AgingBounds::default())
+    );
+}
+
 /// DSO by the count-back on one cent: a EUR customer's two invoices of 1,000.04 at 1.125
 /// are 1,125.05 each in the base currency (each converted and rounded on its own), and May's
 /// sales are those two documents. Summed before converting, the sales were 2,250.09 against an

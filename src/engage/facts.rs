@@ -275,7 +275,7 @@ impl Facts {
             facts.last_reply_document = store.engagement().last_reply_dates_by_document(as_of)?;
         }
         if needs.customer("outstanding_mismatch") {
-            facts.mismatch = store.engagement().customers_with_mismatch()?;
+            facts.mismatch = store.engagement().customers_with_mismatch(as_of)?;
         }
         let attempt_fields = [
             "last_attempted_payment_date",

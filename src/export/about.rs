@@ -43,7 +43,7 @@ pub const NET_OVERDUE: Figure = (
 );
 pub const MISMATCH: Figure = (
     "Outstanding mismatch",
-    "Σ |billing_balance − owed's open balance| over the customer's documents that carry a billing_balance (owed's balance after everything imported).",
+    "Σ |billing_balance − owed's open balance| over the customer's documents dated on or before D that carry a billing_balance (owed's balance after everything imported).",
 );
 pub const BASE_CURRENCY: Figure = (
     "Base currency",

@@ -151,19 +151,23 @@ pub fn to_json(p: &Portfolio, labels: &HashMap<i64, CustomerLabel>) -> Value {
     })
 }
 
-/// The report as an aligned table, amounts in the base currency.
+/// The report as an aligned table, amounts in the base currency, the outstanding mismatch
+/// last.
 pub fn to_text(p: &Portfolio, labels: &HashMap<i64, CustomerLabel>) -> String {
     let cur = &p.currency;
     let bucket_labels = p.bounds.labels();
     let mut columns: Vec<(&str, Align)> = vec![("customer", Align::Left), ("name", Align::Left)];
     columns.extend(bucket_labels.iter().map(|l| (l.as_str(), Align::Right)));
     columns.extend(AMOUNT_COLUMNS.map(|(_, header)| (header, Align::Right)));
+    // A customer listed for what the billing system says alone shows why.
+    columns.push(("mismatch", Align::Right));
     // One long name must not widen every row of the team's report.
     let mut table = TextTable::new(&columns).cut(1, NAME_MOST);
     for row in rows(p, labels) {
         let mut cells = vec![row.id.to_string(), row.name.to_string()];
         cells.extend(row.figures.aging.iter().map(|a| grouped(*a, cur)));
         cells.extend(amounts(row.figures, row.net_overdue).map(|a| grouped(a, cur)));
+        cells.push(grouped(row.figures.outstanding_mismatch, cur));
         table.row(cells);
     }
     format!("Aging as of {} in {cur}\n\n{}", p.as_of, table.render())

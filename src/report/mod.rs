@@ -81,7 +81,7 @@ impl Portfolio {
         })?;
         store
             .ledger()
-            .for_each_mismatch(cid, |cid, billing, ours, rate| {
+            .for_each_mismatch(as_of, cid, |cid, billing, ours, rate| {
                 let to_base =
                     |v: Decimal| crate::domain::money::round_to_currency(v * rate, base_currency);
                 customers

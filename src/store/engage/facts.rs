@@ -196,13 +196,15 @@ impl<S: std::ops::Deref<Target = Store>> Engagement<S> {
         Ok(())
     }
 
-    /// Customers with a document whose billing-system balance differs from ours.
-    pub fn customers_with_mismatch(&self) -> Result<HashSet<i64>> {
+    /// Customers with a document dated by `as_of` whose billing-system balance differs from
+    /// ours (as the reports' `outstanding_mismatch` counts them).
+    pub fn customers_with_mismatch(&self, as_of: Date) -> Result<HashSet<i64>> {
         crate::store::rows(
             self.conn(),
             "SELECT DISTINCT cid FROM documents
-              WHERE billing_balance IS NOT NULL AND billing_balance <> balance",
-            [],
+              WHERE billing_balance IS NOT NULL AND billing_balance <> balance
+                AND doc_date <= ?1",
+            [day_number(as_of)],
             |r| r.get(0),
         )
     }

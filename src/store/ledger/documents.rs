@@ -97,21 +97,26 @@ pub fn bare_scan_for_benchmarks(path: &std::path::Path) -> Result<(i64, i64)> {
 }
 
 impl<S: std::ops::Deref<Target = Store>> Ledger<S> {
-    /// Calls `each(cid, billing_balance, our_balance, rate)` for every document whose
-    /// billing-system balance differs from ours now (of one customer with `cid`).
+    /// Calls `each(cid, billing_balance, our_balance, rate)` for every document dated on or
+    /// before `as_of` whose billing-system balance differs from ours now (of one customer with
+    /// `cid`): a document dated later does not exist yet at `as_of`, nor what the billing
+    /// system says of it.
     pub fn for_each_mismatch(
         &self,
+        as_of: Date,
         cid: Option<i64>,
         mut each: impl FnMut(i64, Decimal, Decimal, Decimal),
     ) -> Result<()> {
         let sql = match cid {
             None => "SELECT cid, billing_balance, balance, rate FROM documents INDEXED BY documents_mismatch
-                      WHERE billing_balance IS NOT NULL AND billing_balance <> balance AND ?1 IS NULL",
+                      WHERE billing_balance IS NOT NULL AND billing_balance <> balance
+                        AND doc_date <= ?1 AND ?2 IS NULL",
             Some(_) => "SELECT cid, billing_balance, balance, rate FROM documents INDEXED BY documents_mismatch
-                      WHERE billing_balance IS NOT NULL AND billing_balance <> balance AND cid = ?1",
+                      WHERE billing_balance IS NOT NULL AND billing_balance <> balance
+                        AND doc_date <= ?1 AND cid = ?2",
         };
         let mut stmt = self.conn().prepare_cached(sql)?;
-        let mut rows = stmt.query([cid])?;
+        let mut rows = stmt.query(params![day_number(as_of), cid])?;
         while let Some(r) = rows.next()? {
             let rate: crate::store::StoredRate = r.get(3)?;
             each(
