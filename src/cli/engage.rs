@@ -117,12 +117,13 @@ pub fn load_cycles(ctx: &Context, explicit: Option<&std::path::Path>) -> Result<
 fn plan(ctx: &Context, args: &PlanArgs) -> Result<()> {
     let cycles = load_cycles(ctx, args.cycles.cycles.as_deref())?;
     let store = ctx.open_store()?;
+    let owned = super::owned(&store, args.owner.as_deref())?;
     let plan = engage::plan::compute(
         &store,
         &cycles,
         engage::plan_settings(&ctx.config, ctx.as_of),
     )?;
-    let plan = owners_plan(&store, plan, args.owner.as_deref())?;
+    let plan = owners_plan(plan, owned.as_ref());
     // What a run would refuse, said beside the plan (on stderr: the JSON stays the plan).
     let age = engage::ledger_age(&store, &ctx.config, ctx.as_of)?;
     if let Some(why) = age.sentence() {
@@ -139,36 +140,12 @@ fn plan(ctx: &Context, args: &PlanArgs) -> Result<()> {
     Ok(())
 }
 
-/// `plan` of `owner`'s customers alone (`--owner`), or whole. Someone who owns no customer
-/// gets an empty plan, and a note that says why (the workstation's "mine" shows such a user
-/// everyone's; a name on the command line is taken at its word).
-///
-/// # Errors
-///
-/// An empty name, or a database that cannot be read.
-pub fn owners_plan(
-    store: &crate::store::Store,
-    plan: engage::Plan,
-    owner: Option<&str>,
-) -> Result<engage::Plan> {
-    let Some(owner) = owner else {
-        return Ok(plan);
-    };
-    if owner.trim().is_empty() {
-        return Err(Error::input("--owner needs a name"));
+/// `plan` of the customers of `--owner` alone ([`super::owned`]), or whole.
+pub fn owners_plan(plan: engage::Plan, owned: Option<&crate::report::Owned>) -> engage::Plan {
+    match owned {
+        None => plan,
+        Some(owned) => plan.only(&owned.cids),
     }
-    let cids: std::collections::HashSet<i64> = store
-        .ledger()
-        .customers_owned_by(owner)?
-        .into_iter()
-        .collect();
-    if cids.is_empty() {
-        errln!(
-            "note: no customer has {} as finance owner",
-            crate::error::quoted(owner.trim())
-        );
-    }
-    Ok(plan.only(&cids))
 }
 
 /// The plan as a table for people, with what was skipped and why.

@@ -131,6 +131,8 @@ pub fn run(ctx: &Context, args: &ExportArgs) -> Result<()> {
         options.rows_per_sheet = n.clamp(1, crate::export::EXCEL_DATA_ROWS);
     }
     let store = ctx.open_store()?;
+    // A name that owns no customer is refused before anything is computed or written.
+    let owned = super::owned(&store, args.owner.as_deref())?;
     let options = options.of_ledger(&store)?;
     let bounds = ctx.config.aging().map_err(Error::input)?;
     let base = ctx.config.base_currency.as_str();
@@ -170,14 +172,14 @@ pub fn run(ctx: &Context, args: &ExportArgs) -> Result<()> {
                 &cycles,
                 crate::engage::plan_settings(&ctx.config, as_of),
             )?;
-            let plan = super::engage::owners_plan(&store, plan, args.owner.as_deref())?;
+            let plan = super::engage::owners_plan(plan, owned.as_ref());
             let (entries, skipped) = crate::workstation::engage::plan_rows(&plan, base);
             crate::workstation::engage::plan_export(
                 &entries,
                 &skipped,
                 as_of,
                 base,
-                args.owner.as_deref(),
+                owned.as_ref().map(|o| o.name.as_str()),
             )?
             .write(&args.output, &options)?;
         }
@@ -229,7 +231,7 @@ pub fn run(ctx: &Context, args: &ExportArgs) -> Result<()> {
                 .rebuild(as_of, &bounds, &p.customers, grace, base, &risks)?;
             let fallback = store.queue().mine_falls_back(&query)?;
             let meta = crate::export::screen::queue_meta(
-                queue_scope(&query, args.owner.as_deref(), fallback),
+                queue_scope(&query, owned.as_ref().map(|o| o.name.as_str()), fallback),
                 as_of,
                 base,
             );
@@ -344,9 +346,6 @@ fn queue_query(
     query.filter =
         QueueFilter::parse(&text, bounds).map_err(|e| Error::input(format!("--filter: {e}")))?;
     if let Some(owner) = &args.owner {
-        if owner.trim().is_empty() {
-            return Err(Error::input("--owner needs a name"));
-        }
         query
             .filter
             .predicates

@@ -204,6 +204,22 @@ pub fn parse_name(text: &str) -> std::result::Result<String, String> {
     Ok(crate::domain::text::nfc(text).into_owned())
 }
 
+/// The customers of `--owner NAME`, when given: every command's `--owner` takes the one rule
+/// of [`crate::report::owned_by`] (a name that owns no customer is refused, exit 2, before
+/// anything is computed or written).
+///
+/// # Errors
+///
+/// An empty name or one that owns no customer, or a database that cannot be read.
+pub fn owned(
+    store: &crate::store::Store,
+    owner: Option<&str>,
+) -> Result<Option<crate::report::Owned>> {
+    owner
+        .map(|name| crate::report::owned_by(store, name))
+        .transpose()
+}
+
 /// An owner's name given on the command line (`--owner`), composed as stored names are.
 pub fn owner_name(text: &str) -> std::result::Result<String, String> {
     Ok(crate::domain::text::nfc(text).into_owned())

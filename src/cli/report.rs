@@ -76,10 +76,10 @@ pub fn run(ctx: &Context, args: &ReportArgs) -> Result<()> {
     let store = ctx.open_store()?;
     let out = match &args.report {
         Report::Aging(o) => {
-            let only = owner(&store, o)?;
+            let owned = owner(&store, o)?;
             let portfolio = portfolio(ctx, &store)?;
-            let portfolio = match &only {
-                Some(cids) => portfolio.restricted(cids),
+            let portfolio = match &owned {
+                Some(owned) => portfolio.owned(owned),
                 None => portfolio,
             };
             let labels = store.ledger().customer_labels()?;
@@ -95,14 +95,14 @@ pub fn run(ctx: &Context, args: &ReportArgs) -> Result<()> {
         }
         Report::Metrics(o) => {
             let bounds = ctx.config.aging().map_err(Error::input)?;
-            let only = owner(&store, o)?;
+            let owned = owner(&store, o)?;
             let (_, m) = Metrics::compute_beside(
                 &store,
                 ctx.as_of,
                 &bounds,
                 &ctx.config.base_currency,
                 ctx.config.promise_grace_days,
-                only.as_ref(),
+                owned.as_ref(),
             )?;
             if o.json {
                 jsonln!("{}", m.to_json())?;
@@ -163,11 +163,8 @@ pub fn run(ctx: &Context, args: &ReportArgs) -> Result<()> {
 }
 
 /// The customers of `--owner`, when given.
-fn owner(store: &Store, o: &ScopedOptions) -> Result<Option<std::collections::HashSet<i64>>> {
-    o.owner
-        .as_deref()
-        .map(|name| crate::report::owned_by(store, name))
-        .transpose()
+fn owner(store: &Store, o: &ScopedOptions) -> Result<Option<crate::report::Owned>> {
+    super::owned(store, o.owner.as_deref())
 }
 
 fn portfolio(ctx: &Context, store: &Store) -> Result<Portfolio> {

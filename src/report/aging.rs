@@ -121,9 +121,13 @@ pub fn write_json(
         }
         serde_json::to_writer(&mut *w, &Value::Object(customer_json(p, &line)))?;
     }
+    w.write_all(b"]")?;
+    if let Some(owner) = &p.owner {
+        write!(w, ",\"owner\":{}", json!(owner))?;
+    }
     write!(
         w,
-        "],\"total\":{}}}",
+        ",\"total\":{}}}",
         Value::Object(figures_json(p, &p.total, p.net_overdue))
     )
 }
@@ -142,17 +146,22 @@ pub fn to_json(p: &Portfolio, labels: &HashMap<i64, CustomerLabel>) -> Value {
         .into_iter()
         .map(|line| Value::Object(customer_json(p, &line)))
         .collect();
-    json!({
+    let mut report = json!({
         "as_of": p.as_of.to_string(),
         "currency": p.currency,
         "buckets": p.bounds.labels(),
         "total": Value::Object(figures_json(p, &p.total, p.net_overdue)),
         "customers": customers,
-    })
+    });
+    // Whose figures these are, when they are one finance owner's (`--owner`).
+    if let Some(owner) = &p.owner {
+        report["owner"] = json!(owner);
+    }
+    report
 }
 
 /// The report as an aligned table, amounts in the base currency, the outstanding mismatch
-/// last.
+/// last; the heading names whose customers it holds when they are one owner's.
 pub fn to_text(p: &Portfolio, labels: &HashMap<i64, CustomerLabel>) -> String {
     let cur = &p.currency;
     let bucket_labels = p.bounds.labels();
@@ -170,5 +179,10 @@ pub fn to_text(p: &Portfolio, labels: &HashMap<i64, CustomerLabel>) -> String {
         cells.push(grouped(row.figures.outstanding_mismatch, cur));
         table.row(cells);
     }
-    format!("Aging as of {} in {cur}\n\n{}", p.as_of, table.render())
+    format!(
+        "Aging as of {} in {cur}{}\n\n{}",
+        p.as_of,
+        super::scope_heading(p.owner.as_deref()),
+        table.render()
+    )
 }

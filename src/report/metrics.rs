@@ -1,7 +1,7 @@
 //! `owed report metrics`: the metrics bar's figures.
 
-use super::Portfolio;
 use super::table::{Align, TextTable};
+use super::{Owned, Portfolio};
 use crate::Result;
 use crate::domain::aging::AgingBounds;
 use crate::domain::metrics::{
@@ -23,6 +23,8 @@ pub struct Metrics {
     pub add: Option<Decimal>,
     /// Collection effectiveness of the as-of month to date (percent).
     pub cei: Option<Decimal>,
+    /// The finance owner whose customers these are (`--owner`), `None` for every customer.
+    pub owner: Option<String>,
 }
 
 impl Metrics {
@@ -42,8 +44,9 @@ impl Metrics {
         bounds: &AgingBounds,
         base: &str,
         grace_days: u32,
-        only: Option<&HashSet<i64>>,
+        owned: Option<&Owned>,
     ) -> Result<(Portfolio, Metrics)> {
+        let only = owned.map(|o| &o.cids);
         let prev_end = crate::domain::aging::month_of(as_of).0.pred_opt();
         let mine = |cid: &i64| only.is_none_or(|o| o.contains(cid));
         // About even halves: the figures and the open issues here; the outstanding a month
@@ -51,8 +54,8 @@ impl Metrics {
         let ((portfolio, issues, deductions), beside) = store.beside(
             || {
                 let portfolio =
-                    Portfolio::compute(store, as_of, None, bounds, base).map(|p| match only {
-                        Some(cids) => p.restricted(cids),
+                    Portfolio::compute(store, as_of, None, bounds, base).map(|p| match owned {
+                        Some(owned) => p.owned(owned),
                         None => p,
                     });
                 let open = store
@@ -152,6 +155,7 @@ impl Metrics {
             ),
             add,
             cei,
+            owner: p.owner.clone(),
         })
     }
 
@@ -224,6 +228,11 @@ impl Metrics {
             "customers_overdue".into(),
             json!(self.headline.customers_overdue),
         );
+        // Whose figures these are, when they are one finance owner's (SPEC: the keys
+        // include those above).
+        if let Some(owner) = &self.owner {
+            m.insert("owner".into(), json!(owner));
+        }
         Value::Object(m)
     }
 
@@ -242,7 +251,12 @@ impl Metrics {
             "Customers overdue".into(),
             self.headline.customers_overdue.to_string(),
         ]);
-        format!("Metrics as of {} in {cur}\n\n{}", self.as_of, t.render())
+        format!(
+            "Metrics as of {} in {cur}{}\n\n{}",
+            self.as_of,
+            super::scope_heading(self.owner.as_deref()),
+            t.render()
+        )
     }
 }
 

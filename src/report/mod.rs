@@ -31,6 +31,8 @@ pub struct Portfolio {
     pub customers_overdue: u64,
     /// Figures by customer key (`cid`), for customers with anything open.
     pub customers: HashMap<i64, Figures>,
+    /// The finance owner whose customers these are (`--owner`), `None` for every customer.
+    pub owner: Option<String>,
 }
 
 impl Portfolio {
@@ -97,6 +99,7 @@ impl Portfolio {
             net_overdue: Decimal::ZERO,
             customers_overdue: 0,
             customers,
+            owner: None,
         };
         p.add_up();
         Ok(p)
@@ -107,6 +110,14 @@ impl Portfolio {
         self.customers.retain(|cid, _| cids.contains(cid));
         self.add_up();
         self
+    }
+
+    /// The portfolio of one finance owner's customers, saying whose they are.
+    pub fn owned(self, owned: &Owned) -> Portfolio {
+        Portfolio {
+            owner: Some(owned.name.clone()),
+            ..self.restricted(&owned.cids)
+        }
     }
 
     /// The totals from the customers' figures.
@@ -127,17 +138,64 @@ impl Portfolio {
     }
 }
 
+/// One finance owner's customers (`--owner NAME`): the name as given and their keys.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Owned {
+    pub name: String,
+    pub cids: HashSet<i64>,
+}
+
 /// The customers (keys) whose finance owner is `owner` (without regard to case), for the
-/// reports of one collector's customers; refused when nobody has that owner.
-pub fn owned_by(store: &Store, owner: &str) -> Result<HashSet<i64>> {
-    let cids = store.ledger().customers_owned_by(owner)?;
+/// reports, exports and plans of one collector's customers. Every `--owner` takes this one
+/// rule: an empty name, or one that owns no customer, is refused (a mistyped name gave an
+/// empty file, or the figures of nobody, as if they were someone's), naming the owners there
+/// are.
+pub fn owned_by(store: &Store, owner: &str) -> Result<Owned> {
+    let name = owner.trim();
+    if name.is_empty() {
+        return Err(crate::Error::input("--owner needs a name"));
+    }
+    let cids = store.ledger().customers_owned_by(name)?;
     if cids.is_empty() {
         return Err(crate::Error::input(format!(
-            "no customer's finance owner is {}",
-            crate::error::quoted(owner)
+            "no customer's finance owner is {}{}",
+            crate::error::quoted(name),
+            owners_there_are(store)?
         )));
     }
-    Ok(cids.into_iter().collect())
+    Ok(Owned {
+        name: name.to_string(),
+        cids: cids.into_iter().collect(),
+    })
+}
+
+/// What to give instead of an owner nobody has: ` (the finance owners are alice, bob)`, the
+/// first few with how many more, or ` (no customer has a finance owner)`.
+fn owners_there_are(store: &Store) -> Result<String> {
+    const NAMED: usize = 8;
+    let owners = store.ledger().finance_owner_names()?;
+    if owners.is_empty() {
+        return Ok(" (no customer has a finance owner)".into());
+    }
+    let mut named: Vec<String> = owners
+        .iter()
+        .take(NAMED)
+        .map(|o| {
+            crate::domain::text::one_line(crate::domain::text::first_chars(o, 40)).into_owned()
+        })
+        .collect();
+    if owners.len() > NAMED {
+        named.push(format!("{} more", owners.len() - NAMED));
+    }
+    Ok(format!(" (the finance owners are {})", named.join(", ")))
+}
+
+/// How a report's heading names its customers: ` · customers of alice`, or nothing for every
+/// customer.
+pub fn scope_heading(owner: Option<&str>) -> String {
+    owner.map_or_else(String::new, |o| {
+        format!(" · customers of {}", crate::domain::text::one_line(o))
+    })
 }
 
 /// A moment kept as RFC 3339 UTC text, for people: `2026-12-04 22:00:00 -05:00` in this

@@ -71,6 +71,21 @@ impl<S: std::ops::Deref<Target = Store>> Ledger<S> {
         Ok(names)
     }
 
+    /// The names of every finance owner, sorted without regard to case (one spelling of
+    /// each): what a mistyped `--owner` is told to choose from.
+    pub fn finance_owner_names(&self) -> Result<Vec<String>> {
+        let mut names: Vec<String> = crate::store::rows(
+            self.conn(),
+            "SELECT DISTINCT finance_owner FROM customers
+              WHERE finance_owner IS NOT NULL AND trim(finance_owner) <> ''",
+            [],
+            |r| r.get(0),
+        )?;
+        names.sort_by_key(|n| n.to_lowercase());
+        names.dedup_by(|a, b| a.eq_ignore_ascii_case(b));
+        Ok(names)
+    }
+
     /// The keys of the customers whose finance owner is `owner` (without regard to case,
     /// as the workstation's "mine" compares them).
     pub fn customers_owned_by(&self, owner: &str) -> Result<Vec<i64>> {
