@@ -581,3 +581,61 @@ fn a_high_risk_customer_with_nothing_open_is_not_in_the_high_risk_tab() {
     assert!(csv.lines().any(|l| l.starts_with("K3,")), "{csv}");
     assert!(!csv.lines().any(|l| l.starts_with("K5,")), "{csv}");
 }
+
+/// A customer with only credits (a credit note and an unapplied payment, no invoice) has
+/// nothing to rate: the detail said `Risk computing…` for ever (its credit note's balance
+/// was taken for an open document), and `export queue --sort risk` left its risk blank.
+#[test]
+fn a_customer_with_only_credits_has_nothing_open_to_rate() {
+    let (dir, db) = portfolio();
+    let mut store = Store::open_existing(&db).unwrap();
+    Files::new()
+        .file(
+            "customers.csv",
+            "id,name,currency,finance_owner,payment_terms_days\nK7,Credit Crane,USD,alice,30\n",
+        )
+        .file(
+            "documents.csv",
+            "id,customer_id,type,doc_date,due_date,amount,currency\n\
+             CN-7,K7,credit_note,2026-02-01,,300.00,USD\n",
+        )
+        .file(
+            "payments.csv",
+            "id,customer_id,date,amount,currency,status,method\n\
+             P-7,K7,2026-03-01,50.00,USD,success,cheque\n",
+        )
+        .import_into(&mut store, &dir.path().join("credits"));
+    drop(store);
+
+    let mut d = Driver::new(&db, "alice", (120, 40));
+    d.press("2 / crane <Enter>");
+    let data = d.app.detail.as_ref().expect("the detail");
+    assert!(data.forecast.is_some(), "the forecast is in");
+    let screen = d.screen();
+    assert!(screen.contains("Credit Crane"), "{screen}");
+    assert!(screen.contains("Risk — nothing open to rate"), "{screen}");
+    assert!(!screen.contains("computing…"), "{screen}");
+
+    std::fs::write(dir.path().join("none.toml"), "base_currency = \"USD\"\n").unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_owed"))
+        .args(["--db", db.to_str().unwrap(), "--as-of", AS_OF])
+        .args(["export", "queue", "--sort", "risk", "-o", "-"])
+        .env("OWED_CONFIG", dir.path().join("none.toml"))
+        .output()
+        .unwrap();
+    let csv = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let row = csv.lines().find(|l| l.starts_with("K7,")).expect(&csv);
+    assert!(row.ends_with(",none"), "{row}");
+    // The customers rated keep their level.
+    assert!(
+        csv.lines()
+            .filter(|l| !l.starts_with("K7,") && !l.starts_with("customer_id"))
+            .all(|l| l.ends_with(",high") || l.ends_with(",medium") || l.ends_with(",low")),
+        "{csv}"
+    );
+}

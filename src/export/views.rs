@@ -564,7 +564,8 @@ const QUEUE_PAGE: u64 = 200_000;
 
 /// The queue as `query` selects and orders it (tab, filter, sort, scope), one row per
 /// customer, from the queue table built on `store` ([`Queue::rebuild`](crate::store::Queue::rebuild)).
-/// `with_risk`: the forecast's risks are in the table (a Risk column is written).
+/// `with_risk`: the forecast's risks are in the table (a Risk column is written: `high`,
+/// `medium`, `low`, or `none` for a customer with nothing open to rate).
 pub fn queue(
     store: &Store,
     query: &QueueQuery,
@@ -622,9 +623,9 @@ pub fn queue(
                 Cell::count(r.unread_replies.into()),
             ];
             if with_risk {
-                cells.push(Cell::from(
-                    r.risk.map(|l| l.as_str().to_string()).unwrap_or_default(),
-                ));
+                // A customer with nothing open (only credit, or everything paid) is not
+                // rated in a work list: `none`, not a blank that reads as not computed.
+                cells.push(Cell::from(r.risk.map_or("none", |l| l.as_str())));
             }
             sheet.row(&cells)?;
         }

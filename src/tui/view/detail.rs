@@ -181,7 +181,11 @@ fn layout(app: &App, width: u16) -> (Vec<Line<'static>>, Vec<(u16, u16)>, Option
         prediction::risk_pieces(
             app,
             forecast,
-            data.detail.documents.iter().any(|d| !d.balance.is_zero()),
+            // Debits only: a credit note's balance is credit left, nothing to collect.
+            data.detail
+                .documents
+                .iter()
+                .any(|d| !d.kind.is_credit() && !d.balance.is_zero()),
         ),
         usize::from(width),
         muted,

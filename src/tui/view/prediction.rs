@@ -20,8 +20,9 @@ pub fn risk_style(app: &App, level: RiskLevel) -> Style {
 }
 
 /// The risk as pieces for the header's flowed line: `Risk high 65` then each reason. `open`:
-/// the customer has open documents, so a forecast without their risk was made before they
-/// came (an import since) and the next one will rate them.
+/// the customer has open invoices or debit notes, so a forecast without their risk was made
+/// before they came (an import since) and the next one will rate them; without any (nothing
+/// but credit, or everything paid) and without a history to rate, there is nothing to rate.
 pub fn risk_pieces(
     app: &App,
     forecast: Option<&CustomerForecast>,
@@ -37,7 +38,7 @@ pub fn risk_pieces(
         let none = if open {
             "computing…"
         } else {
-            "— no documents"
+            "— nothing open to rate"
         };
         return vec![head(Span::styled(none, muted))];
     };
