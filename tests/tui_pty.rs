@@ -1627,7 +1627,7 @@ fn the_dashboard_is_of_the_queues_scope_and_its_bars_list_what_they_counted() {
         &[
             "Everyone's 10 customers  Outstanding 26.3k",
             "Issues and follow-ups · 2 issues 1,920.00 · 1 follow-up due",
-            "1,920.00 · 2 · 67%",
+            "1,920.00 · 2 issues · 100%",
         ],
     );
     // Enter on the reason: exactly the two customers it counted.

@@ -112,7 +112,8 @@ fn an_ascii_terminal_names_the_arrow_keys_and_signs_the_sort() {
 
 /// The aging with the focus on a bar, then the three charts of the seed's dashboard: net
 /// overdue by bucket beside the unutilised credit; outstanding and collectable this month
-/// with the unutilised credit; issues and follow-ups with each one's share.
+/// with the unutilised credit; issues with each reason's share of their amount, and the
+/// follow-ups due.
 #[test]
 fn chart_focus_and_the_other_charts() {
     snapshots_after(

@@ -6,6 +6,7 @@ mod workstation;
 
 use common::status_text;
 use keys::{command, driver, fixture};
+use owed::domain::Decimal;
 use owed::domain::queue::{Predicate, QueueQuery, Scope, SortKey, Tab};
 use owed::tui::app::{Focus, Mode, Screen};
 use owed::tui::theme::Role;
@@ -1166,6 +1167,50 @@ fn a_filter_given_up_with_esc_leaves_the_selection_where_it_was() {
         assert_eq!(d.app.mode, Mode::Normal);
         assert_eq!(d.selected(), before, "after /{typed} Esc");
     }
+}
+
+/// The issues chart's bars and shares follow the money: the fixture's pricing issue of 800.00
+/// and a quality issue of 200.00, one each, are 80% and 20% of the open issues' 1,000.00,
+/// their bars four to one. Each showed `· 1 · 33%`, a share of the count (the follow-up
+/// counted in) beside an amount, with bars of one length. The follow-ups due are counted
+/// without a bar.
+#[test]
+fn the_issues_charts_bars_and_shares_are_of_the_money() {
+    let (dir, db) = fixture();
+    let args = [
+        "--as",
+        "alice",
+        "--as-of",
+        workstation::AS_OF,
+        "dispute",
+        "K1",
+        "--reason",
+        "quality",
+        "--amount",
+        "200",
+    ];
+    common::succeeded(&common::owed_db(dir.path(), &db, &args));
+    let mut d = Driver::new(&db, "alice", (120, 40));
+    command(&mut d, "chart issues");
+    let (title, bars) = owed::tui::view::chart::bars(&d.app, 200);
+    assert_eq!(
+        title,
+        "Issues and follow-ups · 2 issues 1,000.00 · 1 follow-up due"
+    );
+    let shown: Vec<(&str, Decimal, &str)> = bars
+        .iter()
+        .map(|b| (b.label.as_str(), b.value, b.note.as_str()))
+        .collect();
+    assert_eq!(
+        shown,
+        [
+            ("pricing", Decimal::from(800), "800.00 · 1 issue · 80%"),
+            ("quality", Decimal::from(200), "200.00 · 1 issue · 20%"),
+            ("follow-ups", Decimal::ZERO, "1 due"),
+        ]
+    );
+    let screen = d.screen();
+    assert!(screen.contains("800.00 · 1 issue · 80%"), "{screen}");
 }
 
 /// More issue reasons than the chart has rows: the smallest are one row, "2 more", so that

@@ -63,7 +63,7 @@ pub enum ChartKind {
     Overdue,
     /// Outstanding and collectable this month, with the unutilised credit.
     Collectable,
-    /// Open issues by reason and follow-ups due, each with its share.
+    /// Open issues by reason, each with its share of their amount, and the follow-ups due.
     Issues,
     /// Expected receipts by week (the forecast).
     Cash,
