@@ -73,6 +73,10 @@ pub const OPEN_ISSUES: Figure = (
     "Open issues",
     "Σ amounts of issues open at D (opened by D, not resolved by then), each converted at the rate of the day it was opened.",
 );
+pub const OPEN_DEDUCTIONS: Figure = (
+    "Open deductions",
+    "Σ amounts of the deductions (issues with reason short_payment) open at D, each converted at the rate of the day it was opened: the part of the open issues that are deductions.",
+);
 pub const OPEN_PROMISES: Figure = (
     "Open promises",
     "Σ remaining of the promises to pay open at D, each converted at the rate of the day it was recorded.",

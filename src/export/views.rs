@@ -42,6 +42,7 @@ pub const METRICS_FIGURES: &[Figure] = &[
     about::UNAPPLIED_CASH,
     about::COLLECTABLE,
     about::OPEN_ISSUES,
+    about::OPEN_DEDUCTIONS,
     about::OPEN_PROMISES,
     about::SALES,
     about::DSO,
@@ -73,7 +74,11 @@ pub const QUEUE_FIGURES: &[Figure] = &[
 pub const ACTIVITY_FIGURES: &[Figure] = &[about::PROMISE_STATE, about::ISSUE_STATE];
 pub const PAYMENTS_FIGURES: &[Figure] = &[about::UNAPPLIED_CASH, about::BASE_CURRENCY];
 pub const PROMISES_FIGURES: &[Figure] = &[about::PROMISE_STATE];
-pub const DEDUCTIONS_FIGURES: &[Figure] = &[about::ISSUE_STATE];
+pub const DEDUCTIONS_FIGURES: &[Figure] = &[
+    about::ISSUE_STATE,
+    about::OPEN_DEDUCTIONS,
+    about::BASE_CURRENCY,
+];
 pub const STATEMENT_FIGURES: &[Figure] = &[
     about::STATEMENT,
     about::OPEN_BALANCE,
@@ -84,6 +89,15 @@ pub const STATEMENT_FIGURES: &[Figure] = &[
 pub const ENGAGEMENT_FIGURES: &[Figure] = &[about::BASE_CURRENCY];
 pub const PLAN_FIGURES: &[Figure] = &[about::BASE_CURRENCY];
 pub const TEAM_FIGURES: &[Figure] = &[about::OVERDUE, about::PROMISE_STATE, about::BASE_CURRENCY];
+
+/// A value named as the import names it (`bank_transfer`, `in_progress`), for programs, and
+/// in words for people (`bank transfer`).
+fn words(key: String) -> Cell {
+    Cell::Named {
+        words: key.replace('_', " "),
+        key,
+    }
+}
 
 /// An amount column in the base currency: `name_USD` for programs, "Name (USD)" for people.
 fn base_amount(key: &str, title: &str, currency: &str) -> Column {
@@ -226,7 +240,10 @@ pub fn documents(
         sheet.row(&[
             Cell::Text(d.id),
             Cell::from(d.number),
-            Cell::Text(d.kind.as_str().to_string()),
+            Cell::Named {
+                key: d.kind.as_str().to_string(),
+                words: d.kind.words().to_string(),
+            },
             Cell::Text(d.customer_id),
             Cell::Text(d.customer_name),
             Cell::Date(d.doc_date),
@@ -749,8 +766,8 @@ pub fn payments(store: &Store, as_of: Date, base: &str, sheet: &mut dyn Sheet) -
             Cell::Text(p.customer_id),
             Cell::Text(p.customer_name),
             Cell::Date(p.date),
-            Cell::Text(p.status),
-            Cell::from(p.method),
+            words(p.status),
+            p.method.map_or(Cell::Empty, words),
             Cell::from(p.gateway),
             Cell::from(p.reference),
             Cell::from(p.failure_reason),
@@ -835,7 +852,8 @@ pub fn promises(
 /// The deductions: issues with reason `short_payment` (opened by the lockbox import, or by
 /// hand), opened on or before the as-of date, with their state then and the resolve that
 /// stands: its date, who, its outcome (`valid`: a credit is due from billing; `invalid`: the
-/// customer is chased for the gap; `written_off`) and its text — what the ERP is handed.
+/// customer is chased for the gap; `written_off`) and its text — what the ERP is handed —
+/// and, last, its amount in the base currency.
 pub fn deductions(store: &Store, as_of: Date, base: &str, sheet: &mut dyn Sheet) -> Result<()> {
     sheet.table(
         "Deductions",
@@ -855,10 +873,14 @@ pub fn deductions(store: &Store, as_of: Date, base: &str, sheet: &mut dyn Sheet)
             Column::new("outcome", "Outcome", Kind::Text),
             Column::new("resolution", "Resolution", Kind::Text),
             Column::new("text", "Text", Kind::Text),
+            // The amount in the base currency, at the rate of the day it was opened: the
+            // open ones add up to the metrics' `open_deduction_amount`.
+            base_amount("amount", "Amount", base),
         ],
         true,
     )?;
     let labels = store.ledger().customer_labels()?;
+    let mut rates = crate::store::ledger::rates::RateCache::new(store, base);
     for i in store
         .activity()
         .issues_with_reasons(&[DEDUCTION_REASON], as_of, base)?
@@ -874,13 +896,14 @@ pub fn deductions(store: &Store, as_of: Date, base: &str, sheet: &mut dyn Sheet)
             crate::domain::action_checks::IssueState::Resolved => "resolved",
             crate::domain::action_checks::IssueState::Open => "open",
         };
+        let base_amount = i.base_amount(&mut rates)?;
         sheet.row(&[
             Cell::Integer(i.id),
             Cell::from(customer.map(|c| c.id.clone())),
             Cell::from(customer.map(|c| c.name.clone())),
             Cell::Date(i.opened),
             Cell::Text(i.collector),
-            Cell::Text(i.reason),
+            words(i.reason),
             Cell::Text(i.currency.clone()),
             Cell::amount(i.amount, &i.currency),
             Cell::Text(
@@ -896,6 +919,7 @@ pub fn deductions(store: &Store, as_of: Date, base: &str, sheet: &mut dyn Sheet)
             Cell::from(resolution.and_then(|e| e.outcome.as_ref().map(|o| o.replace('_', " ")))),
             Cell::from(resolution.and_then(|e| e.text.clone())),
             Cell::from(i.text),
+            Cell::amount(base_amount, base),
         ])?;
     }
     Ok(())
