@@ -85,6 +85,40 @@ fn help_lists_every_kind_of_filter_term() {
     }
 }
 
+/// `?` explains the queue's flags, each letter a row can show: `B` is a promise broken or
+/// only partly kept (the queue flagged a partly kept promise `B` while `export promises` said
+/// `partially kept`, and no legend said why).
+#[test]
+fn help_explains_the_queue_flags() {
+    let (_dir, mut d) = driver("alice", (80, 24));
+    d.press("?");
+    let lines: Vec<String> = owed::tui::view::help::lines(&d.app, 80)
+        .iter()
+        .map(|l| l.to_string())
+        .collect();
+    let flags = lines
+        .iter()
+        .position(|l| l == "Queue flags")
+        .expect("a Queue flags section");
+    let section = lines[flags..].join("\n");
+    for (flag, says) in [
+        ("!", "high risk"),
+        ("P", "promise due"),
+        ("p", "promise open"),
+        ("B", "promise broken or only partly kept"),
+        ("F", "follow-up due"),
+        ("D", "open issue"),
+        ("R", "unread replies"),
+        ("?", "unverified sender"),
+    ] {
+        let line = section
+            .lines()
+            .find(|l| l.starts_with(&format!("  {flag} ")))
+            .unwrap_or_else(|| panic!("{flag}:\n{section}"));
+        assert!(line.contains(says), "{flag}: {line}");
+    }
+}
+
 /// On a terminal that draws in ASCII (`LANG=C`) help names the arrows (`↓` would be drawn
 /// `v`, the key that views attachments) and the sorted column carries a sign that is no
 /// letter (`▼` would be drawn `v` too).

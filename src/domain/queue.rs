@@ -654,7 +654,7 @@ pub const FILTER_TERMS: &[(&str, &str)] = &[
     ),
     (
         "promise:broken",
-        "the latest promise: open, due, broken or none",
+        "the latest promise: open, due, broken (or only partly kept) or none",
     ),
     (
         "overdue>5000",

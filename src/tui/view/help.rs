@@ -1,6 +1,6 @@
 //! The `?` help popup, generated from the keymap (so it never disagrees with the keys), with
-//! the filter language (from the table beside its parser) and the commands (from the table
-//! the command line reads).
+//! the queue's flags (from the table beside the row's flags), the filter language (from the
+//! table beside its parser) and the commands (from the table the command line reads).
 
 use super::text;
 use crate::tui::app::App;
@@ -42,6 +42,12 @@ pub fn lines(app: &App, width: usize) -> Vec<Line<'static>> {
         for (keys, desc) in rows {
             entry(&keys.join(", "), &desc, key, width, &mut out);
         }
+    }
+    // From the table beside the queue's flags: what each letter of the Flag column says.
+    out.push(Line::default());
+    out.push(Line::styled("Queue flags", heading));
+    for (flag, role, desc) in super::queue::FLAGS {
+        entry(flag, desc, app.theme.get(*role), width, &mut out);
     }
     out.push(Line::default());
     out.push(Line::styled("Filter (/)", heading));

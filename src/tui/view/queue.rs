@@ -456,8 +456,44 @@ fn render_row(
     }
 }
 
-/// The flags of a row: ! high risk, P promise due, B promise broken, F follow-up due,
-/// D dispute, R unread replies (? when one is from an unverified sender).
+/// What each flag of a row says, in the order a row shows them, for the legend of `?`: one
+/// `B` for a promise not kept by its date and grace, whether nothing or only part of it came
+/// (as the Promises tab and `promise:broken` count it, and the forecast: a partly kept
+/// promise is not one to rely on; `export promises` tells the two apart).
+pub const FLAGS: &[(&str, Role, &str)] = &[
+    ("!", Role::MetricAlert, "high risk (the forecast's)"),
+    (
+        "P",
+        Role::FlagPromised,
+        "promise due: its date has come, not yet kept (grace running)",
+    ),
+    (
+        "p",
+        Role::FlagPromised,
+        "promise open: its date still ahead",
+    ),
+    (
+        "B",
+        Role::FlagBroken,
+        "promise broken or only partly kept: its date and grace passed short of the amount",
+    ),
+    ("F", Role::FlagFollowUp, "follow-up due"),
+    (
+        "D",
+        Role::FlagDisputed,
+        "an open issue (a dispute or a deduction)",
+    ),
+    ("R", Role::FlagFollowUp, "unread replies"),
+    (
+        "?",
+        Role::MetricAlert,
+        "unread replies, one from an unverified sender",
+    ),
+];
+
+/// The flags of a row ([`FLAGS`] says what each means): ! high risk, P promise due, p promise
+/// open, B promise broken or only partly kept, F follow-up due, D open issue, R unread replies
+/// (? when one is from an unverified sender).
 fn flags(row: &QueueRow) -> Vec<(&'static str, Role)> {
     let mut out = Vec::new();
     if row.risk == Some(RiskLevel::High) {
