@@ -1218,6 +1218,25 @@ impl Fx {
         )
     }
 
+    /// A billing export of bank transfers, each `(payment, customer, date, amount, document)`
+    /// paying that amount of one document on its date.
+    fn transfers(&self, paid: &[(&str, &str, &str, &str, &str)]) -> PathBuf {
+        let mut payments = String::from("id,customer_id,date,amount,method\n");
+        let mut applications = String::from("source_id,document_id,amount,date\n");
+        for (id, customer, date, amount, document) in paid {
+            payments.push_str(&format!("{id},{customer},{date},{amount},bank_transfer\n"));
+            applications.push_str(&format!("{id},{document},{amount},{date}\n"));
+        }
+        common::folder_of(
+            self.dir.path(),
+            "transfers",
+            &[
+                ("payments.csv", &payments),
+                ("applications.csv", &applications),
+            ],
+        )
+    }
+
     /// `owed import DIR`, which must succeed: its one line.
     fn import_billing(&self, dir: &Path) -> String {
         let said = succeeded(&self.owed(&["import", dir.to_str().unwrap()]));
@@ -1431,23 +1450,10 @@ fn a_cheque_successful_again_gets_back_only_what_its_documents_still_have_open()
     };
     fx.import_billing(&fx.statuses("void", &rows("voided")));
     // Meanwhile K1 pays 600.00 of I1 by transfer, K2 all of J1.
-    let transfers = common::folder_of(
-        fx.dir.path(),
-        "transfers",
-        &[
-            (
-                "payments.csv",
-                "id,customer_id,date,amount,method\n\
-                 P8,K1,2026-04-20,600.00,bank_transfer\n\
-                 P9,K2,2026-04-20,800.00,bank_transfer\n",
-            ),
-            (
-                "applications.csv",
-                "source_id,document_id,amount,date\nP8,I1,600.00,2026-04-20\n\
-                 P9,J1,800.00,2026-04-20\n",
-            ),
-        ],
-    );
+    let transfers = fx.transfers(&[
+        ("P8", "K1", "2026-04-20", "600.00", "I1"),
+        ("P9", "K2", "2026-04-20", "800.00", "J1"),
+    ]);
     fx.import_billing(&transfers);
 
     let said = fx.import_billing(&fx.statuses("again", &rows("success")));
@@ -1527,23 +1533,10 @@ fn a_deduction_whose_short_payment_no_longer_stands_stays_withdrawn() {
     };
     fx.import_billing(&fx.statuses("void", &rows("voided")));
     // K1 pays the gap, 150.00 of I3; K2 all of J1.
-    let transfers = common::folder_of(
-        fx.dir.path(),
-        "transfers",
-        &[
-            (
-                "payments.csv",
-                "id,customer_id,date,amount,method\n\
-                 P7,K1,2026-04-22,150.00,bank_transfer\n\
-                 P9,K2,2026-04-22,800.00,bank_transfer\n",
-            ),
-            (
-                "applications.csv",
-                "source_id,document_id,amount,date\nP7,I3,150.00,2026-04-22\n\
-                 P9,J1,800.00,2026-04-22\n",
-            ),
-        ],
-    );
+    let transfers = fx.transfers(&[
+        ("P7", "K1", "2026-04-22", "150.00", "I3"),
+        ("P9", "K2", "2026-04-22", "800.00", "J1"),
+    ]);
     fx.import_billing(&transfers);
 
     let said = fx.import_billing(&fx.statuses("again", &rows("success")));
