@@ -389,32 +389,20 @@ fn the_queue_follows_tab_filter_sort_and_owner() {
         csv_column(&text, "customer_id", "K1", "credit_and_cash_USD"),
         ["100.00"]
     );
+    // The customers' ids of the overdue queue sorted by `sort`, in the export's order.
+    let overdue_ids = |sort: &str| -> Vec<String> {
+        let args = ["--filter", "overdue>0", "--sort", sort];
+        let o = export_stdout(dir.path(), AS_OF, "queue", &args);
+        stdout(&o)
+            .lines()
+            .skip(1)
+            .map(|l| l.split(',').next().unwrap().to_string())
+            .collect()
+    };
     // A filter as the workstation takes it, largest overdue first.
-    let o = export_stdout(
-        dir.path(),
-        AS_OF,
-        "queue",
-        &["--filter", "overdue>0", "--sort", "overdue"],
-    );
-    let ids: Vec<String> = stdout(&o)
-        .lines()
-        .skip(1)
-        .map(|l| l.split(',').next().unwrap().to_string())
-        .collect();
-    assert_eq!(ids, ["K2", "K1"]);
+    assert_eq!(overdue_ids("overdue"), ["K2", "K1"]);
     // The order as views and `:sort` write it (it was "`overdue asc` is not a sort key").
-    let o = export_stdout(
-        dir.path(),
-        AS_OF,
-        "queue",
-        &["--filter", "overdue>0", "--sort", "overdue asc"],
-    );
-    let ids: Vec<String> = stdout(&o)
-        .lines()
-        .skip(1)
-        .map(|l| l.split(',').next().unwrap().to_string())
-        .collect();
-    assert_eq!(ids, ["K1", "K2"]);
+    assert_eq!(overdue_ids("overdue asc"), ["K1", "K2"]);
     // An open issue's reason, as the workstation finds it (K1's pricing dispute: the
     // export's queue held no issues, so `issue:` gave no rows at all).
     let o = export_stdout(dir.path(), AS_OF, "queue", &["--filter", "issue:pricing"]);
