@@ -50,21 +50,26 @@ fn help_filter_command_line_and_small_terminal() {
     snapshot::assert("too_small_50x12", &d.screen());
 }
 
-/// `?` lists every kind of filter term the README's `/` row names (from the table beside the
-/// filter's parser), not only the six it listed before.
-#[test]
-fn help_lists_every_kind_of_filter_term() {
+/// The `?` help of alice's 80×24 workstation from its section headed `heading` to its end.
+fn help_from(heading: &str) -> String {
     let (_dir, mut d) = driver("alice", (80, 24));
     d.press("?");
     let lines: Vec<String> = owed::tui::view::help::lines(&d.app, 80)
         .iter()
         .map(|l| l.to_string())
         .collect();
-    let filter = lines
+    let start = lines
         .iter()
-        .position(|l| l == "Filter (/)")
-        .expect("a Filter section");
-    let section = lines[filter..].join("\n");
+        .position(|l| l == heading)
+        .unwrap_or_else(|| panic!("a {heading} section"));
+    lines[start..].join("\n")
+}
+
+/// `?` lists every kind of filter term the README's `/` row names (from the table beside the
+/// filter's parser), not only the six it listed before.
+#[test]
+fn help_lists_every_kind_of_filter_term() {
+    let section = help_from("Filter (/)");
     for term in [
         "acme",
         "INV-600",
@@ -90,17 +95,7 @@ fn help_lists_every_kind_of_filter_term() {
 /// `partially kept`, and no legend said why).
 #[test]
 fn help_explains_the_queue_flags() {
-    let (_dir, mut d) = driver("alice", (80, 24));
-    d.press("?");
-    let lines: Vec<String> = owed::tui::view::help::lines(&d.app, 80)
-        .iter()
-        .map(|l| l.to_string())
-        .collect();
-    let flags = lines
-        .iter()
-        .position(|l| l == "Queue flags")
-        .expect("a Queue flags section");
-    let section = lines[flags..].join("\n");
+    let section = help_from("Queue flags");
     for (flag, says) in [
         ("!", "high risk"),
         ("P", "promise due"),
