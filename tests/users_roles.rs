@@ -51,6 +51,13 @@ fn team() -> Fixture {
     fx
 }
 
+/// `owed --as WHO --as-of 2026-04-01 ARGS` on `fx`'s database.
+fn as_user(fx: &Fixture, who: &str, args: &[&str]) -> std::process::Output {
+    let mut all = vec!["--as", who, "--as-of", "2026-04-01"];
+    all.extend_from_slice(args);
+    fx.owed(&all)
+}
+
 fn list_json(fx: &Fixture) -> serde_json::Value {
     serde_json::from_str(&succeeded(&fx.owed(&["user", "list", "--json"]))).unwrap()
 }
@@ -452,13 +459,7 @@ fn keys_are_taken_from_their_files_and_a_bad_file_is_named_with_its_line() {
 #[test]
 fn a_collector_writes_only_on_their_own_customers_and_an_auditor_nothing() {
     let fx = team();
-    let at = ["--as-of", "2026-04-01"];
-    let run = |who: &str, args: &[&str]| {
-        let mut all = vec!["--as", who];
-        all.extend_from_slice(&at);
-        all.extend_from_slice(args);
-        fx.owed(&all)
-    };
+    let run = |who: &str, args: &[&str]| as_user(&fx, who, args);
     // Records bob and dana may make, for the refusals below to aim at.
     succeeded(&run(
         "bob",
@@ -866,13 +867,7 @@ fn a_name_written_composed_or_decomposed_is_one_person() {
 #[test]
 fn ones_own_name_in_another_case_is_that_user() {
     let fx = team();
-    let at = ["--as-of", "2026-04-01"];
-    let run = |who: &str, args: &[&str]| {
-        let mut all = vec!["--as", who];
-        all.extend_from_slice(&at);
-        all.extend_from_slice(args);
-        fx.owed(&all)
-    };
+    let run = |who: &str, args: &[&str]| as_user(&fx, who, args);
     let before = fx.fingerprint();
     for carol in ["CAROL", "Carol", "ｃａｒｏｌ"] {
         assert_eq!(
@@ -955,13 +950,7 @@ fn a_name_differing_only_in_case_is_no_second_user() {
             [],
         )
         .unwrap();
-    let at = ["--as-of", "2026-04-01"];
-    let run = |who: &str, args: &[&str]| {
-        let mut all = vec!["--as", who];
-        all.extend_from_slice(&at);
-        all.extend_from_slice(args);
-        fx.owed(&all)
-    };
+    let run = |who: &str, args: &[&str]| as_user(&fx, who, args);
     // The name typed exactly is that user.
     let out = succeeded(&run("ALICE", &["assign", "V2", "ALICE"]));
     assert!(out.contains("is now ALICE (was bob)"), "{out}");
