@@ -568,6 +568,38 @@ fn the_engagement_screen_shows_the_plan_and_holds_a_customer_back() {
     assert!(mail.sent().is_empty());
 }
 
+/// Leaving the engagement screen lets go of its plan and report (at 100,000 customers,
+/// thousands of rows each session kept until it ended), and an answer still on its way then
+/// is not taken in; opening the screen again asks for the plan again.
+#[test]
+fn leaving_the_engagement_screen_lets_go_of_its_plan_and_report() {
+    let f = fixture();
+    let (mut d, _mail) = f.driver("alice", (120, 40));
+    d.press("E ] ] ] ]");
+    assert_eq!(d.app.engage.screen.pane, Pane::Report);
+    assert!(d.app.engage.screen.plan.is_some());
+    assert!(d.app.engage.screen.report.is_some());
+    d.press("<Esc>");
+    assert_eq!(d.app.screen, Screen::Main);
+    assert!(d.app.engage.screen.plan.is_none());
+    assert!(d.app.engage.screen.report.is_none());
+    // Asked for, then left before the answer came.
+    let fx = d.press_unanswered("E");
+    d.press("<Esc>");
+    d.run(fx);
+    assert!(d.app.engage.screen.plan.is_none());
+    assert!(d.app.engage.screen.report.is_none());
+    d.press("E");
+    assert_eq!(d.app.screen, Screen::Engage);
+    let plan = d.app.engage.screen.plan.as_ref().expect("the plan again");
+    let keys: Vec<&str> = plan
+        .entries
+        .iter()
+        .map(|r| r.key.customer_id.as_str())
+        .collect();
+    assert_eq!(keys, ["K4", "K1"]);
+}
+
 /// At 80 columns the plan gives the cycle's and the address's room to the customer's name and
 /// keeps the days overdue whole (the cycle's column had pushed "Days" off the edge, and cut
 /// names at ten letters).

@@ -534,6 +534,97 @@ fn holds_are_recorded_for_the_sessions_actor() {
     assert_eq!(who, "bob");
 }
 
+/// The engagement plan a session asks for, as of 30 April (the fixture's cycles' date).
+fn engage_plan(
+    session: &Session,
+    seq: u64,
+    owner: Option<&str>,
+) -> owed::workstation::engage::PlanData {
+    session
+        .engage(EngageRequest::Plan {
+            seq,
+            as_of: Date::from_ymd_opt(2026, 4, 30).unwrap(),
+            owner: owner.map(str::to_string),
+        })
+        .unwrap();
+    let deadline = Instant::now() + PATIENCE;
+    loop {
+        assert!(Instant::now() < deadline, "no plan came");
+        if let Some(Answer::Engage(EngageResponse::Plan { seq: n, result })) =
+            session.recv_timeout(Duration::from_millis(200))
+            && n == seq
+        {
+            return *result.unwrap();
+        }
+    }
+}
+
+/// Today's plan is computed once for the sessions that ask while nothing is committed, and
+/// kept once, whoever asked: no session's engagement worker holds a plan (or a connection)
+/// between requests, so a session that has left the engagement screen keeps nothing of it.
+/// Each session's worker had kept its own plan, and its own connection's map of the ledger,
+/// until the session ended (730 MB a session at 100,000 customers). A commit (here a hold,
+/// by a session's own worker) has the next plan computed again.
+#[test]
+fn sessions_share_one_plan_until_something_is_committed() {
+    let (dir, db) = fixture();
+    let cycles = workstation::cycles(dir.path());
+    let mut settings =
+        ServiceSettings::from_config(&workstation::engage_config(&cycles, 2525)).unwrap();
+    settings.settings = workstation::settings();
+    settings.mailer = workstation::Recorder::default().factory();
+    let ws = Workstation::open(&db, settings).unwrap();
+    let april = Date::from_ymd_opt(2026, 4, 30).unwrap();
+    let alice = ws.connect(Actor::new("alice", Role::Collector));
+    let dana = ws.connect(Actor::new("dana", Role::Manager));
+    let customers = |p: &owed::workstation::engage::PlanData| -> Vec<String> {
+        p.entries
+            .iter()
+            .map(|r| r.key.customer_id.clone())
+            .collect()
+    };
+    let mine = engage_plan(&alice, 1, Some("alice"));
+    assert_eq!(customers(&mine), ["K4", "K1"]);
+    let everyone = engage_plan(&dana, 1, None);
+    assert_eq!(customers(&everyone), ["K4", "K1", "K10", "K2"]);
+    assert_eq!(everyone.cycles, 1);
+    let held = ws.plans_held();
+    assert_eq!(
+        (held.computed, held.kept),
+        (1, Some(april)),
+        "one plan for both"
+    );
+    assert_eq!(held.rows, 5, "its reminders and the one skipped");
+    assert_eq!(engage_plan(&alice, 2, Some("alice")), mine);
+    assert_eq!(ws.plans_held().computed, 1);
+    // A hold is a commit: the next plan is computed again, without the customer held.
+    let kite = cid(&db, "K1");
+    dana.engage(EngageRequest::Hold {
+        seq: 2,
+        as_of: april,
+        cids: vec![kite],
+        until: Date::from_ymd_opt(2026, 5, 7).unwrap(),
+        text: None,
+    })
+    .unwrap();
+    let deadline = Instant::now() + PATIENCE;
+    while !matches!(
+        dana.recv_timeout(Duration::from_millis(200)),
+        Some(Answer::Engage(EngageResponse::Held { .. }))
+    ) {
+        assert!(Instant::now() < deadline, "no hold came");
+    }
+    let mine = engage_plan(&alice, 3, Some("alice"));
+    assert_eq!(customers(&mine), ["K4"]);
+    assert_eq!(mine.held.len(), 1);
+    assert_eq!(engage_plan(&dana, 4, None).entries.len(), 3);
+    let held = ws.plans_held();
+    assert_eq!((held.computed, held.kept), (2, Some(april)));
+    // The sessions gone, the one plan is all there is.
+    drop((alice, dana));
+    assert_eq!(ws.plans_held().rows, 4);
+}
+
 #[test]
 fn a_session_joining_a_computed_portfolio_is_answered_from_it() {
     let (_dir, db) = fixture();

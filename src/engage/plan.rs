@@ -1,8 +1,8 @@
 //! Today's plan: which reminder of which cycle goes to which customer, for which documents.
 //!
-//! One pass: the facts every rule needs are read in bulk ([`Facts::gather`]), the open
-//! invoices and debit notes are streamed once and grouped by customer, then every customer
-//! is run through every cycle in memory. For a customer:
+//! One pass: the facts every rule needs are read in bulk ([`Facts::gather`]), then the
+//! customers with open invoices and debit notes are read in key order beside those documents,
+//! one customer at a time, and each is run through every cycle in memory. For a customer:
 //!
 //! 1. a customer held back by a manager gets nothing from any cycle; one with an open
 //!    promise whose date has not passed gets nothing from the cycles that pause on promises
@@ -267,16 +267,6 @@ pub fn compute(store: &Store, cycles: &Cycles, settings: PlanSettings<'_>) -> Re
     // A plan is sent now: a document disputed at its date, or disputed now (since an
     // earlier date), is not chased, as one paid since is not.
     let disputed = store.activity().disputed_then_or_now(None, as_of)?;
-    let mut by_customer: HashMap<i64, Vec<(EngageDocument, Custom)>> = HashMap::new();
-    store
-        .engagement()
-        .for_each_open_debit(as_of, document_custom, None, |d| {
-            if disputed.contains(&d.did) {
-                return;
-            }
-            let custom = parse_custom(d.custom.as_deref());
-            by_customer.entry(d.cid).or_default().push((d, custom));
-        })?;
     let claims = Claims::read(store, cycles)?;
 
     let mut plan = Plan {
@@ -284,19 +274,29 @@ pub fn compute(store: &Store, cycles: &Cycles, settings: PlanSettings<'_>) -> Re
         ..Plan::default()
     };
     let no_contacts = Vec::new();
-    for customer in store.engagement().customers(customer_custom)? {
-        let Some(docs) = by_customer.get_mut(&customer.cid) else {
-            continue;
-        };
+    // One customer at a time, with its open documents: neither all the customers nor all
+    // their documents are held at once.
+    let each = |customer: Customer, documents: Vec<EngageDocument>| -> Result<()> {
+        let mut docs: Vec<(EngageDocument, Custom)> = documents
+            .into_iter()
+            .filter(|d| !disputed.contains(&d.did))
+            .map(|d| {
+                let custom = parse_custom(d.custom.as_deref());
+                (d, custom)
+            })
+            .collect();
+        if docs.is_empty() {
+            return Ok(());
+        }
         if let Some(until) = facts.held.get(&customer.cid) {
             plan.held.insert(customer.cid, *until);
-            continue;
+            return Ok(());
         }
         let promised_until = facts.paused.get(&customer.cid).copied();
         if let Some(until) = promised_until {
             plan.paused.insert(customer.cid, until);
             if cycles.cycles.iter().all(|c| c.pause_on_promise) {
-                continue;
+                return Ok(());
             }
         }
         docs.sort_by(|a, b| (a.0.due_date, &a.0.id).cmp(&(b.0.due_date, &b.0.id)));
@@ -313,7 +313,7 @@ pub fn compute(store: &Store, cycles: &Cycles, settings: PlanSettings<'_>) -> Re
             let claimed = |did| claims.furthest(position, did);
             let spaced = spacing.is_some();
             let Some((mut entry, reminder)) =
-                plan_one(cycle, &customer, &custom, docs, &facts, spaced, &claimed)
+                plan_one(cycle, &customer, &custom, &docs, &facts, spaced, &claimed)
             else {
                 continue;
             };
@@ -342,7 +342,14 @@ pub fn compute(store: &Store, cycles: &Cycles, settings: PlanSettings<'_>) -> Re
             }
         }
         choose(&mut plan, candidates, spacing);
-    }
+        Ok(())
+    };
+    store.engagement().for_each_customer_open_debits(
+        as_of,
+        customer_custom,
+        document_custom,
+        each,
+    )?;
     plan.entries.sort_by(|a, b| {
         (&a.cycle, &a.reminder, &a.customer_id).cmp(&(&b.cycle, &b.reminder, &b.customer_id))
     });

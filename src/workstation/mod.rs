@@ -23,7 +23,8 @@
 //! - [`attachment`]: an attachment's preview for the viewer.
 //! - [`files`]: where a session's files are ([`FileAccess`]): anywhere in one's own shell,
 //!   only in the server's files folder over SSH.
-//! - [`engage`]: the engagement worker of a session (plans, previews, holds, sending).
+//! - [`engage`]: the engagement worker of a session (plans, previews, holds, sending), and
+//!   today's plan shared by the sessions.
 //!
 //! The rows and the customer's detail a screen draws are the plain types of
 //! [`crate::domain::queue`], [`crate::domain::customer`] and [`crate::domain::engage`]: the

@@ -18,13 +18,16 @@
 //! second.
 //!
 //! Each session's engagement worker (plans, previews, holds, sending) starts when the session
-//! first asks for it, on its own connection, acting as the session's actor.
+//! first asks for it, acting as the session's actor; it opens a connection for each request
+//! and holds nothing between them. Today's plan is computed once for every session that asks
+//! for it while nothing is committed ([`super::engage::plans`]), and kept once.
 //!
 //! Drafts: a session that ends with a form half-typed hands it over ([`Session::keep_draft`]);
 //! the service keeps the latest draft of each user **in memory** (a restart of the server
 //! loses them; nothing half-typed is ever written to the database), and the user's next
 //! session takes it ([`Session::take_draft`]) to reopen the form.
 
+use super::engage::plans::{Plans, PlansHeld};
 use super::engage::worker::{self as engage_worker, EngageSettings, EngageWorker, MailerFactory};
 use super::engage::{EngageRequest, EngageResponse};
 use super::files::FileAccess;
@@ -140,6 +143,8 @@ struct Shared {
     drafts: Mutex<HashMap<String, Draft>>,
     /// The saves in progress, of every portfolio.
     saves: Saves,
+    /// Today's engagement plan, shared by the sessions' engagement workers.
+    plans: Arc<Plans>,
 }
 
 /// The saves sessions have sent and no worker has answered yet: what a stopping server or
@@ -325,6 +330,7 @@ impl Workstation {
     pub fn open(db: &Path, settings: ServiceSettings) -> Result<Workstation> {
         let store = Store::open_existing(db)?;
         store.check_base_currency(&settings.settings.base_currency)?;
+        let settings_config = settings.config.clone();
         Ok(Workstation {
             shared: Arc::new(Shared {
                 db: db.to_path_buf(),
@@ -338,6 +344,7 @@ impl Workstation {
                 sinks: Mutex::new(HashMap::new()),
                 drafts: Mutex::new(HashMap::new()),
                 saves: Saves::default(),
+                plans: Arc::new(Plans::new(db, settings_config)),
             }),
         })
     }
@@ -435,6 +442,12 @@ impl Workstation {
     /// progress.
     pub fn finish_saves(&self, timeout: Duration) -> usize {
         self.shared.saves.wait(timeout)
+    }
+
+    /// What the engagement's shared plans hold: how many were computed, and the one kept.
+    /// The sessions' engagement workers hold none between requests.
+    pub fn plans_held(&self) -> PlansHeld {
+        self.shared.plans.held()
     }
 
     /// The portfolios running: their date and how many sessions look at each.
@@ -548,7 +561,7 @@ impl Session {
         let mut engage = lock(&self.engage);
         if engage.is_none() {
             let s = &self.shared.settings;
-            let worker = EngageWorker::open(
+            let worker = EngageWorker::with_plans(
                 &self.shared.db,
                 EngageSettings {
                     config: s.config.clone(),
@@ -556,6 +569,7 @@ impl Session {
                     retry: s.retry,
                 },
                 Arc::clone(&s.mailer),
+                Arc::clone(&self.shared.plans),
             )?;
             let shared = Arc::downgrade(&self.shared);
             let id = self.id;

@@ -17,13 +17,14 @@ pub struct CustomerLabel {
 }
 
 /// A customer's columns (`?1`: with the custom fields), in the order [`customer_row`] reads.
-const CUSTOMER_SELECT: &str = "SELECT c.cid, c.id, c.name, c.email, c.phone, c.currency,
+pub(in crate::store) const CUSTOMER_SELECT: &str =
+    "SELECT c.cid, c.id, c.name, c.email, c.phone, c.currency,
         c.finance_owner, c.sales_owner, c.payment_terms_days, c.credit_limit, c.auto_collection,
         c.primary_payment_method, c.backup_payment_method, c.payment_source_status,
         c.subscription_status, c.card_last4, CASE WHEN ?1 THEN c.custom END
    FROM customers c";
 
-fn customer_row(r: &rusqlite::Row) -> rusqlite::Result<Customer> {
+pub(in crate::store) fn customer_row(r: &rusqlite::Row) -> rusqlite::Result<Customer> {
     Ok(Customer {
         cid: r.get(0)?,
         id: r.get(1)?,

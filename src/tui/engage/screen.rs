@@ -99,6 +99,23 @@ pub struct EngageScreen {
 }
 
 impl EngageScreen {
+    /// Lets go of the plan and the report once the screen is left (thousands of rows each at
+    /// 100,000 customers, kept per session): opening it again asks for them (the plan is the
+    /// sessions' shared one, answered at once while nothing was committed). Where the
+    /// cursors were is kept.
+    pub fn forget(&mut self) {
+        self.plan = None;
+        self.plan_error = None;
+        self.plan_loading = false;
+        self.report = None;
+        self.report_error = None;
+        self.report_loading = false;
+        self.marks.clear();
+        // An answer still on its way is not taken in either (numbers start at 1).
+        self.plan_seq = 0;
+        self.report_seq = 0;
+    }
+
     /// Rows in a pane (as loaded).
     pub fn rows(&self, pane: Pane) -> usize {
         match (pane, &self.plan) {
@@ -219,9 +236,7 @@ fn request_report(app: &mut App) -> Vec<Effect> {
 /// it is on screen, else forget it so that opening it asks.
 pub fn refresh(app: &mut App) -> Vec<Effect> {
     if app.screen != Screen::Engage {
-        let s = &mut app.engage.screen;
-        s.plan = None;
-        s.report = None;
+        app.engage.screen.forget();
         return Vec::new();
     }
     let mut fx = request_plan(app);
@@ -318,6 +333,7 @@ pub fn action(app: &mut App, action: Action) -> Vec<Effect> {
                 app.say("Marks cleared.");
             } else {
                 app.screen = app.engage.screen.back_to.take().unwrap_or(Screen::Main);
+                app.engage.screen.forget();
                 return crate::tui::update::queue_shown_again(app);
             }
         }

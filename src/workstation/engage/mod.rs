@@ -1,11 +1,14 @@
 //! Engagement in the workstation's service: what a session asks of the engagement worker
 //! ([`EngageRequest`]) and what it answers ([`EngageResponse`]), in plain view types.
 //!
-//! - [`worker`]: the engagement worker, a thread with its own database connection per
-//!   session that computes plans, renders previews, holds customers and sends over SMTP, so
-//!   that nothing slow runs on the input path. Every request carries a number; the session
+//! - [`worker`]: the engagement worker, a thread per session that takes plans, renders
+//!   previews, holds customers and sends over SMTP, so that nothing slow runs on the input
+//!   path; it holds nothing between requests. Every request carries a number; the session
 //!   drops answers to an abandoned request, except the outcomes of a send.
+//! - [`plans`]: today's plan, computed once for the sessions that ask while nothing is
+//!   committed, on a thread and a connection of its own, and kept once.
 
+pub mod plans;
 pub mod worker;
 
 use crate::domain::engage::{HoldRow, OutboxRow};
@@ -177,9 +180,19 @@ pub struct PlanData {
 /// A plan's lines as the engagement screen shows them: the reminders it sends (balances in
 /// `base`), and the due ones it skips.
 pub fn plan_rows(plan: &Plan, base: &str) -> (Vec<PlanRow>, Vec<SkippedRow>) {
+    plan_rows_of(plan, base, |_| true)
+}
+
+/// The lines of [`plan_rows`] of the customers `theirs` takes (by key).
+pub fn plan_rows_of(
+    plan: &Plan,
+    base: &str,
+    theirs: impl Fn(i64) -> bool,
+) -> (Vec<PlanRow>, Vec<SkippedRow>) {
     let entries = plan
         .entries
         .iter()
+        .filter(|e| theirs(e.cid))
         .map(|e| PlanRow {
             key: PlanKey::of(e),
             cid: e.cid,
@@ -193,6 +206,7 @@ pub fn plan_rows(plan: &Plan, base: &str) -> (Vec<PlanRow>, Vec<SkippedRow>) {
     let skipped = plan
         .skipped
         .iter()
+        .filter(|s| theirs(s.entry.cid))
         .map(|s| SkippedRow {
             cid: Some(s.entry.cid),
             cycle: s.cycle.clone(),

@@ -1,7 +1,8 @@
-//! The engagement worker: a thread per session (started when the session first asks) with its
-//! own database connection that reads the cycles, computes plans, renders previews, holds
-//! customers and sends reminders (over SMTP, and text messages through the `[sms]`
-//! provider, as `owed engage run` does) as the session's actor, off the input path.
+//! The engagement worker: a thread per session (started when the session first asks) that
+//! reads the cycles, takes today's plan from the sessions' shared [`Plans`], renders
+//! previews, holds customers and sends reminders (over SMTP, and text messages through the
+//! `[sms]` provider, as `owed engage run` does) as the session's actor, off the input path,
+//! each request on a connection of its own, closed once it is answered.
 //! [`EngageWorker`] answers one request at a time (tests call it directly); [`spawn`] runs it
 //! on its thread.
 //!
@@ -9,6 +10,7 @@
 //! connects first (a server that is down claims nothing), then claims, sends and records each
 //! reminder, answering after each one so the workstation shows the progress.
 
+use super::plans::{self, Plans, SharedPlan};
 use super::{
     EngageRequest, EngageResponse, PlanData, PlanKey, PreviewItem, PreviewMail, SendOutcome,
     SendResult, TemplateHint, TemplateInfo,
@@ -20,7 +22,7 @@ use crate::domain::users::Actor;
 use crate::engage::cycle::Channel;
 use crate::engage::outbox::StopSignal;
 use crate::engage::outbox::{self, EntryOutcome, Mailer};
-use crate::engage::plan::{self, Plan, PlanEntry};
+use crate::engage::plan::{Plan, PlanEntry};
 use crate::engage::report::EngagementReport;
 use crate::engage::sms::{Channels, Senders};
 use crate::engage::template::{RenderedEmail, TemplateRef};
@@ -28,7 +30,7 @@ use crate::engage::{self, Cycles, RetryPolicy, SendSettings, manual};
 use crate::store::Store;
 use crate::store::engage::HoldDone;
 use crate::{Error, Result};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::mpsc::{self, Sender};
 
@@ -62,37 +64,135 @@ pub fn config_senders_with(env: fn(&str) -> Option<String>) -> MailerFactory {
 }
 
 /// The database and mail side of the workstation's engagement.
+///
+/// Between two requests it holds no connection, no cycles and no plan: each request opens
+/// the database, reads the cycles and takes the plan from [`Plans`] (shared by the sessions)
+/// as it needs them, and lets them go once answered. A session that has left the
+/// engagement screen keeps nothing of it here.
 pub struct EngageWorker {
-    store: Store,
+    db: PathBuf,
     settings: EngageSettings,
     mailer: MailerFactory,
-    /// The cycles last read.
+    plans: Arc<Plans>,
+}
+
+/// What the worker holds while it answers one request, and lets go after it.
+struct Answering<'w> {
+    store: Store,
+    settings: &'w EngageSettings,
+    mailer: &'w MailerFactory,
+    plans: &'w Plans,
+    /// The cycles, once read for this request.
     cycles: Option<Cycles>,
-    /// The last plan computed (previews of planned reminders read it).
-    plan: Option<Plan>,
 }
 
 /// How many sent reminders the outbox pane shows besides the pending and failed ones.
 const OUTBOX_SENT: usize = 20;
 
 impl EngageWorker {
-    /// Opens the database for the worker.
+    /// A worker on the database at `db` with plans of its own (tests; the workstation's
+    /// sessions share theirs: [`EngageWorker::with_plans`]).
+    ///
+    /// # Errors
+    ///
+    /// When the database cannot be opened.
     pub fn open(
         db: &Path,
         settings: EngageSettings,
         mailer: MailerFactory,
     ) -> Result<EngageWorker> {
+        let plans = Arc::new(Plans::new(db, settings.config.clone()));
+        EngageWorker::with_plans(db, settings, mailer, plans)
+    }
+
+    /// A worker on the database at `db` taking its plans from `plans`.
+    ///
+    /// # Errors
+    ///
+    /// When the database cannot be opened.
+    pub fn with_plans(
+        db: &Path,
+        settings: EngageSettings,
+        mailer: MailerFactory,
+        plans: Arc<Plans>,
+    ) -> Result<EngageWorker> {
+        // Opened once here, so that a database that cannot be opened is said at once.
+        drop(Store::open_existing(db)?);
         Ok(EngageWorker {
-            store: Store::open_existing(db)?,
+            db: db.to_path_buf(),
             settings,
             mailer,
-            cycles: None,
-            plan: None,
+            plans,
         })
     }
 
-    /// Answers one request; `emit` takes each answer as soon as it is ready.
+    /// Answers one request; `emit` takes each answer as soon as it is ready. What the answer
+    /// needed (the connection, the cycles, the plan) is let go before its last answer goes.
     pub fn handle(&mut self, request: EngageRequest, emit: &mut dyn FnMut(EngageResponse)) {
+        let store = match Store::open_existing(&self.db) {
+            Ok(store) => store,
+            Err(e) => return emit(refused(request, e.to_string())),
+        };
+        let mut answering = Answering {
+            store,
+            settings: &self.settings,
+            mailer: &self.mailer,
+            plans: &self.plans,
+            cycles: None,
+        };
+        // Each reminder's outcome goes at once; the answer that ends the request (the only
+        // one, but for a send) once the connection is closed.
+        let mut last = None;
+        answering.handle(request, &mut |r| match r {
+            EngageResponse::Sent { .. } => emit(r),
+            _ => last = Some(r),
+        });
+        drop(answering);
+        if let Some(r) = last {
+            emit(r);
+        }
+    }
+}
+
+/// The answer to `request` when the database cannot be opened.
+fn refused(request: EngageRequest, why: String) -> EngageResponse {
+    match request {
+        EngageRequest::Templates { seq, .. } => EngageResponse::Templates {
+            seq,
+            result: Err(why),
+        },
+        EngageRequest::Preview { seq, .. } | EngageRequest::PreviewPlanned { seq, .. } => {
+            EngageResponse::Previews {
+                seq,
+                result: Err(why),
+            }
+        }
+        EngageRequest::Send { seq, .. } | EngageRequest::SendPlanned { seq, .. } => {
+            EngageResponse::SendDone {
+                seq,
+                error: Some(why),
+            }
+        }
+        EngageRequest::Plan { seq, .. } => EngageResponse::Plan {
+            seq,
+            result: Err(why),
+        },
+        EngageRequest::Hold { seq, until, .. } => EngageResponse::Held {
+            seq,
+            until,
+            result: Err(why),
+            not_held: Vec::new(),
+        },
+        EngageRequest::Report { seq, .. } => EngageResponse::Report {
+            seq,
+            result: Err(why),
+        },
+    }
+}
+
+impl Answering<'_> {
+    /// Answers one request.
+    fn handle(&mut self, request: EngageRequest, emit: &mut dyn FnMut(EngageResponse)) {
         match request {
             EngageRequest::Templates { seq, as_of, cids } => emit(EngageResponse::Templates {
                 seq,
@@ -125,7 +225,6 @@ impl EngageWorker {
                     .send_manual(seq, as_of, &template, &cids, emit)
                     .err()
                     .map(|e| e.to_string());
-                self.plan = None;
                 emit(EngageResponse::SendDone { seq, error });
             }
             EngageRequest::SendPlanned { seq, as_of, keys } => {
@@ -133,7 +232,6 @@ impl EngageWorker {
                     .send_planned(seq, as_of, &keys, emit)
                     .err()
                     .map(|e| e.to_string());
-                self.plan = None;
                 emit(EngageResponse::SendDone { seq, error });
             }
             EngageRequest::Plan { seq, as_of, owner } => emit(EngageResponse::Plan {
@@ -154,7 +252,6 @@ impl EngageWorker {
                 let result = self
                     .hold(as_of, &cids, until, text.as_deref(), &mut not_held)
                     .map_err(|e| e.to_string());
-                self.plan = None;
                 emit(EngageResponse::Held {
                     seq,
                     until,
@@ -175,30 +272,20 @@ impl EngageWorker {
         }
     }
 
-    /// Reads the cycles again (their files may have changed since).
-    fn reload_cycles(&mut self) -> Result<&mut Cycles> {
-        let config = &self.settings.config;
-        let dir = config.cycles_dir(None).ok_or_else(|| {
-            Error::input("no engagement cycles folder: set `cycles` in the config")
-        })?;
-        if !dir.is_dir() {
-            return Err(Error::input(format!(
-                "no engagement cycles in {}: put the cycle files there, or set `cycles` in the \
-                 config (examples in config/cycles/)",
-                dir.display()
-            )));
-        }
-        Ok(self.cycles.insert(engage::load_cycles_from(config, &dir)?))
-    }
-
-    /// The cycles last read, read now if never.
+    /// The cycles, read when this request first needs them (their files may have changed
+    /// since the last).
     fn cycles(&mut self) -> Result<&mut Cycles> {
         if self.cycles.is_none() {
-            self.reload_cycles()?;
+            self.cycles = Some(plans::load_cycles(&self.settings.config)?);
         }
         self.cycles
             .as_mut()
             .ok_or_else(|| Error::runtime("the engagement cycles are not loaded"))
+    }
+
+    /// The plan as of `as_of` (the sessions' shared one, or computed now).
+    fn shared_plan(&self, as_of: Date) -> Result<Arc<SharedPlan>> {
+        self.plans.plan(as_of)
     }
 
     /// The sending settings as of a date.
@@ -252,17 +339,15 @@ impl EngageWorker {
     }
 
     /// The templates a collector can pick, each with its hint for `cids`: `Planned` when the
-    /// plan as of `as_of` (kept, else computed: a plan that cannot be made marks none) sends
-    /// its reminder to one of them; else `SentLast` for the reminder a cycle last sent the
-    /// first of them.
+    /// plan as of `as_of` (the sessions' last of that date, else computed: a plan that cannot
+    /// be made marks none) sends its reminder to one of them; else `SentLast` for the
+    /// reminder a cycle last sent the first of them.
     fn templates(&mut self, as_of: Date, cids: &[i64]) -> Result<Vec<TemplateInfo>> {
-        let planned: Vec<(String, String)> = match self.plan.as_ref().filter(|p| p.as_of == as_of) {
-            Some(plan) => planned_reminders(plan, cids),
-            None => self
-                .compute_plan(as_of)
-                .map(|plan| planned_reminders(plan, cids))
-                .unwrap_or_default(),
-        };
+        let planned: Vec<(String, String)> = self
+            .plans
+            .recent(as_of)
+            .map(|shared| planned_reminders(&shared.plan, cids))
+            .unwrap_or_default();
         let (hint, reminders) = if planned.is_empty() {
             let last = match cids.first() {
                 Some(&cid) => self.store.engagement().last_cycle_reminder(
@@ -276,7 +361,7 @@ impl EngageWorker {
         } else {
             (TemplateHint::Planned, planned)
         };
-        let cycles = self.reload_cycles()?;
+        let cycles = self.cycles()?;
         let refs = manual::templates(cycles)?;
         let uses = |path: &Path| {
             reminders.iter().any(|(cycle, reminder)| {
@@ -350,13 +435,16 @@ impl EngageWorker {
         Ok(out)
     }
 
+    /// Renders planned reminders from the sessions' last plan of `as_of` (else one computed
+    /// now): what the collector was shown.
     fn preview_planned(&mut self, as_of: Date, keys: &[PlanKey]) -> Result<Vec<PreviewItem>> {
-        if self.plan.as_ref().is_none_or(|p| p.as_of != as_of) {
-            self.compute_plan(as_of)?;
-        }
+        let shared = self.plans.recent(as_of)?;
+        let plan = &shared.plan;
         let (settings, from) = self.preview_settings(as_of)?;
-        let (Some(cycles), Some(plan)) = (self.cycles.as_ref(), self.plan.as_ref()) else {
-            return Err(Error::runtime("the engagement cycles are not loaded"));
+        let config = &self.settings.config;
+        let cycles: &Cycles = match self.cycles.as_ref() {
+            Some(cycles) => cycles,
+            None => self.cycles.insert(plans::load_cycles(config)?),
         };
         let mut out = Vec::with_capacity(keys.len());
         for key in keys {
@@ -370,7 +458,7 @@ impl EngageWorker {
                         Channel::Email => outbox::preview(cycles, entry, &settings)
                             .map(|r| preview_mail(&from, entry, r)),
                         Channel::Sms => outbox::preview_text(cycles, entry, &settings)
-                            .map(|text| preview_text(&self.settings.config, entry, text)),
+                            .map(|text| preview_text(config, entry, text)),
                     }
                     .map_err(|e| e.to_string()),
                 },
@@ -466,13 +554,14 @@ impl EngageWorker {
         emit: &mut dyn FnMut(EngageResponse),
     ) -> Result<()> {
         // A fresh plan: what the collector saw may have been sent or settled since.
-        self.compute_plan(as_of)?;
-        let plan = self.plan.take().unwrap_or_default();
-        let channels = Channels::of(keys.iter().filter_map(|k| find(&plan, k)));
+        let shared = self.shared_plan(as_of)?;
+        let plan = &shared.plan;
+        self.cycles()?;
+        let channels = Channels::of(keys.iter().filter_map(|k| find(plan, k)));
         let settings = self.settings_to_send(as_of, channels)?;
         let mut mailer = self.connect(channels)?;
         for key in keys {
-            let Some(entry) = find(&plan, key) else {
+            let Some(entry) = find(plan, key) else {
                 emit(EngageResponse::Sent {
                     seq,
                     outcome: SendOutcome {
@@ -507,20 +596,6 @@ impl EngageWorker {
         Ok(())
     }
 
-    /// Computes the plan as of `as_of` with the cycles read again, and keeps it.
-    fn compute_plan(&mut self, as_of: Date) -> Result<&Plan> {
-        self.reload_cycles()?;
-        let Some(cycles) = self.cycles.as_ref() else {
-            return Err(Error::runtime("the engagement cycles are not loaded"));
-        };
-        let plan = plan::compute(
-            &self.store,
-            cycles,
-            engage::plan_settings(&self.settings.config, as_of),
-        )?;
-        Ok(self.plan.insert(plan))
-    }
-
     /// Today's plan beside the holds and the outbox. Cycles that cannot be read (no folder, a
     /// bad rule) leave the plan empty and say why, and the holds and the outbox are still
     /// read: a failed send is looked for there whatever the cycles' state.
@@ -538,19 +613,14 @@ impl EngageWorker {
         // As the queue: someone who owns no customers (a manager, an auditor) sees everyone's.
         let owner = owner.filter(|_| !owned.is_empty());
         let theirs = |cid: i64| owner.is_none() || owned.contains(&cid);
-        let (cycles, entries, skipped, paused, cycles_error) = match self.compute_plan(as_of) {
-            Ok(plan) => {
-                let (mut entries, mut skipped) = super::plan_rows(plan, &base);
-                entries.retain(|e| theirs(e.cid));
-                skipped.retain(|s| s.cid.is_none_or(theirs));
+        let (cycles, entries, skipped, paused, cycles_error) = match self.shared_plan(as_of) {
+            Ok(shared) => {
+                let plan = &shared.plan;
+                let (entries, skipped) = super::plan_rows_of(plan, &base, theirs);
                 let paused = plan.paused.keys().filter(|&&cid| theirs(cid)).count();
-                let cycles = self.cycles.as_ref().map_or(0, |c| c.cycles.len());
-                (cycles, entries, skipped, paused, None)
+                (shared.cycles, entries, skipped, paused, None)
             }
-            Err(e @ Error::Input(_)) => {
-                self.plan = None;
-                (0, Vec::new(), Vec::new(), 0, Some(e.to_string()))
-            }
+            Err(e @ Error::Input(_)) => (0, Vec::new(), Vec::new(), 0, Some(e.to_string())),
             Err(e) => return Err(e),
         };
         Ok(PlanData {
