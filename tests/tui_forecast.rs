@@ -289,6 +289,10 @@ fn the_chart_cycle_reaches_the_cash_forecast() {
         status.starts_with(&format!("Week of {}", f.cash.weeks[12].start)),
         "{status}"
     );
+    // After the last chart `c` folds it (the aging comes first again).
+    d.press("c");
+    assert_eq!(d.app.focus, Focus::Queue);
+    assert!(owed::tui::view::areas(&d.app).chart.is_none());
     d.press("c");
     assert_eq!(d.app.chart, ChartKind::Aging, "and round again");
     d.press("<Esc> : chart <Space> cash <Enter>");

@@ -156,6 +156,77 @@ fn chart_focus_and_the_other_charts() {
     );
 }
 
+/// A terminal too short for the chart and 12 rows of the queue folds the chart by itself:
+/// at 80×24 it left the queue 9 rows (metrics 3, chart 7) and could not be folded. `c` shows
+/// it there all the same, cycles it, and after the last chart folds it again; `:chart off`
+/// folds it and `:chart NAME` shows that one; the choice is kept on a taller terminal.
+#[test]
+fn a_short_terminal_folds_the_chart_and_c_shows_and_folds_it() {
+    use owed::tui::app::{ChartFold, ChartKind, Focus, Screen};
+    use owed::tui::view::{areas, queue_rows};
+    let (_dir, mut d) = driver("alice", (80, 24));
+    assert_eq!(areas(&d.app).chart, None);
+    assert_eq!(queue_rows(&d.app), 16);
+    assert!(!d.screen().contains("─ Aging"), "{}", d.screen());
+    // Shown by `c`, whatever it leaves the queue.
+    d.press("c");
+    assert_eq!(d.app.chart_fold, ChartFold::Shown);
+    assert_eq!(d.app.chart, ChartKind::Aging);
+    assert_eq!(queue_rows(&d.app), 9);
+    snapshot::assert("chart_shown_80x24", &d.screen());
+    // Cycled to the last chart, then folded; the queue has its rows back.
+    d.press("c c c c");
+    assert_eq!(d.app.chart, ChartKind::Cash);
+    d.press("<Tab> c");
+    assert_eq!(d.app.chart_fold, ChartFold::Folded);
+    assert_eq!(d.app.focus, Focus::Queue);
+    assert_eq!(areas(&d.app).chart, None);
+    assert_eq!(queue_rows(&d.app), 16);
+    assert!(d.screen().contains("Chart folded: c shows it again."));
+    // By name, and off.
+    d.press(": chart <Space> issues <Enter>");
+    assert_eq!(
+        (d.app.chart, d.app.chart_fold),
+        (ChartKind::Issues, ChartFold::Shown)
+    );
+    assert!(areas(&d.app).chart.is_some());
+    d.press(": chart <Space> OFF <Enter>");
+    assert_eq!(d.app.chart_fold, ChartFold::Folded);
+    assert_eq!(areas(&d.app).chart, None);
+    // Kept when the terminal grows; `Tab` shows it to take the focus.
+    d.resize(120, 40);
+    assert_eq!(areas(&d.app).chart, None);
+    d.press("<Tab>");
+    assert_eq!(d.app.focus, Focus::Chart);
+    assert!(areas(&d.app).chart.is_some());
+    // Below 22 rows no chart shows: the focus goes back to the queue, and `c` says so.
+    d.resize(80, 20);
+    assert_eq!(d.app.focus, Focus::Queue);
+    d.press("c");
+    assert!(
+        d.screen()
+            .contains("The chart needs a taller terminal: at least 22 rows."),
+        "{}",
+        d.screen()
+    );
+    // `:chart` on another screen (a customer's detail) is the main screen's chart's.
+    d.resize(120, 40);
+    assert!(areas(&d.app).chart.is_some());
+    d.press("<Enter>");
+    assert_eq!(d.app.screen, Screen::Detail);
+    d.press(": chart <Space> off <Enter>");
+    assert!(!d.screen().contains("taller"), "{}", d.screen());
+    d.press("<Esc>");
+    assert_eq!(d.app.screen, Screen::Main);
+    assert_eq!(areas(&d.app).chart, None);
+    // By itself: shown from the height that leaves the queue 12 rows below it.
+    let (_dir, mut d) = driver("alice", (80, 26));
+    assert_eq!(areas(&d.app).chart, None);
+    d.resize(80, 27);
+    assert!(areas(&d.app).chart.is_some());
+    assert_eq!(queue_rows(&d.app), 12);
+}
+
 #[test]
 fn everyone_in_the_all_tab_with_marks() {
     snapshots_after(

@@ -90,6 +90,9 @@ impl ChartKind {
         }
     }
 
+    /// The last chart `c` shows before it folds the chart.
+    pub const LAST: ChartKind = ChartKind::ALL[ChartKind::ALL.len() - 1];
+
     /// The next chart in the cycle.
     pub fn next(self) -> ChartKind {
         match self {
@@ -113,6 +116,23 @@ impl ChartKind {
         }
     }
 }
+
+/// Whether the chart is shown above the queue.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ChartFold {
+    /// By the terminal's height (the default): folded when it would leave the queue fewer
+    /// than [`QUEUE_ROWS_BESIDE_CHART`](super::view::QUEUE_ROWS_BESIDE_CHART) rows.
+    Auto,
+    /// Shown, whatever rows it leaves the queue, on any terminal of at least
+    /// [`CHART_MIN_HEIGHT`](super::view::CHART_MIN_HEIGHT) rows (`c` or `:chart NAME` on a
+    /// folded chart).
+    Shown,
+    /// Folded (`c` after the last chart, `:chart off`).
+    Folded,
+}
+
+/// The word `:chart` takes to fold the chart.
+pub const CHART_OFF: &str = "off";
 
 /// A message on the footer line until the next key.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -187,6 +207,8 @@ pub struct App {
     /// Where `?` was pressed: help lists that screen's keys first.
     pub help_from: KeyContext,
     pub chart: ChartKind,
+    /// Whether the chart is shown (kept, as the chart's kind is, for the session).
+    pub chart_fold: ChartFold,
     /// The selected bar when the chart has the focus.
     pub chart_sel: usize,
     pub query: QueueQuery,
@@ -327,6 +349,7 @@ impl App {
             help_scroll: 0,
             help_from: KeyContext::Queue,
             chart: ChartKind::Aging,
+            chart_fold: ChartFold::Auto,
             chart_sel: 0,
             query,
             generation: 0,

@@ -2,7 +2,7 @@
 //! help ([`help_rows`]), so that the help lists every command and every value a command
 //! takes (the sort keys, tabs and charts come from their own lists).
 
-use super::app::ChartKind;
+use super::app::{CHART_OFF, ChartKind};
 use super::engage::screen::Pane;
 use crate::domain::queue::{SortKey, Tab};
 
@@ -152,7 +152,9 @@ pub const TABLE: &[Spec] = &[
          folder as VIEW-DATE.xlsx (over SSH: in your folder of the server's files folder)",
     ),
     Spec::values(Command::Chart, &["chart"], "[NAME]", "", || {
-        names(&ChartKind::ALL, ChartKind::name)
+        let mut values = names(&ChartKind::ALL, ChartKind::name);
+        values.push(CHART_OFF);
+        values
     }),
     Spec::new(
         Command::Reload,
@@ -372,6 +374,7 @@ mod tests {
         for chart in ChartKind::ALL {
             assert!(help.contains(chart.name()), "{}", chart.name());
         }
+        assert!(help.contains("cash, off"), "{help}");
         assert!(help.contains("-7d"));
     }
 

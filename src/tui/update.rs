@@ -4,7 +4,7 @@
 //! sequence can be tested.
 
 use super::action_forms;
-use super::app::{App, ChartKind, Focus, Mode, PageTicket, Screen};
+use super::app::{App, CHART_OFF, ChartFold, ChartKind, Focus, Mode, PageTicket, Screen};
 use super::engage;
 use super::key_action::Action;
 use super::keymap::{Key, KeyContext, Resolved};
@@ -82,6 +82,10 @@ pub fn wake_at(app: &App) -> Option<std::time::Instant> {
 /// The terminal changed size.
 pub fn resize(app: &mut App, width: u16, height: u16) -> Vec<Effect> {
     app.size = (width, height);
+    // A chart folded by the terminal's height has no bar to choose.
+    if app.focus == Focus::Chart && !view::chart_shown(app) {
+        app.focus = Focus::Queue;
+    }
     adjust_scroll(app);
     super::team::keep_cursor_shown(app);
     let mut fx = sync(app);
@@ -486,23 +490,19 @@ fn queue_action(app: &mut App, action: Action) -> Vec<Effect> {
         Action::Team => super::team::open(app),
         Action::Hold => hold_prompt(app),
         Action::ToggleMine => toggle_scope(app),
-        Action::ChartCycle => {
-            if view::areas(app).chart.is_none() {
-                app.say("The chart needs a taller terminal.");
-                return Vec::new();
-            }
-            app.chart = app.chart.next();
-            app.chart_sel = 0;
-            Vec::new()
-        }
+        Action::ChartCycle => cycle_chart(app),
         Action::FocusChart => {
-            if view::areas(app).chart.is_none() {
-                app.say("The chart needs a taller terminal.");
-                return Vec::new();
+            // A folded chart is shown to take the focus.
+            let fx = if view::chart_shown(app) {
+                Vec::new()
+            } else {
+                show_chart(app, None)
+            };
+            if view::chart_shown(app) {
+                app.focus = Focus::Chart;
+                app.chart_sel = app.chart_sel.min(app.chart_bars().saturating_sub(1));
             }
-            app.focus = Focus::Chart;
-            app.chart_sel = app.chart_sel.min(app.chart_bars().saturating_sub(1));
-            Vec::new()
+            fx
         }
         Action::Back => {
             if !app.query.filter.is_empty() {
@@ -578,6 +578,50 @@ pub fn view_saved(app: &mut App, view: View, result: Result<String, String>) -> 
     Vec::new()
 }
 
+/// `c` (and `:chart` alone): the next chart; after the last one the chart folds, giving its
+/// rows to the queue (the first chart comes next); a folded chart (by `c`, `:chart off` or the
+/// terminal's height) is shown again.
+fn cycle_chart(app: &mut App) -> Vec<Effect> {
+    if !view::chart_shown(app) {
+        return show_chart(app, None);
+    }
+    if app.chart == ChartKind::LAST {
+        return fold_chart(app);
+    }
+    app.chart = app.chart.next();
+    app.chart_sel = 0;
+    Vec::new()
+}
+
+/// Shows the chart (`kind`, else the one it was), whatever rows it leaves the queue; on a
+/// terminal too short for any chart, says so: it shows once the terminal is taller.
+fn show_chart(app: &mut App, kind: Option<ChartKind>) -> Vec<Effect> {
+    app.chart_fold = ChartFold::Shown;
+    if let Some(kind) = kind {
+        app.chart = kind;
+    }
+    app.chart_sel = 0;
+    if !view::chart_shown(app) {
+        app.say(format!(
+            "The chart needs a taller terminal: at least {} rows.",
+            view::CHART_MIN_HEIGHT
+        ));
+        return Vec::new();
+    }
+    adjust_scroll(app);
+    sync(app)
+}
+
+/// Folds the chart: its rows go to the queue, until `c` or `:chart NAME` shows it again.
+fn fold_chart(app: &mut App) -> Vec<Effect> {
+    app.chart_fold = ChartFold::Folded;
+    app.chart = ChartKind::ALL[0];
+    app.chart_sel = 0;
+    app.focus = Focus::Queue;
+    app.say("Chart folded: c shows it again.");
+    sync(app)
+}
+
 fn chart_action(app: &mut App, action: Action) -> Vec<Effect> {
     let bars = app.chart_bars();
     match action {
@@ -585,10 +629,7 @@ fn chart_action(app: &mut App, action: Action) -> Vec<Effect> {
         Action::Up => app.chart_sel = app.chart_sel.saturating_sub(1),
         Action::Top => app.chart_sel = 0,
         Action::Bottom => app.chart_sel = bars.saturating_sub(1),
-        Action::ChartCycle => {
-            app.chart = app.chart.next();
-            app.chart_sel = 0;
-        }
+        Action::ChartCycle => return cycle_chart(app),
         Action::FocusChart | Action::Back => app.focus = Focus::Queue,
         Action::Open => return view_bar(app),
         Action::Help => return open_help(app),
@@ -1144,17 +1185,17 @@ pub fn command(app: &mut App, line: &str) -> Vec<Effect> {
             }
         }
         Command::NoFilter => set_filter(app, ""),
-        Command::Chart => {
-            match rest.first() {
-                None => app.chart = app.chart.next(),
-                Some(n) => match ChartKind::parse(n) {
-                    Some(kind) => app.chart = kind,
-                    None => app.say_error(format!("`{n}` is not a chart ({})", spec.help())),
-                },
-            }
-            app.chart_sel = 0;
-            Vec::new()
-        }
+        Command::Chart => match rest.first() {
+            None => cycle_chart(app),
+            Some(n) if n.trim().eq_ignore_ascii_case(CHART_OFF) => fold_chart(app),
+            Some(n) => match ChartKind::parse(n) {
+                Some(kind) => show_chart(app, Some(kind)),
+                None => {
+                    app.say_error(format!("`{n}` is not a chart ({})", spec.help()));
+                    Vec::new()
+                }
+            },
+        },
         Command::Help => open_help(app),
         Command::Reload => reload(app),
         Command::Unmark => {

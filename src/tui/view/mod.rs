@@ -1,9 +1,10 @@
 //! Drawing: the whole screen from the [`App`] state. Widgets only read the state; they never
 //! touch the database or change anything.
 //!
-//! Main screen, top to bottom: the title bar, the metrics bar, the chart and the queue (with
-//! the selected customer's detail on the right from [`WIDE`] columns up), the footer. Below
-//! [`MIN_WIDTH`]×[`MIN_HEIGHT`] a note asks for a bigger terminal instead.
+//! Main screen, top to bottom: the title bar, the metrics bar, the chart (folded on a
+//! terminal too short to leave the queue [`QUEUE_ROWS_BESIDE_CHART`] rows, or by `c`) and the
+//! queue (with the selected customer's detail on the right from [`WIDE`] columns up), the
+//! footer. Below [`MIN_WIDTH`]×[`MIN_HEIGHT`] a note asks for a bigger terminal instead.
 
 pub mod action_form;
 pub mod attachment;
@@ -19,7 +20,7 @@ pub mod team;
 pub mod text;
 pub mod title;
 
-use super::app::{App, Mode, Screen};
+use super::app::{App, ChartFold, Mode, Screen};
 use super::theme::Role;
 use ratatui::Frame;
 use ratatui::buffer::Buffer;
@@ -45,8 +46,11 @@ pub const MIN_WIDTH: u16 = 60;
 pub const MIN_HEIGHT: u16 = 16;
 /// From this width on the detail sits beside the queue.
 pub const WIDE: u16 = 100;
-/// From this height on the chart is shown.
+/// From this height on the chart may be shown.
 pub const CHART_MIN_HEIGHT: u16 = 22;
+/// The rows of customers the queue keeps below the chart: on a terminal too short for both,
+/// the chart folds by itself (unless `c` or `:chart` asked for it). At 80×24 it left nine.
+pub const QUEUE_ROWS_BESIDE_CHART: u16 = 12;
 
 /// Where each part of the main screen goes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -72,6 +76,18 @@ pub fn areas(app: &App) -> Areas {
 /// The layout of the screen in `area` (the frame being drawn, which wins over the size the
 /// app last heard of).
 pub fn areas_in(app: &App, area: Rect) -> Areas {
+    layout(app, area, app.screen)
+}
+
+/// Whether the main screen shows the chart (at the app's size and with its fold), whichever
+/// screen is shown now.
+pub fn chart_shown(app: &App) -> bool {
+    let area = Rect::new(0, 0, app.size.0, app.size.1);
+    layout(app, area, Screen::Main).chart.is_some()
+}
+
+/// The layout of `screen` in `area`.
+fn layout(app: &App, area: Rect, screen: Screen) -> Areas {
     let [title, body, footer] = area.layout(&Layout::vertical([
         Constraint::Length(1),
         Constraint::Fill(1),
@@ -81,7 +97,7 @@ pub fn areas_in(app: &App, area: Rect) -> Areas {
     // its body in the queue's place (`team`), the engagement screen its own
     // (`engage::plan_view`), the detail screen in the detail's.
     let none = Rect::new(body.x, body.y, body.width, 0);
-    let own_body = match app.screen {
+    let own_body = match screen {
         Screen::Team => Some((body, None)),
         Screen::Engage => Some((none, None)),
         Screen::Detail => Some((none, Some(body))),
@@ -112,9 +128,18 @@ pub fn areas_in(app: &App, area: Rect) -> Areas {
     } else {
         (rest, None)
     };
-    let (chart, queue) = if area.height >= CHART_MIN_HEIGHT {
+    let chart_height = chart::height(app);
+    let shown = area.height >= CHART_MIN_HEIGHT
+        && match app.chart_fold {
+            ChartFold::Folded => false,
+            ChartFold::Shown => true,
+            ChartFold::Auto => {
+                left.height >= chart_height + queue::CHROME + QUEUE_ROWS_BESIDE_CHART
+            }
+        };
+    let (chart, queue) = if shown {
         let [chart, queue] = left.layout(&Layout::vertical([
-            Constraint::Length(chart::height(app)),
+            Constraint::Length(chart_height),
             Constraint::Fill(1),
         ]));
         (Some(chart), queue)
