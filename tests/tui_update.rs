@@ -306,6 +306,62 @@ fn enter_on_a_chart_bar_shows_that_buckets_customers() {
     );
 }
 
+/// Where `text` is on screen: its line, and whether its first cell is drawn muted.
+fn drawn(d: &Driver, text: &str) -> Option<(String, bool)> {
+    let buf = d.buffer();
+    let area = buf.area;
+    let muted = d.app.theme.get(Role::Muted).fg;
+    (0..area.height).find_map(|y| {
+        let cells: Vec<&str> = (0..area.width)
+            .map(|x| buf.cell((x, y)).unwrap().symbol())
+            .collect();
+        let x = (0..cells.len()).find(|&x| cells[x..].concat().starts_with(text))?;
+        let cell = buf.cell((x as u16, y)).unwrap();
+        Some((cells.concat(), Some(cell.fg) == muted))
+    })
+}
+
+/// A filter typed, changed or cleared: until the figures of the new filter come, the metrics
+/// bar and the chart keep those they had, dimmed, instead of blanking to `Figures loading…` and
+/// `Chart · loading…` for the moment each keystroke took (a flicker at every key).
+#[test]
+fn the_bar_and_chart_keep_their_figures_dimmed_until_a_new_filters_come() {
+    let (_dir, mut d) = driver("alice", (160, 45));
+    let shown = |d: &Driver| {
+        let screen = d.screen();
+        assert!(!screen.contains("Figures loading…"), "{screen}");
+        assert!(!screen.contains("Chart · loading…"), "{screen}");
+        let (bar, bar_dim) = drawn(d, "Outstanding").expect("the bar");
+        let (_, chart_dim) = drawn(d, "Aging ·").expect("the chart");
+        assert_eq!(bar_dim, chart_dim, "{screen}");
+        (bar, bar_dim)
+    };
+    let (bar, dim) = shown(&d);
+    assert!(!dim && !bar.contains("matching"), "{bar}");
+    for (keys, before, after) in [
+        // Typed: each key is a new filter.
+        ("/ a", "", "matching a"),
+        ("c", "matching a", "matching ac"),
+        // Cleared.
+        ("<Enter> <Esc>", "matching ac", ""),
+    ] {
+        let fx = d.press_unanswered(keys);
+        let (bar, dim) = shown(&d);
+        assert!(dim, "{keys}: the figures before, dimmed: {bar}");
+        assert!(before.is_empty() || bar.contains(before), "{keys}: {bar}");
+        d.run(fx);
+        let (bar, dim) = shown(&d);
+        assert!(!dim, "{keys}: the new filter's: {bar}");
+        assert_eq!(bar.contains("matching"), !after.is_empty(), "{keys}: {bar}");
+        assert!(bar.contains(after), "{keys}: {bar}");
+    }
+    // Another date's figures are never shown for the new one while it loads.
+    let fx = d.press_unanswered(": asof <Space> 2026-01-31 <Enter>");
+    assert!(d.screen().contains("Figures loading…"), "{}", d.screen());
+    d.run(fx);
+    assert!(!shown(&d).1);
+}
+
 #[test]
 fn the_selected_bar_and_row_are_drawn_reversed_in_mono() {
     let (_dir, db) = fixture();

@@ -1329,3 +1329,187 @@ fn a_filtered_bar_follows_another_sessions_save_that_moves_a_customer_across_the
     assert_eq!(bar.customers, 1, "Tokyo Trading left the filter");
     assert_eq!(bar, fresh_bar(&db, "promise:open"));
 }
+
+/// A page of `query` as of `as_of`, numbered `seq`.
+fn page_as_of(seq: u64, as_of: Date, query: QueueQuery) -> Request {
+    Request::Page {
+        seq,
+        as_of,
+        query,
+        offset: 0,
+        limit: 50,
+    }
+}
+
+/// What session 1 was answered, by kind, each scope's and forecast's with its date.
+fn kinds_to_one(answers: &[(u64, Response)]) -> Vec<String> {
+    answers
+        .iter()
+        .filter(|(s, _)| *s == 1)
+        .map(|(_, r)| match r {
+            Response::Summary(s) => format!("summary {}", s.as_of),
+            Response::Page { .. } => "page".into(),
+            Response::Scope(s) => format!("scope {}", s.as_of),
+            Response::Forecast(f) => format!("forecast {}", f.as_of),
+            Response::Dso { .. } => "dso".into(),
+            other => format!("{other:?}"),
+        })
+        .collect()
+}
+
+/// The metrics bar and the chart (the figures of the page's scope) come with the first page
+/// of new figures, as soon as the figures are computed, not with the forecast, which follows
+/// (seconds at 100,000 customers): at the start and after `:asof`, mine or everyone's. They
+/// used to wait for the forecast whenever the figures and the first page were asked in one
+/// batch (the page then answered from the figures alone).
+#[test]
+fn the_figures_of_the_first_page_go_out_before_the_forecast() {
+    let (_dir, db) = fixture();
+    let mut worker = PortfolioWorker::open(&db, workstation::settings()).unwrap();
+    worker.join(1, Actor::new("alice", Role::Collector), FileAccess::own());
+    let month_end = Date::from_ymd_opt(2026, 3, 31).unwrap();
+    for (as_of, query) in [
+        (as_of(), QueueQuery::new("alice")),
+        (month_end, everyone("alice", "")),
+    ] {
+        let answers = worker.handle_all(vec![
+            (1, Request::Summary { as_of }),
+            (1, page_as_of(1, as_of, query.clone())),
+        ]);
+        let kinds = kinds_to_one(&answers);
+        let at = |kind: &str| kinds.iter().position(|k| *k == format!("{kind} {as_of}"));
+        let (scope, forecast) = (at("scope"), at("forecast"));
+        assert!(scope.is_some() && forecast.is_some(), "{kinds:?}");
+        assert!(scope < forecast, "{kinds:?}");
+        // Right after the page, and of its scope.
+        assert_eq!(
+            kinds[..3],
+            [
+                format!("summary {as_of}"),
+                "page".into(),
+                format!("scope {as_of}")
+            ],
+            "{kinds:?}"
+        );
+        let Some((_, Response::Scope(first))) = answers
+            .iter()
+            .find(|(_, r)| matches!(r, Response::Scope(_)))
+        else {
+            unreachable!()
+        };
+        assert!(first.is_for(&query));
+    }
+}
+
+/// What the portfolio's worker sends, waited for one at a time: `pick` takes the one waited
+/// for; a forecast before `forecast_released` fails the test.
+fn next_from<T>(
+    answers: &std::sync::mpsc::Receiver<(u64, Response)>,
+    forecast_released: bool,
+    mut pick: impl FnMut(&Response) -> Option<T>,
+) -> T {
+    let deadline = Instant::now() + PATIENCE;
+    while let Some(left) = deadline.checked_duration_since(Instant::now()) {
+        let Ok((_, r)) = answers.recv_timeout(left) else {
+            break;
+        };
+        match &r {
+            Response::Error(e) => panic!("database: {e}"),
+            Response::Forecast(f) if !forecast_released => {
+                panic!("a forecast held back came: {f:?}")
+            }
+            _ => {}
+        }
+        if let Some(t) = pick(&r) {
+            return t;
+        }
+    }
+    panic!("no such answer came");
+}
+
+/// A forecast held back (as one of a large portfolio under load is, for seconds) holds back
+/// neither the figures, nor the page, nor the metrics bar and chart of the page's scope: in
+/// the worker's own loop, at the start, after `R` and after `:asof`; the forecast comes once
+/// released.
+#[test]
+fn a_forecast_held_back_holds_back_neither_the_figures_nor_the_bar() {
+    use owed::workstation::portfolio::Envelope;
+    let (_dir, db) = fixture();
+    let mut worker = PortfolioWorker::open(&db, workstation::settings()).unwrap();
+    let (release, held) = std::sync::mpsc::channel::<()>();
+    worker.forecasts.hold(held);
+    let (envelopes, inbox) = std::sync::mpsc::channel();
+    let (answer, answers) = std::sync::mpsc::channel();
+    let request = |request: Request| Envelope::Request {
+        session: 1,
+        request,
+    };
+    let as_of = as_of();
+    let mine = QueueQuery::new("alice");
+    // The screen's first requests, there before the worker looks (one batch, as a local
+    // terminal's usually are).
+    envelopes
+        .send(Envelope::Join {
+            session: 1,
+            actor: Actor::new("alice", Role::Collector),
+            files: FileAccess::own(),
+        })
+        .unwrap();
+    envelopes.send(request(Request::Summary { as_of })).unwrap();
+    envelopes
+        .send(request(page_as_of(1, as_of, mine.clone())))
+        .unwrap();
+    let running = std::thread::spawn(move || {
+        worker.run(inbox, move |sid, r| {
+            let _ = answer.send((sid, r));
+        })
+    });
+    let scope_of = |date: Date| {
+        move |r: &Response| match r {
+            Response::Scope(s) if s.as_of == date => Some((**s).clone()),
+            _ => None,
+        }
+    };
+    let scope = next_from(&answers, false, scope_of(as_of));
+    assert!(scope.is_for(&mine));
+
+    // `R` after a save: the figures computed again (beside), and the bar with them.
+    let acme = cid(&db, "K6");
+    envelopes
+        .send(request(note(2, acme, "called, no answer")))
+        .unwrap();
+    next_from(&answers, false, |r| {
+        matches!(r, Response::Saved { seq: 2, .. }).then_some(())
+    });
+    envelopes.send(request(Request::Reload { as_of })).unwrap();
+    envelopes
+        .send(request(page_as_of(3, as_of, mine.clone())))
+        .unwrap();
+    next_from(&answers, false, |r| {
+        matches!(r, Response::Summary(s) if s.as_of == as_of).then_some(())
+    });
+    let scope = next_from(&answers, false, scope_of(as_of));
+    assert!(scope.is_for(&mine));
+
+    // `:asof` another date: its figures, page and bar.
+    let month_end = Date::from_ymd_opt(2026, 3, 31).unwrap();
+    envelopes
+        .send(request(Request::Summary { as_of: month_end }))
+        .unwrap();
+    envelopes
+        .send(request(page_as_of(4, month_end, mine.clone())))
+        .unwrap();
+    let scope = next_from(&answers, false, scope_of(month_end));
+    assert!(scope.is_for(&mine));
+
+    // Released, the forecast of the date on screen comes (the one held, of the date before,
+    // is dropped).
+    drop(release);
+    let forecast = next_from(&answers, true, |r| match r {
+        Response::Forecast(f) => Some(f.as_of),
+        _ => None,
+    });
+    assert_eq!(forecast, month_end);
+    drop(envelopes);
+    running.join().unwrap();
+}

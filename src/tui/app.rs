@@ -679,6 +679,18 @@ impl App {
             .filter(|s| s.as_of == self.as_of && s.is_for(&self.query))
     }
 
+    /// The figures the metrics bar and the chart draw: the queue's scope and filter's
+    /// ([`App::scoped`]), else, while those are being counted (a filter typed, changed or
+    /// cleared, the scope switched), the last ones answered as of the same date, `true`: not
+    /// the queue's, drawn dimmed until its own arrive (blanked to "loading…" for the moment
+    /// each keystroke took, the bar and the chart flickered). None of another date.
+    pub fn shown_scope(&self) -> Option<(&crate::workstation::ScopeSummary, bool)> {
+        self.scope
+            .as_ref()
+            .filter(|s| s.as_of == self.as_of)
+            .map(|s| (s, !s.is_for(&self.query)))
+    }
+
     /// The number of bars of the current chart.
     pub fn chart_bars(&self) -> usize {
         match self.chart {

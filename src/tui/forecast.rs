@@ -19,10 +19,11 @@ pub fn current(app: &App) -> Option<&ForecastView> {
 }
 
 /// The cash forecast the chart draws: of the queue's scope and filter (of the portfolio when
-/// that is everyone's), once computed.
+/// that is everyone's), once computed; of the figures shown while those of a new filter come
+/// ([`App::shown_scope`]).
 pub fn cash(app: &App) -> Option<&crate::domain::forecast::cash::CashForecast> {
-    match app.scoped() {
-        Some(s) if !s.everyone => s.cash.as_ref(),
+    match app.shown_scope() {
+        Some((s, _)) if !s.everyone => s.cash.as_ref(),
         _ => current(app).map(|f| &f.cash),
     }
 }

@@ -194,6 +194,8 @@ pub struct Forecasts {
     asked: bool,
     /// The collector saved what moves the forecast: none starts before this instant.
     settle_until: Option<Instant>,
+    /// What the next forecast started waits for before it computes ([`Forecasts::hold`]).
+    held: Option<Receiver<()>>,
 }
 
 impl Forecasts {
@@ -212,7 +214,15 @@ impl Forecasts {
             last_start: None,
             asked: false,
             settle_until: None,
+            held: None,
         }
+    }
+
+    /// Holds the next forecast started on its thread back until `release` is sent to, or
+    /// its sender dropped: a forecast as slow as it pleases (seconds at 100,000 customers,
+    /// more under load), for the tests of what must not wait for it.
+    pub fn hold(&mut self, release: Receiver<()>) {
+        self.held = Some(release);
     }
 
     /// The figures as of `as_of` were (re)computed on data `version`: a forecast of them is
@@ -302,9 +312,13 @@ impl Forecasts {
         let path = self.path.clone();
         let base = self.base_currency.clone();
         let grace = self.grace_days;
+        let held = self.held.take();
         std::thread::Builder::new()
             .name("owed-forecast".into())
             .spawn(move || {
+                if let Some(release) = held {
+                    let _ = release.recv();
+                }
                 let t = Instant::now();
                 let result = Store::open_existing(&path)
                     .and_then(|store| compute_prepared(&store, as_of, &base, grace));

@@ -1101,8 +1101,9 @@ impl PortfolioWorker {
 
     /// Computes the figures as of `as_of` and rebuilds the queue summary. When `page` (a
     /// session's) asks for a first page the figures answer alone, the summary and that page
-    /// are sent to that session through `emit` before the queue table is written, and the
-    /// result says so (`true`: both went out; else the caller sends the summary).
+    /// are sent to that session through `emit` before the queue table is written, the figures
+    /// of the page's scope (its metrics bar and chart) once it is, and the result says so
+    /// (`true`: they went out; else the caller sends the summary).
     fn rebuild_with(
         &mut self,
         as_of: Date,
@@ -1157,7 +1158,23 @@ impl PortfolioWorker {
             self.rebuilds.first_page_from_figures = true;
         }
         if let Some((sid, request)) = quick_for {
-            self.viewer(sid).last_page = Some(request);
+            self.viewer(sid).last_page = Some(request.clone());
+            // The metrics bar and chart of that page's scope, now that the figures are in
+            // place (each owner's sums counted as the table was written): with its page, as
+            // any page's, not with the next page answered — the forecast's, seconds later.
+            if let Request::Page { query, .. } = &request {
+                let fallback = self
+                    .unfiltered
+                    .for_query(query)
+                    .is_some_and(|c| c.mine_fallback);
+                let mut out = Vec::new();
+                if let Err(e) = self.scope_for_page(sid, query, fallback, &mut out) {
+                    out.push(Response::Error(e.to_string()));
+                }
+                for answer in out {
+                    emit(sid, answer);
+                }
+            }
         }
         Ok((summary, answered))
     }

@@ -43,7 +43,7 @@ pub enum IssueRow {
 /// The rows of the issues chart for the queue's scope and filter: the reasons (as many as
 /// fit, largest amount first), then the follow-ups due.
 pub fn issue_rows(app: &App) -> Vec<IssueRow> {
-    let Some(f) = app.scoped().map(|s| &s.figures) else {
+    let Some(f) = app.shown_scope().map(|(s, _)| &s.figures) else {
         return Vec::new();
     };
     let room = usize::from(height(app).saturating_sub(2)).max(1);
@@ -72,7 +72,7 @@ pub fn issue_rows(app: &App) -> Vec<IssueRow> {
 /// filter. The title's amounts are whole while they fit, else short (`996k`): a figure left
 /// out for want of room (the unapplied cash of a large portfolio) was shown nowhere.
 pub fn bars(app: &App, room: usize) -> (String, Vec<Bar>) {
-    let Some(scope) = app.scoped() else {
+    let Some((scope, _)) = app.shown_scope() else {
         return ("Chart · loading…".into(), Vec::new());
     };
     let f = &scope.figures;
@@ -221,8 +221,15 @@ pub fn bars(app: &App, room: usize) -> (String, Vec<Bar>) {
 /// Draws the chart.
 pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
     if app.chart == ChartKind::Cash {
-        return super::cash::render(app, area, buf);
+        super::cash::render(app, area, buf);
+    } else {
+        render_bars(app, area, buf);
     }
+    super::dim_while_stale(app, area, buf);
+}
+
+/// Draws a chart of bars (all but the cash forecast's).
+fn render_bars(app: &App, area: Rect, buf: &mut Buffer) {
     // As `section_title` fits it: two columns of rule and a space either side.
     let (title, bars) = bars(app, usize::from(area.width).saturating_sub(6));
     section_title(app, area, buf, &title);

@@ -26,7 +26,7 @@ impl Item {
 }
 
 fn items(app: &App, width: u16) -> Vec<Item> {
-    let (Some(summary), Some(scope)) = (&app.summary, app.scoped()) else {
+    let (Some(summary), Some((scope, _))) = (&app.summary, app.shown_scope()) else {
         return vec![Item {
             label: "Figures".into(),
             value: "loading…".into(),
@@ -167,4 +167,5 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
             );
         }
     }
+    super::dim_while_stale(app, area, buf);
 }

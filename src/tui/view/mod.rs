@@ -293,6 +293,15 @@ pub fn section_title(app: &App, area: Rect, buf: &mut ratatui::buffer::Buffer, t
     text::put_n(buf, area.x + 1, area.y, shown, room, heading);
 }
 
+/// Dims what the metrics bar or the chart drew in `area` while its figures are not yet the
+/// queue's own ([`App::shown_scope`]: those of the filter before, until the new filter's
+/// arrive).
+pub fn dim_while_stale(app: &App, area: Rect, buf: &mut Buffer) {
+    if app.shown_scope().is_some_and(|(_, stale)| stale) {
+        buf.set_style(area, app.theme.get(Role::Muted));
+    }
+}
+
 /// Draws a muted `note` from `area`'s first line, two columns in, wrapped over as many lines as
 /// it has (what an empty list says).
 pub fn empty_note(app: &App, area: Rect, buf: &mut ratatui::buffer::Buffer, note: &str) {
