@@ -688,3 +688,34 @@ fn a_demo_in_use_is_not_made_again_under_it() {
     );
     assert_eq!(customers(), [30]);
 }
+
+/// `owed demo` of today stamps none of the demo's activity after the moment it was made
+/// (made at 08:21 UTC, it listed calls at 16:57 and promises from 10:43 on; see
+/// `demo_activity.rs` for the day's activity kept, in its order).
+#[test]
+fn a_demo_of_today_has_no_activity_stamped_after_it_was_made() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("demo.db");
+    owed_ok(
+        dir.path(),
+        &db,
+        None,
+        &["demo", "--no-tui", "--customers", "100"],
+    );
+    let done = chrono::Utc::now().format("%Y-%m-%dT%H:%M:%S").to_string();
+    let latest: String = rusqlite::Connection::open(&db)
+        .unwrap()
+        .query_row(
+            "SELECT max(substr(at, 1, 19)) FROM (
+                SELECT at FROM notes UNION ALL SELECT at FROM calls
+                UNION ALL SELECT at FROM promises UNION ALL SELECT at FROM issues
+                UNION ALL SELECT at FROM issue_events UNION ALL SELECT at FROM followup_done
+                UNION ALL SELECT sent_at AS at FROM reminders
+                UNION ALL SELECT read_at AS at FROM replies WHERE read_at IS NOT NULL
+                UNION ALL SELECT at FROM attachments)",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert!(latest <= done, "{latest} after {done}");
+}

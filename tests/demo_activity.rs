@@ -23,7 +23,8 @@ fn demo_activity_is_recorded_with_the_demo_and_not_again_on_reuse() {
         today: d("2026-04-01"),
         base_currency: "USD".into(),
     };
-    let DemoOutcome::Created { activities, .. } = ensure_database(&db, &options, false).unwrap()
+    let DemoOutcome::Created { activities, .. } =
+        ensure_database(&db, &options, made(), false).unwrap()
     else {
         panic!("a new demo database was expected");
     };
@@ -102,10 +103,147 @@ fn demo_activity_is_recorded_with_the_demo_and_not_again_on_reuse() {
         .unwrap();
     assert_eq!(events, resolutions);
     assert!(matches!(
-        ensure_database(&db, &options, false).unwrap(),
+        ensure_database(&db, &options, made(), false).unwrap(),
         DemoOutcome::Reused
     ));
     assert_eq!(stored(), expected);
+}
+
+/// When the tests' demos are made: long after their day.
+fn made() -> chrono::DateTime<chrono::Utc> {
+    chrono::Utc::now()
+}
+
+/// Every timestamp column of the demo's activity, as `table.column`.
+const STAMPS: [&str; 11] = [
+    "notes.at",
+    "calls.at",
+    "followups.at",
+    "followup_done.at",
+    "reminders.at",
+    "reminders.sent_at",
+    "replies.at",
+    "replies.read_at",
+    "promises.at",
+    "issues.at",
+    "issue_events.at",
+];
+
+/// The demo's activity stamps of each day: (day, how many).
+fn stamps_by_day(db: &std::path::Path) -> Vec<(String, i64)> {
+    let conn = rusqlite::Connection::open(db).unwrap();
+    let all: Vec<String> = STAMPS
+        .iter()
+        .map(|s| {
+            let (table, column) = s.split_once('.').unwrap();
+            format!("SELECT {column} AS at FROM {table} WHERE {column} IS NOT NULL")
+        })
+        .collect();
+    let sql = format!(
+        "SELECT substr(at, 1, 10), count(*) FROM ({}) GROUP BY 1 ORDER BY 1",
+        all.join(" UNION ALL ")
+    );
+    let mut stmt = conn.prepare(&sql).unwrap();
+    stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap()
+}
+
+/// The latest timestamp (to the second) in any column of the database named `at` or ending
+/// in `_at`: the activity's, the log of imports', the lockbox's.
+fn latest_stamp(db: &std::path::Path) -> String {
+    let conn = rusqlite::Connection::open(db).unwrap();
+    let mut columns = Vec::new();
+    let mut tables = conn
+        .prepare("SELECT name FROM sqlite_master WHERE type = 'table'")
+        .unwrap();
+    let names: Vec<String> = tables
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    for table in names {
+        let mut info = conn
+            .prepare(&format!(
+                "SELECT name, type FROM pragma_table_info('{table}')"
+            ))
+            .unwrap();
+        let found: Vec<(String, String)> = info
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        for (column, kind) in found {
+            if (column == "at" || column.ends_with("_at")) && kind.eq_ignore_ascii_case("TEXT") {
+                columns.push(format!(
+                    "SELECT max(substr({column}, 1, 19)) AS at FROM {table}"
+                ));
+            }
+        }
+    }
+    assert!(columns.len() >= STAMPS.len(), "{columns:?}");
+    conn.query_row(
+        &format!("SELECT max(at) FROM ({})", columns.join(" UNION ALL ")),
+        [],
+        |r| r.get(0),
+    )
+    .unwrap()
+}
+
+/// A demo of today made in the morning stamps none of its day's activity (calls, notes,
+/// promises, the cycle's reminders, replies read, follow-ups done, disputes resolved) after
+/// the moment it was made: that day's stamps are brought into the hours before it, in the
+/// same order, and nothing is lost or moves to another day. They were at working hours up to
+/// 18:00: a demo made at 08:21 listed calls at 16:57 and promises from 10:43 on, which
+/// counted in "touched today". Made again the same day, it is reused.
+#[test]
+fn a_demo_of_today_stamps_nothing_after_the_moment_it_is_made() {
+    let today = d("2026-04-01");
+    let options = DemoOptions {
+        customers: 300,
+        seed: 7,
+        today,
+        base_currency: "USD".into(),
+    };
+    // At noon (UTC): the demo's day is today, or (east of +12) yesterday, in any time zone.
+    let noon = today.and_hms_opt(12, 0, 0).unwrap().and_utc();
+    let dir = tempfile::tempdir().unwrap();
+    let (db, later) = (dir.path().join("demo.db"), dir.path().join("later.db"));
+    ensure_database(&db, &options, noon, false).unwrap();
+    // The same demo made long after its day: stamped at its working hours.
+    ensure_database(&later, &options, made(), false).unwrap();
+    assert!(
+        latest_stamp(&later).as_str() > "2026-04-01T12:00:00",
+        "the demo of that day has activity after noon: {}",
+        latest_stamp(&later)
+    );
+    assert!(
+        latest_stamp(&db).as_str() <= "2026-04-01T12:00:00",
+        "{}",
+        latest_stamp(&db)
+    );
+    let by_day = stamps_by_day(&db);
+    assert_eq!(by_day, stamps_by_day(&later));
+    assert!(
+        by_day.iter().any(|(day, n)| day == "2026-04-01" && *n > 0),
+        "{by_day:?}"
+    );
+    // Still in order: a follow-up done after its call, a reply read after it came.
+    for broken in [
+        "SELECT count(*) FROM calls c JOIN followup_done x ON x.followup_id = c.followup_id
+          WHERE x.at < c.at",
+        "SELECT count(*) FROM replies WHERE read_at < at",
+        "SELECT count(*) FROM issue_events e JOIN issues i ON i.id = e.issue_id WHERE e.at < i.at",
+    ] {
+        assert_eq!(count(&db, broken), 0, "{broken}");
+    }
+    // Later the same day the same options find it made.
+    let afternoon = today.and_hms_opt(15, 0, 0).unwrap().and_utc();
+    assert!(matches!(
+        ensure_database(&db, &options, afternoon, false).unwrap(),
+        DemoOutcome::Reused
+    ));
 }
 
 /// Runs `sql` on `db`, returning the one integer it selects.
@@ -125,7 +263,7 @@ fn the_recorded_history_is_consistent_and_read_as_of_past_dates() {
         today,
         base_currency: "USD".into(),
     };
-    ensure_database(&db, &options, false).unwrap();
+    ensure_database(&db, &options, made(), false).unwrap();
     let today_day = owed::domain::date::day_number(today);
     let broken = [
         // A promise is recorded before the date it promises.

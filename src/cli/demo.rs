@@ -63,7 +63,9 @@ pub fn run(ctx: &Context, args: &DemoArgs, db_given: bool, collector_given: bool
     } else {
         ctx.db_path.with_file_name("demo.db")
     };
-    match ensure_database_behaving(&db, &options, &behaviour, true, &ctx.collector)? {
+    // The moment it is made, read here: the activity of today is stamped no later.
+    let now = chrono::Utc::now();
+    match ensure_database_behaving(&db, &options, &behaviour, now, true, &ctx.collector)? {
         DemoOutcome::Reused => errln!("using the demo database {}", db.display()),
         DemoOutcome::Created {
             summary, replaced, ..

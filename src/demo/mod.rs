@@ -183,9 +183,10 @@ fn beside(db: &Path, what: &str) -> PathBuf {
 
 /// Generates the demo's lockbox folder into `dir` and imports it (cheque payments,
 /// deductions, images), then attaches a remittance advice, a signed PO and a photo to a few
-/// customers, as the demo's manager `alice` on the demo's date (logged, as the billing import
-/// is, by the demo when it is written).
-fn add_lockbox(store: &mut Store, dir: &Path, options: &DemoOptions) -> Result<()> {
+/// customers, as the demo's manager `alice` on the demo's date at 08:00, or at the moment
+/// `clock` made it when that is earlier (logged, as the billing import is, by the demo when
+/// it is written).
+fn add_lockbox(store: &mut Store, dir: &Path, options: &DemoOptions, clock: &Clock) -> Result<()> {
     let items = lockbox::demo_items(options.customers);
     if items == 0 {
         return Ok(());
@@ -196,13 +197,14 @@ fn add_lockbox(store: &mut Store, dir: &Path, options: &DemoOptions) -> Result<(
         .and_hms_opt(8, 0, 0)
         .map(|t| t.and_utc())
         .unwrap_or_default();
+    let at = clock.not_after.map_or(at, |cap| at.min(cap));
     let stamp = Stamp::new("alice", at, options.today).map_err(Error::Input)?;
     let lockbox_options = crate::import::lockbox::LockboxOptions {
         base_currency: options.base_currency.clone(),
         max_attachment_mb: crate::domain::attachment::DEFAULT_MAX_MB,
         logged_as: Some(crate::import::lockbox::LoggedAs {
             actor: IMPORTED_BY.into(),
-            at: chrono::Utc::now(),
+            at: clock.now,
             source: IMPORTED_FROM.into(),
         }),
     };
@@ -247,14 +249,43 @@ fn add_lockbox(store: &mut Store, dir: &Path, options: &DemoOptions) -> Result<(
     Ok(())
 }
 
-/// Makes `db` hold the demo portfolio of `options`: reuses it when it already does,
-/// otherwise replaces the file with a freshly generated one, as the demo itself (a name no
-/// user has: the file's owner).
-pub fn ensure_database(db: &Path, options: &DemoOptions, progress: bool) -> Result<DemoOutcome> {
+/// When a demo is made: read once, at the edge (`owed demo`), and passed down, so that what
+/// is made stays the same for the same options and moment.
+#[derive(Debug, Clone, Copy)]
+struct Clock {
+    /// When its imports are logged.
+    now: chrono::DateTime<chrono::Utc>,
+    /// No activity is stamped later: `now`, for a demo of today (or of a day before it); none
+    /// for a demo of a day to come.
+    not_after: Option<chrono::DateTime<chrono::Utc>>,
+}
+
+impl Clock {
+    fn of(options: &DemoOptions, now: chrono::DateTime<chrono::Utc>) -> Clock {
+        let today = now.with_timezone(&chrono::Local).date_naive();
+        Clock {
+            now,
+            not_after: (options.today <= today).then_some(now),
+        }
+    }
+}
+
+/// Makes `db` hold the demo portfolio of `options`, made at `now`: reuses it when it already
+/// does, otherwise replaces the file with a freshly generated one. The activity of its day,
+/// when that is today, is stamped no later than `now` (it was stamped up to 18:00, and a
+/// demo made in the morning listed calls made in the afternoon); the same options reuse a
+/// demo made earlier the same day.
+pub fn ensure_database(
+    db: &Path,
+    options: &DemoOptions,
+    now: chrono::DateTime<chrono::Utc>,
+    progress: bool,
+) -> Result<DemoOutcome> {
     ensure_database_behaving(
         db,
         options,
         &DemoBehaviour::default(),
+        now,
         progress,
         IMPORTED_BY,
     )
@@ -277,6 +308,7 @@ pub fn ensure_database_behaving(
     db: &Path,
     options: &DemoOptions,
     behaviour: &DemoBehaviour,
+    now: chrono::DateTime<chrono::Utc>,
     progress: bool,
     by: &str,
 ) -> Result<DemoOutcome> {
@@ -340,7 +372,14 @@ pub fn ensure_database_behaving(
     // again, and what went with the demo it replaced.
     let carry = carry.then_some(db);
     let result = making
-        .build(options, behaviour, carry, rebuilt.as_ref(), progress)
+        .build(
+            options,
+            behaviour,
+            carry,
+            rebuilt.as_ref(),
+            Clock::of(options, now),
+            progress,
+        )
         .and_then(|mut outcome| {
             making.put_in_place(db)?;
             if let DemoOutcome::Created { replaced: r, .. } = &mut outcome {
@@ -393,13 +432,15 @@ impl Making {
     }
 
     /// Generates the demo into the hidden files: its CSVs, imported; its collectors' past
-    /// activity; its lockbox; the mark that says which demo it is.
+    /// activity (stamped no later than `clock` says); its lockbox; the mark that says which
+    /// demo it is.
     fn build(
         &self,
         options: &DemoOptions,
         behaviour: &DemoBehaviour,
         carry_users: Option<&Path>,
         rebuilt: Option<&Rebuilt>,
+        clock: Clock,
         progress: bool,
     ) -> Result<DemoOutcome> {
         // The database first: a folder made for it is private (0700), the CSVs' too.
@@ -408,13 +449,15 @@ impl Making {
         let import = ImportOptions {
             progress,
             source: Some(IMPORTED_FROM.into()),
-            ..ImportOptions::by(IMPORTED_BY, chrono::Utc::now(), &options.base_currency)
+            ..ImportOptions::by(IMPORTED_BY, clock.now, &options.base_currency)
         };
         let summary = import_paths(&mut store, std::slice::from_ref(&self.csv), &import)?;
         // The CSVs' room on the disk, for the rest of the demo.
         let _ = std::fs::remove_dir_all(&self.csv);
-        store.activity_mut().backfill_activity(&activities)?;
-        add_lockbox(&mut store, &self.lockbox, options)?;
+        store
+            .activity_mut()
+            .backfill_activity_until(&activities, clock.not_after)?;
+        add_lockbox(&mut store, &self.lockbox, options, &clock)?;
         if let Some(old) = carry_users {
             store.users_mut().carry_from(old)?;
         }

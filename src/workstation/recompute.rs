@@ -436,7 +436,7 @@ pub(super) mod tests {
             today: as_of,
             base_currency: "USD".into(),
         };
-        ensure_database(&db, &options, false).unwrap();
+        ensure_database(&db, &options, chrono::Utc::now(), false).unwrap();
         // Some reasons in capitals, as a config's list or an older import may give them: the
         // scopes count a reason whatever its case.
         let capitals = rusqlite::Connection::open(&db)

@@ -566,7 +566,20 @@ impl Activity<&mut Store> {
     /// was opened, or a follow-up due or done before its call, is a runtime error and nothing
     /// is written.
     pub fn backfill_activity(&mut self, activities: &[PastActivity]) -> Result<BackfillCounts> {
+        self.backfill_activity_until(activities, None)
+    }
+
+    /// [`Activity::backfill_activity`], no timestamp later than `not_after` (the moment a
+    /// demo of today is made): the day of `not_after` and the days after it are stamped
+    /// within the hours of that day before it, in the same order ([`Stamps`]). The days of
+    /// what is written, and so every figure, stay as they are.
+    pub fn backfill_activity_until(
+        &mut self,
+        activities: &[PastActivity],
+        not_after: Option<chrono::DateTime<chrono::Utc>>,
+    ) -> Result<BackfillCounts> {
         use PastActivityKind as Kind;
+        let stamps = Stamps::new(activities, not_after);
         let tx = self.store.write_tx()?;
         let mut counts = BackfillCounts::default();
         {
@@ -642,7 +655,7 @@ impl Activity<&mut Store> {
                         cid
                     }
                 };
-                let at = format!("{}T{:02}:{:02}:00Z", a.at, 9 + i % 8, (i * 7) % 60);
+                let at = stamps.at(a.at, 9 + i % 8, (i * 7) % 60);
                 let mut dids = |ids: &[String]| -> Result<Vec<i64>> {
                     ids.iter()
                         .map(|id| {
@@ -686,7 +699,7 @@ impl Activity<&mut Store> {
                                 let id = tx.last_insert_rowid();
                                 counts.followups += 1;
                                 if let Some(done) = f.done {
-                                    let done_at = format!("{done}T17:{:02}:00Z", (i * 7) % 60);
+                                    let done_at = stamps.at(done, 17, (i * 7) % 60);
                                     followup_done.execute(params![id, done_at, a.collector])?;
                                     counts.followups_done += 1;
                                 }
@@ -725,7 +738,7 @@ impl Activity<&mut Store> {
                             r.from,
                             r.subject,
                             r.body,
-                            r.read.map(|read| format!("{read}T18:00:00Z")),
+                            r.read.map(|read| stamps.at(read, LATEST_HOUR, 0)),
                         ])?;
                         counts.replies += 1;
                     }
@@ -776,7 +789,7 @@ impl Activity<&mut Store> {
                                     a.customer_id, a.at, resolution.date
                                 )));
                             }
-                            let at = format!("{}T16:{:02}:00Z", resolution.date, (i * 7) % 60);
+                            let at = stamps.at(resolution.date, 16, (i * 7) % 60);
                             resolve.execute(params![
                                 id,
                                 at,
@@ -815,6 +828,68 @@ impl Activity<&mut Store> {
         }
         tx.commit()?;
         Ok(counts)
+    }
+}
+
+/// The latest hour of a day the backfill stamps (a reply read at 18:00; everything else
+/// before it).
+const LATEST_HOUR: usize = 18;
+
+/// The timestamps of the backfill: the day at an hour, in UTC (`2026-04-30T09:07:00Z`), none
+/// later than the moment given. When some would be, every stamp from the start (UTC) of
+/// that moment's day up to the latest the list can have (its last day at [`LATEST_HOUR`]) is
+/// brought linearly into the hours of that day before the moment: their order stays, a call
+/// before its follow-up done, a reminder before the reply to it; stamps of earlier days stay
+/// as they are.
+struct Stamps {
+    /// (the start of the squeezed span, its length, the room it is squeezed into), in
+    /// seconds.
+    squeeze: Option<(i64, i64, i64)>,
+}
+
+impl Stamps {
+    fn new(
+        activities: &[PastActivity],
+        not_after: Option<chrono::DateTime<chrono::Utc>>,
+    ) -> Stamps {
+        let squeeze = not_after.and_then(|cap| {
+            let days = activities.iter().flat_map(|a| {
+                let later = match &a.kind {
+                    PastActivityKind::Call { followup, .. } => {
+                        followup.as_ref().and_then(|f| f.done)
+                    }
+                    PastActivityKind::Reply(r) => r.read,
+                    PastActivityKind::Dispute { resolved, .. } => resolved.as_ref().map(|r| r.date),
+                    _ => None,
+                };
+                [Some(a.at), later]
+            });
+            let latest = Stamps::seconds(days.flatten().max()?, LATEST_HOUR, 0);
+            let cap = cap.timestamp();
+            let start = cap - cap.rem_euclid(86_400);
+            (latest > cap).then_some((start, latest - start, cap - start))
+        });
+        Stamps { squeeze }
+    }
+
+    /// Seconds since the epoch of `day` at `hour`:`minute` UTC.
+    fn seconds(day: Date, hour: usize, minute: usize) -> i64 {
+        day.and_hms_opt(0, 0, 0)
+            .map_or(0, |t| t.and_utc().timestamp())
+            + (hour * 3600 + minute * 60) as i64
+    }
+
+    fn at(&self, day: Date, hour: usize, minute: usize) -> String {
+        let mut t = Stamps::seconds(day, hour, minute);
+        if let Some((start, span, room)) = self.squeeze
+            && t > start
+        {
+            t = start + (t - start) * room / span;
+        }
+        chrono::DateTime::from_timestamp(t, 0)
+            .unwrap_or_default()
+            .format("%Y-%m-%dT%H:%M:%SZ")
+            .to_string()
     }
 }
 
