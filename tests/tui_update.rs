@@ -1314,3 +1314,45 @@ fn the_issues_chart_gathers_the_reasons_that_do_not_fit() {
     assert!(d.screen().contains("Issues and follow-ups · 8 issues"));
     assert!(d.screen().contains("3 more"), "{}", d.screen());
 }
+
+#[test]
+fn keys_pressed_before_the_filters_page_comes_wait_for_its_row() {
+    // Typed faster than the queue answers: the rows of the query before are still on screen
+    // (Acme Corp first) when Enter and `n` are pressed, the page of `acme widgets` on its way.
+    let (_dir, mut d) = driver("alice", (120, 40));
+    assert_eq!(d.selected().as_deref(), Some("Acme Corp"));
+    let fx = d.press_unanswered("/ acme <Space> widgets <Enter> n hello");
+    assert!(d.app.awaiting_page());
+    assert_ne!(status_text(&d.app), "No customer selected.");
+    assert!(
+        d.app.form.is_none(),
+        "a form opened on the row of the query before"
+    );
+    // The page comes: the note opens on its row, and what was typed after `n` is its text.
+    d.run(fx);
+    assert!(d.app.typeahead.is_empty());
+    assert_eq!(d.selected().as_deref(), Some("Acme Widgets"));
+    let form = d.app.form.as_ref().expect("the note's form");
+    assert!(form.target.starts_with("Acme Widgets ("), "{}", form.target);
+    assert!(
+        form.fields.iter().any(|f| f.value() == "hello"),
+        "{:?}",
+        form.fields.iter().map(|f| f.value()).collect::<Vec<_>>()
+    );
+}
+
+#[test]
+fn keys_that_waited_for_a_page_that_failed_are_dropped_under_its_error() {
+    let (_dir, mut d) = driver("alice", (120, 40));
+    let _ = d.press_unanswered("/ acme <Space> widgets <Enter> n hello");
+    assert!(d.app.awaiting_page());
+    let fx = owed::tui::update::response(&mut d.app, Response::Error("disk I/O error".into()));
+    d.run(fx);
+    assert!(d.app.typeahead.is_empty());
+    assert!(d.app.form.is_none());
+    assert_eq!(status_text(&d.app), "database: disk I/O error");
+    // The next key is not held behind them: `R` reads the queue again, and `n` opens.
+    d.press("R n");
+    let form = d.app.form.as_ref().expect("the note's form");
+    assert!(form.target.starts_with("Acme Widgets ("), "{}", form.target);
+}

@@ -13,7 +13,7 @@ use crate::domain::queue::{QueuePage, QueueRow};
 use crate::domain::queue::{QueueQuery, Tab, View};
 use crate::workstation::forecast::ForecastView;
 use crate::workstation::{DetailData, Summary};
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, VecDeque};
 use std::path::PathBuf;
 use std::time::Instant;
 
@@ -28,6 +28,15 @@ pub enum Screen {
     Engage,
     /// The team screen: every collector's figures (managers and auditors).
     Team,
+}
+
+/// A key that waits for the page of the current query ([`App::typeahead`]): the one that acts
+/// on the selected row, as resolved when it was pressed, then every key typed after it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Typed {
+    Action(Action),
+    Key(crossterm::event::KeyEvent),
+    Paste(String),
 }
 
 /// What has the keyboard on the main screen.
@@ -220,6 +229,9 @@ pub struct App {
     pub loaded: Option<PageTicket>,
     /// A page request not answered yet.
     pub inflight: Option<PageTicket>,
+    /// Keys pressed while the page of the current query was on its way, to run in order when
+    /// it comes ([`App::awaiting_page`]).
+    pub typeahead: VecDeque<Typed>,
     /// Absolute position of the cursor in the queue.
     pub cursor: u64,
     /// Absolute position of the first row shown.
@@ -356,6 +368,7 @@ impl App {
             page: QueuePage::default(),
             loaded: None,
             inflight: None,
+            typeahead: VecDeque::new(),
             cursor: 0,
             scroll: 0,
             marks: BTreeSet::new(),
@@ -529,6 +542,16 @@ impl App {
     /// Whether the loaded page belongs to the current query.
     pub fn page_is_current(&self) -> bool {
         self.loaded.is_some_and(|t| t.generation == self.generation)
+    }
+
+    /// Whether the page of the current query is asked for and not here yet: the rows on
+    /// screen are the last query's (a filter typed a key ago), and which one is selected is
+    /// not known until it comes.
+    pub fn awaiting_page(&self) -> bool {
+        !self.page_is_current()
+            && self
+                .inflight
+                .is_some_and(|t| t.generation == self.generation)
     }
 
     /// Rows in the current tab (as last counted).

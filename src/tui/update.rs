@@ -4,7 +4,7 @@
 //! sequence can be tested.
 
 use super::action_forms;
-use super::app::{App, CHART_OFF, ChartFold, ChartKind, Focus, Mode, PageTicket, Screen};
+use super::app::{App, CHART_OFF, ChartFold, ChartKind, Focus, Mode, PageTicket, Screen, Typed};
 use super::engage;
 use super::key_action::Action;
 use super::keymap::{Key, KeyContext, Resolved};
@@ -98,6 +98,11 @@ pub fn key(app: &mut App, event: KeyEvent) -> Vec<Effect> {
     if event.kind == KeyEventKind::Release {
         return Vec::new();
     }
+    if !app.typeahead.is_empty() {
+        // Behind a key that waits for the page, in the order typed ([`waits_for_page`]).
+        app.typeahead.push_back(Typed::Key(event));
+        return Vec::new();
+    }
     if !super::view::fits(app.size) {
         // Behind the note that asks for a bigger terminal nothing acts but the `q` it offers
         // (a form, a filter or a command line half-typed stays as it is: a key typed into it
@@ -128,6 +133,10 @@ pub fn key(app: &mut App, event: KeyEvent) -> Vec<Effect> {
         match app.keymap.resolve(context, &app.pending_keys) {
             Resolved::Run(action) => {
                 app.pending_keys.clear();
+                if waits_for_page(app, action) {
+                    app.typeahead.push_back(Typed::Action(action));
+                    return Vec::new();
+                }
                 return update(app, action);
             }
             Resolved::Pending => return Vec::new(),
@@ -172,6 +181,41 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
     }
 }
 
+/// Whether `action` waits for the page of the current query: a key that acts on the selected
+/// row (`I`, `Enter`, `Space`, `r`, …) pressed on the queue while it is on its way (`/pizza`
+/// typed, then `I` at once, the rows of `/pizz` still on screen) would find none selected
+/// and say "No customer selected." though a row is shown. It runs when the page comes
+/// ([`run_typeahead`]), and every key typed after it waits behind it, in order (the text of
+/// the form it opens, say). With no rows on screen (a new date loading) it does not wait:
+/// there is no row the collector meant.
+fn waits_for_page(app: &App, action: Action) -> bool {
+    let on_selection = matches!(
+        action,
+        Action::Open | Action::Mark | Action::Remind | Action::Hold | Action::ViewAttachment
+    ) || action_forms::kind_of(action).is_some();
+    on_selection
+        && app.key_context() == KeyContext::Queue
+        && app.awaiting_page()
+        && !app.page.rows.is_empty()
+}
+
+/// Runs the keys that waited for the page ([`waits_for_page`]), once it came. A key among them that waits again (a filter
+/// typed among them asked for another page) has the keys after it wait behind it.
+fn run_typeahead(app: &mut App) -> Vec<Effect> {
+    let mut fx = Vec::new();
+    for typed in std::mem::take(&mut app.typeahead) {
+        match typed {
+            Typed::Key(event) => fx.extend(key(app, event)),
+            Typed::Paste(text) => fx.extend(paste(app, &text)),
+            Typed::Action(action) if !app.typeahead.is_empty() || waits_for_page(app, action) => {
+                app.typeahead.push_back(Typed::Action(action));
+            }
+            Typed::Action(action) => fx.extend(update(app, action)),
+        }
+    }
+    fx
+}
+
 /// An answer from the database arrived.
 pub fn response(app: &mut App, response: Response) -> Vec<Effect> {
     match response {
@@ -209,7 +253,7 @@ pub fn response(app: &mut App, response: Response) -> Vec<Effect> {
             let total = app.total();
             app.cursor = app.cursor.min(total.saturating_sub(1));
             adjust_scroll(app);
-            let fx = sync(app);
+            let mut fx = sync(app);
             // A new filter that keeps the customer shown (`/N00650` on the first row's
             // customer) names a document of its detail: it lands there as on a new customer.
             if app.landed_generation != Some(ticket.generation)
@@ -218,6 +262,9 @@ pub fn response(app: &mut App, response: Response) -> Vec<Effect> {
             {
                 land_on_document(app);
                 app.landed_generation = Some(ticket.generation);
+            }
+            if ticket.generation == app.generation && !app.typeahead.is_empty() {
+                fx.extend(run_typeahead(app));
             }
             fx
         }
@@ -358,6 +405,8 @@ pub fn response(app: &mut App, response: Response) -> Vec<Effect> {
             app.inflight = None;
             app.detail_cid = None;
             app.say_error(format!("database: {message}"));
+            // Keys that waited for a page have nothing to act on: dropped, the error shown.
+            app.typeahead.clear();
             Vec::new()
         }
     }
@@ -934,6 +983,10 @@ pub const LINE_MAX_CHARS: usize = 500;
 /// field, the filter or the command line; anywhere else it is not taken for keys, which
 /// would run whatever its letters are bound to (an email pasted into the wrong window).
 pub fn paste(app: &mut App, text: &str) -> Vec<Effect> {
+    if !app.typeahead.is_empty() {
+        app.typeahead.push_back(Typed::Paste(text.to_string()));
+        return Vec::new();
+    }
     if !super::view::fits(app.size) {
         // As a key: nothing typed unseen behind the note that asks for a bigger terminal.
         return Vec::new();
