@@ -1042,11 +1042,11 @@ fn a_long_save_says_how_far_it_is_and_why_it_waits() {
     assert!(!d.screen().contains("10 of 20"));
 }
 
-/// A key typed (or text pasted) while the form is being saved is not typed into it: the form
-/// says to wait, and goes on saying so with how far it is (before, the key vanished without
-/// a word).
+/// A key typed (or text pasted) while the form is being saved is not typed into it: it waits
+/// for the save, and the form says so, and goes on saying so with how far it is (before, the
+/// key vanished without a word; then it was dropped with a word).
 #[test]
-fn a_key_typed_while_saving_says_to_wait() {
+fn a_key_typed_while_saving_waits_and_says_so() {
     let (_dir, mut d) = driver("alice", (120, 40));
     d.press("n Statement <Space> sent");
     d.app.form.as_mut().unwrap().state = FormState::Saving { seq: 41 };
@@ -1055,17 +1055,18 @@ fn a_key_typed_while_saving_says_to_wait() {
     assert_eq!(value(&d, FieldId::Text), "Statement sent");
     assert!(
         d.screen()
-            .contains("Saving… 150 of 600 customers · still saving; wait for it"),
+            .contains("Saving… 150 of 600 customers · still saving; what you type waits for it"),
         "{}",
         d.screen()
     );
     d.press("y");
     assert!(d.paste("more text").is_empty());
     assert_eq!(value(&d, FieldId::Text), "Statement sent");
+    assert_eq!(d.app.typeahead.len(), 3, "x, y and the paste wait");
     action_forms::saving(&mut d.app, 41, 200, 600, false);
     let screen = d.screen();
     assert!(
-        screen.contains("Saving… 200 of 600 customers · still saving; wait for it"),
+        screen.contains("Saving… 200 of 600 customers · still saving; what you type waits for it"),
         "{screen}"
     );
     assert_eq!(screen.matches("still saving").count(), 1, "{screen}");
@@ -1686,4 +1687,38 @@ fn a_long_saved_message_leaves_the_selected_row_in_sight() {
     assert!(rows[rows.len() - 2].starts_with("Zephyr Labs"), "{screen}");
     assert!(rows[rows.len() - 1].starts_with("Moss & Sons"), "{screen}");
     assert_eq!(d.selected().as_deref(), Some("Moss & Sons"));
+}
+
+/// Typed at once, faster than the worker answers: a note, `j`, the next note. `Enter` waits for
+/// the form's defaults, and the keys after it for its save (they were dropped, the form saying
+/// "still saving"): both notes are saved, each where it is when the same keys are typed one at
+/// a time, each answered before the next.
+#[test]
+fn notes_typed_at_once_land_where_typed_one_at_a_time() {
+    let keys = "n first <Enter> j n second <Enter>";
+    let placed = |db: &Path| -> Vec<(String, Vec<String>)> {
+        ["K1", "K2", "K3", "K4", "K5", "K6", "K7", "K8"]
+            .iter()
+            .map(|k| (k.to_string(), notes(db, k)))
+            .filter(|(_, n)| n.iter().any(|t| t == "first" || t == "second"))
+            .collect()
+    };
+    let (_one, one_db) = fixture();
+    Driver::new(&one_db, "alice", (120, 40)).press(keys);
+    let expected = placed(&one_db);
+    assert_eq!(expected.len(), 2, "{expected:?}");
+
+    let (_dir, db) = fixture();
+    let mut d = Driver::new(&db, "alice", (120, 40));
+    let fx = d.press_unanswered(keys);
+    assert!(
+        d.app.form.is_some(),
+        "the first note's form, its defaults on their way"
+    );
+    assert_eq!(value(&d, FieldId::Text), "first");
+    assert!(!d.app.typeahead.is_empty(), "Enter waits for the defaults");
+    d.run(fx);
+    assert!(d.app.typeahead.is_empty());
+    assert!(d.app.form.is_none(), "{}", d.screen());
+    assert_eq!(placed(&db), expected);
 }

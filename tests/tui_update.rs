@@ -1356,3 +1356,57 @@ fn keys_that_waited_for_a_page_that_failed_are_dropped_under_its_error() {
     let form = d.app.form.as_ref().expect("the note's form");
     assert!(form.target.starts_with("Acme Widgets ("), "{}", form.target);
 }
+
+#[test]
+fn keys_typed_on_a_detail_still_loading_wait_for_it() {
+    // `j` asks for the next customer's detail, `Enter` opens it before it came: `Tab` acted on
+    // the timeline of the customer shown before. K1 has notes on its timeline.
+    let (_dir, mut d) = driver("alice", (120, 40));
+    d.press("m");
+    let at = d.app.page.rows.iter().position(|r| r.id == "K1").unwrap();
+    assert!(at > 0);
+    assert_ne!(d.app.detail.as_ref().unwrap().detail.header.id, "K1");
+    let fx = d.press_unanswered(&format!("{} <Enter> <Tab>", "j ".repeat(at)));
+    assert_eq!(d.app.screen, Screen::Detail);
+    assert!(d.app.awaiting_detail());
+    assert!(
+        d.app.timeline.is_none(),
+        "Tab selected an entry of the detail before"
+    );
+    assert_eq!(d.app.typeahead.len(), 1);
+    d.run(fx);
+    assert!(d.app.typeahead.is_empty());
+    let detail = &d.app.detail.as_ref().unwrap().detail;
+    assert_eq!(detail.header.id, "K1");
+    let entry = d.app.timeline.expect("Tab, once the detail came");
+    assert!(entry < detail.activity.len());
+}
+
+#[test]
+fn a_key_refused_among_those_that_waited_drops_the_keys_typed_after_it() {
+    // alice, a collector, types a note for carol's customer at once: `n` is refused, and `D`
+    // (sort by days) and `2` (the All tab), typed as the note's text, are not run as commands.
+    let (_dir, db) = fixture();
+    let mut d = Driver::with_role(
+        &db,
+        "alice",
+        owed::domain::users::Role::Collector,
+        (120, 40),
+        "default",
+    );
+    d.press("m");
+    let (sort, tab) = (sort_of(&d), d.app.query.tab);
+    let fx = d.press_unanswered("/ carol's <Enter> n D2");
+    assert_eq!(d.app.typeahead.len(), 3, "n, D and 2 wait for the page");
+    d.run(fx);
+    assert!(d.app.typeahead.is_empty());
+    assert_eq!(d.selected().as_deref(), Some("Carol's Customer"));
+    let status = status_text(&d.app);
+    assert!(
+        status.contains("may not write")
+            && status.ends_with("(2 keys typed after it were not run)"),
+        "{status}"
+    );
+    assert_eq!((sort_of(&d), d.app.query.tab), (sort, tab));
+    assert!(d.app.form.is_none());
+}

@@ -30,8 +30,9 @@ pub enum Screen {
     Team,
 }
 
-/// A key that waits for the page of the current query ([`App::typeahead`]): the one that acts
-/// on the selected row, as resolved when it was pressed, then every key typed after it.
+/// A key that waits for an answer the screen is on its way to ([`App::typeahead`]): a page, a
+/// detail, a form's defaults or its save. The first one waiting, then every key typed after it;
+/// one that acts on the selected row waits as the action it was resolved to when pressed.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Typed {
     Action(Action),
@@ -229,8 +230,8 @@ pub struct App {
     pub loaded: Option<PageTicket>,
     /// A page request not answered yet.
     pub inflight: Option<PageTicket>,
-    /// Keys pressed while the page of the current query was on its way, to run in order when
-    /// it comes ([`App::awaiting_page`]).
+    /// Keys typed while the screen waited for an answer (a page, a detail, a form's defaults or
+    /// its save), to run in order when it comes.
     pub typeahead: VecDeque<Typed>,
     /// Absolute position of the cursor in the queue.
     pub cursor: u64,
@@ -252,6 +253,8 @@ pub struct App {
     /// The timeline's entry the detail landed on: `Tab` selects it first.
     pub landed_entry: Option<usize>,
     pub detail_seq: u64,
+    /// The `detail_seq` of the last detail that came ([`App::awaiting_detail`]).
+    pub detail_answered: u64,
     pub detail_scroll: u16,
     /// The queue's generation (its query) the detail last landed on a filter's document for:
     /// a new filter naming a document of the customer already shown lands on it too.
@@ -379,6 +382,7 @@ impl App {
             land_on: None,
             landed_entry: None,
             detail_seq: 0,
+            detail_answered: 0,
             detail_scroll: 0,
             landed_generation: None,
             summary: None,
@@ -542,6 +546,12 @@ impl App {
     /// Whether the loaded page belongs to the current query.
     pub fn page_is_current(&self) -> bool {
         self.loaded.is_some_and(|t| t.generation == self.generation)
+    }
+
+    /// Whether the detail of the customer shown is asked for and not here yet (the detail on
+    /// screen, if any, is of the customer shown before).
+    pub fn awaiting_detail(&self) -> bool {
+        self.detail_cid.is_some() && self.detail_answered != self.detail_seq
     }
 
     /// Whether the page of the current query is asked for and not here yet: the rows on

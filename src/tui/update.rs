@@ -98,9 +98,9 @@ pub fn key(app: &mut App, event: KeyEvent) -> Vec<Effect> {
     if event.kind == KeyEventKind::Release {
         return Vec::new();
     }
-    if !app.typeahead.is_empty() {
-        // Behind a key that waits for the page, in the order typed ([`waits_for_page`]).
-        app.typeahead.push_back(Typed::Key(event));
+    if !app.typeahead.is_empty() || waits_for_answer(app, &event) {
+        // Behind what the screen waits for, in the order typed ([`App::typeahead`]).
+        wait(app, Typed::Key(event));
         return Vec::new();
     }
     if !super::view::fits(app.size) {
@@ -134,7 +134,7 @@ pub fn key(app: &mut App, event: KeyEvent) -> Vec<Effect> {
             Resolved::Run(action) => {
                 app.pending_keys.clear();
                 if waits_for_page(app, action) {
-                    app.typeahead.push_back(Typed::Action(action));
+                    wait(app, Typed::Action(action));
                     return Vec::new();
                 }
                 return update(app, action);
@@ -181,13 +181,31 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
     }
 }
 
+/// How many keys may wait ([`App::typeahead`]): beyond it (a long save of many marked
+/// customers, typed on), keys are not taken, and the screen says so.
+const TYPEAHEAD_MAX: usize = 256;
+
+/// Puts a key behind what the screen waits for.
+fn wait(app: &mut App, typed: Typed) {
+    if app.typeahead.len() >= TYPEAHEAD_MAX {
+        app.say_error(format!(
+            "{TYPEAHEAD_MAX} keys wait already for the screen: this one is not taken"
+        ));
+        return;
+    }
+    app.typeahead.push_back(typed);
+    if action_forms::saving_now(app)
+        && let Some(form) = app.form.as_mut()
+    {
+        action_forms::still_saving(form);
+    }
+}
+
 /// Whether `action` waits for the page of the current query: a key that acts on the selected
 /// row (`I`, `Enter`, `Space`, `r`, …) pressed on the queue while it is on its way (`/pizza`
 /// typed, then `I` at once, the rows of `/pizz` still on screen) would find none selected
-/// and say "No customer selected." though a row is shown. It runs when the page comes
-/// ([`run_typeahead`]), and every key typed after it waits behind it, in order (the text of
-/// the form it opens, say). With no rows on screen (a new date loading) it does not wait:
-/// there is no row the collector meant.
+/// and say "No customer selected." though a row is shown. With no rows on screen (a new date
+/// loading) it does not wait: there is no row the collector meant.
 fn waits_for_page(app: &App, action: Action) -> bool {
     let on_selection = matches!(
         action,
@@ -199,25 +217,78 @@ fn waits_for_page(app: &App, action: Action) -> bool {
         && !app.page.rows.is_empty()
 }
 
-/// Runs the keys that waited for the page ([`waits_for_page`]), once it came. A key among them that waits again (a filter
-/// typed among them asked for another page) has the keys after it wait behind it.
+/// Whether a key typed now waits for an answer the screen is on its way to: the detail of the
+/// customer just opened (`Enter`, then `Tab` and `d` at once would act on the timeline of the
+/// customer shown before), a form's save (the next note typed at once was dropped), or a
+/// form's defaults before `Enter` saves it (it said "the amount is missing" beside the amount
+/// proposed a moment later).
+fn waits_for_answer(app: &App, event: &KeyEvent) -> bool {
+    match app.mode {
+        Mode::Form => action_forms::waits(app, event),
+        Mode::Normal => {
+            matches!(app.key_context(), KeyContext::Detail | KeyContext::Timeline)
+                && app.awaiting_detail()
+        }
+        _ => false,
+    }
+}
+
+/// Whether a key that waited still waits.
+fn still_waits(app: &App, typed: &Typed) -> bool {
+    match typed {
+        Typed::Action(action) => waits_for_page(app, *action),
+        Typed::Key(event) => waits_for_answer(app, event),
+        Typed::Paste(_) => action_forms::saving_now(app),
+    }
+}
+
+/// Runs the keys that waited ([`App::typeahead`]) as far as nothing stops them: a key that
+/// waits again (`Enter` typed among them opens a detail still to come) keeps the rest behind
+/// it. A key refused (an error said) drops the keys typed after it, which were meant to follow
+/// it: run against the queue they would sort, mark and open what nobody asked for.
 fn run_typeahead(app: &mut App) -> Vec<Effect> {
     let mut fx = Vec::new();
-    for typed in std::mem::take(&mut app.typeahead) {
-        match typed {
-            Typed::Key(event) => fx.extend(key(app, event)),
-            Typed::Paste(text) => fx.extend(paste(app, &text)),
-            Typed::Action(action) if !app.typeahead.is_empty() || waits_for_page(app, action) => {
-                app.typeahead.push_back(Typed::Action(action));
+    let mut rest = std::mem::take(&mut app.typeahead).into_iter();
+    while let Some(typed) = rest.next() {
+        if still_waits(app, &typed) {
+            app.typeahead.push_back(typed);
+            app.typeahead.extend(rest);
+            break;
+        }
+        let before = app.status.clone();
+        fx.extend(match typed {
+            Typed::Action(action) => update(app, action),
+            Typed::Key(event) => key(app, event),
+            Typed::Paste(text) => paste(app, &text),
+        });
+        if !app.typeahead.is_empty() {
+            app.typeahead.extend(rest);
+            break;
+        }
+        let refused = app.status.as_ref().is_some_and(|s| s.error) && app.status != before;
+        let dropped = rest.len();
+        if refused && dropped > 0 {
+            if let Some(status) = app.status.as_mut() {
+                status
+                    .text
+                    .push_str(&format!(" ({dropped} keys typed after it were not run)"));
             }
-            Typed::Action(action) => fx.extend(update(app, action)),
+            break;
         }
     }
     fx
 }
 
-/// An answer from the database arrived.
+/// An answer from the database arrived; then the keys that waited for it run.
 pub fn response(app: &mut App, response: Response) -> Vec<Effect> {
+    let mut fx = answer(app, response);
+    if !app.typeahead.is_empty() {
+        fx.extend(run_typeahead(app));
+    }
+    fx
+}
+
+fn answer(app: &mut App, response: Response) -> Vec<Effect> {
     match response {
         Response::Summary(summary) => {
             if summary.as_of != app.as_of {
@@ -253,7 +324,7 @@ pub fn response(app: &mut App, response: Response) -> Vec<Effect> {
             let total = app.total();
             app.cursor = app.cursor.min(total.saturating_sub(1));
             adjust_scroll(app);
-            let mut fx = sync(app);
+            let fx = sync(app);
             // A new filter that keeps the customer shown (`/N00650` on the first row's
             // customer) names a document of its detail: it lands there as on a new customer.
             if app.landed_generation != Some(ticket.generation)
@@ -263,13 +334,11 @@ pub fn response(app: &mut App, response: Response) -> Vec<Effect> {
                 land_on_document(app);
                 app.landed_generation = Some(ticket.generation);
             }
-            if ticket.generation == app.generation && !app.typeahead.is_empty() {
-                fx.extend(run_typeahead(app));
-            }
             fx
         }
         Response::Detail { seq, cid, data } => {
             if seq == app.detail_seq && app.detail_cid == Some(cid) {
+                app.detail_answered = seq;
                 let first = app
                     .detail
                     .as_ref()
@@ -405,8 +474,10 @@ pub fn response(app: &mut App, response: Response) -> Vec<Effect> {
             app.inflight = None;
             app.detail_cid = None;
             app.say_error(format!("database: {message}"));
-            // Keys that waited for a page have nothing to act on: dropped, the error shown.
+            // Keys that waited have nothing to act on: dropped, the error shown; and a form
+            // whose defaults did not come goes, as when they fail ([`action_forms::form_data`]).
             app.typeahead.clear();
+            action_forms::defaults_failed(app);
             Vec::new()
         }
     }
@@ -983,8 +1054,8 @@ pub const LINE_MAX_CHARS: usize = 500;
 /// field, the filter or the command line; anywhere else it is not taken for keys, which
 /// would run whatever its letters are bound to (an email pasted into the wrong window).
 pub fn paste(app: &mut App, text: &str) -> Vec<Effect> {
-    if !app.typeahead.is_empty() {
-        app.typeahead.push_back(Typed::Paste(text.to_string()));
+    if !app.typeahead.is_empty() || action_forms::saving_now(app) {
+        wait(app, Typed::Paste(text.to_string()));
         return Vec::new();
     }
     if !super::view::fits(app.size) {

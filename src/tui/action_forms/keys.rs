@@ -10,6 +10,44 @@ use crate::tui::keymap::{Key, KeyContext, Resolved};
 use crate::tui::update::Effect;
 use crossterm::event::{KeyCode, KeyEvent};
 
+/// Whether a key typed into the open form waits for the worker's answer: every key while the
+/// form is being saved (the next form typed at once would be dropped), and `Enter` before the
+/// form's defaults came (it would refuse the form for the amount that is on its way).
+pub fn waits(app: &App, event: &KeyEvent) -> bool {
+    let Some(form) = app.form.as_ref() else {
+        return false;
+    };
+    match form.state {
+        FormState::Saving { .. } => true,
+        FormState::Editing if form.data.is_none() => matches!(
+            app.keymap
+                .resolve(KeyContext::Form, &[Key::from_event(event)]),
+            Resolved::Run(Action::Submit)
+        ),
+        _ => false,
+    }
+}
+
+/// Whether the open form is being saved.
+pub fn saving_now(app: &App) -> bool {
+    app.form
+        .as_ref()
+        .is_some_and(|f| matches!(f.state, FormState::Saving { .. }))
+}
+
+/// The worker met an error (`Response::Error`) while the open form's defaults were on their
+/// way: they will not come, and the form goes, as when they fail.
+pub fn defaults_failed(app: &mut App) {
+    if app
+        .form
+        .as_ref()
+        .is_some_and(|f| f.data.is_none() && f.state == FormState::Editing)
+    {
+        app.form = None;
+        app.mode = Mode::Normal;
+    }
+}
+
 /// A key while a form is open: the form's keys (Enter, Esc, Tab …) from the keymap, else
 /// typing into the field with the cursor.
 pub fn key(app: &mut App, event: KeyEvent) -> Vec<Effect> {

@@ -28,11 +28,11 @@ mod opening;
 mod saving;
 
 pub use fields::{documents, kind_of, paths};
-pub use keys::{edited, form_action, key, paste};
+pub use keys::{defaults_failed, edited, form_action, key, paste, saving_now, waits};
 pub use opening::{
     data_changed, draft, form_data, open, open_record, record_form, refresh_data, reopen,
 };
-pub use saving::{saved, saving};
+pub use saving::{saved, saving, still_saving};
 
 use super::app::Status;
 use super::field::{Field, FieldId};

@@ -118,7 +118,7 @@ pub fn saving(app: &mut App, seq: u64, written: usize, of: usize, waiting: bool)
         (false, true) => format!("Saving… {written} of {of} customers"),
         (false, false) => "Saving…".to_string(),
     };
-    // A key typed meanwhile was told to wait: the form goes on saying so as the save goes on.
+    // A key typed meanwhile waits: the form goes on saying so as the save goes on.
     let text = if form
         .message
         .as_ref()
@@ -132,11 +132,12 @@ pub fn saving(app: &mut App, seq: u64, written: usize, of: usize, waiting: bool)
     Vec::new()
 }
 
-/// What a form being saved adds to its message when a key is typed: the key is not taken.
-const STILL_SAVING: &str = " · still saving; wait for it";
+/// What a form being saved adds to its message when a key is typed: the key waits for the
+/// save, and runs once it is done (`App::typeahead`).
+const STILL_SAVING: &str = " · still saving; what you type waits for it";
 
-/// A key typed while the form is being saved: its message says to wait (once).
-pub(super) fn still_saving(form: &mut ActionForm) {
+/// A key typed while the form is being saved: its message says the key waits (once).
+pub fn still_saving(form: &mut ActionForm) {
     let mut text = form
         .message
         .take()
