@@ -65,6 +65,7 @@ fn scale(customers: usize, reminders: usize) {
         base_currency: "USD",
         promise_grace_days: 3,
         min_days_between: 7,
+        today,
     };
     let t = Instant::now();
     let plan = plan::compute(&store, &cycles, settings).unwrap();
@@ -171,6 +172,7 @@ fn main() {
             base_currency: "USD",
             promise_grace_days: 3,
             min_days_between: 0,
+            today: chrono::Local::now().date_naive(),
         },
     )
     .unwrap();
@@ -204,6 +206,7 @@ fn main() {
         retry: RetryPolicy::default(),
         statement: Default::default(),
         min_days_between: 0,
+        clock: owed::domain::date::Clock::Reading(chrono::Local::now),
     };
     let start = Instant::now();
     let report = outbox::run(&mut store, &cycles, &plan.entries, &mut mailer, &settings).unwrap();

@@ -203,7 +203,7 @@ fn a_reminder_whose_delivery_is_not_known_counts_as_sent_the_day_it_was_claimed(
     // Claimed and handed over today, no answer: pending.
     let report = w.send(day("2026-05-10"), &mut NoAnswer, 1);
     assert_eq!(report.unknown.len(), 1);
-    let today = owed::domain::engage::claim_day(&owed::engage::outbox::now()).unwrap();
+    let today = chrono::Local::now().date_naive();
     // Whatever else is due for K within the days after it waits, saying why.
     let skips = w.skips(&today.to_string());
     assert_eq!(skips.len(), 1, "{skips:?}");
@@ -225,7 +225,7 @@ fn a_reminder_whose_delivery_is_not_known_counts_as_sent_the_day_it_was_claimed(
 /// days before its date, and the customer got two reminders 43 seconds apart.
 #[test]
 fn a_back_dated_run_keeps_to_the_reminders_sent_since_its_date() {
-    let today = owed::domain::engage::claim_day(&owed::engage::outbox::now()).unwrap();
+    let today = chrono::Local::now().date_naive();
     for min_days_between in [0, 7] {
         let mut w = kite_in_two_cycles();
         w.min_days_between = min_days_between;
@@ -272,6 +272,34 @@ fn a_back_dated_run_keeps_to_the_reminders_sent_since_its_date() {
             vec![entry("Standard", "Now", "K", &["I1"])]
         );
     }
+}
+
+/// The plan is of the day it is given as today, not of the machine's clock: a reminder a
+/// run dated 10 May sent (its clock reading 10 May) holds a plan of 5 May back for the
+/// `min_days_between = 7` days counted from 10 May to the today given, and on the seventh
+/// day no longer; the machine's date (long after) would have let it go every time.
+#[test]
+fn a_back_dated_plan_counts_the_spacing_to_the_today_it_is_given() {
+    let mut w = kite_in_two_cycles();
+    w.min_days_between = 7;
+    w.today = Some(day("2026-05-10"));
+    assert_eq!(w.send_all("2026-05-10"), 1);
+    let held = vec![skip("Standard", "Now", "K", SkipReason::MinDaysBetween)];
+    for today in ["2026-05-10", "2026-05-12", "2026-05-16"] {
+        w.today = Some(day(today));
+        assert!(w.sends("2026-05-05").is_empty(), "today {today}");
+        assert_eq!(w.skips("2026-05-05"), held, "today {today}");
+    }
+    let reason = &w.plan(day("2026-05-05")).skipped[0].reason;
+    assert!(
+        reason.starts_with("a reminder was sent to K on 2026-05-10, fewer than min_days_between"),
+        "{reason}"
+    );
+    w.today = Some(day("2026-05-17"));
+    assert_eq!(
+        w.sends("2026-05-05"),
+        vec![entry("Standard", "Now", "K", &["I1"])]
+    );
 }
 
 #[test]

@@ -654,6 +654,7 @@ fn the_library_refuses_the_same_way() {
         retry: outbox::RetryPolicy::default(),
         statement: Default::default(),
         min_days_between: 0,
+        clock: owed::domain::date::Clock::Reading(chrono::Local::now),
     };
     let theirs = manual::entry_for(&store, "V2", &template, as_of).unwrap();
     let e = manual::send(

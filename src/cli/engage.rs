@@ -121,7 +121,7 @@ fn plan(ctx: &Context, args: &PlanArgs) -> Result<()> {
     let plan = engage::plan::compute(
         &store,
         &cycles,
-        engage::plan_settings(&ctx.config, ctx.as_of),
+        engage::plan_settings(&ctx.config, ctx.as_of, super::today()),
     )?;
     let plan = owners_plan(plan, owned.as_ref());
     // What a run would refuse, said beside the plan (on stderr: the JSON stays the plan).
@@ -213,7 +213,7 @@ fn send(ctx: &Context, args: &RunArgs) -> Result<()> {
     let plan = engage::plan::compute(
         &store,
         &cycles,
-        engage::plan_settings(&ctx.config, ctx.as_of),
+        engage::plan_settings(&ctx.config, ctx.as_of, super::today()),
     )?;
     let channels = sms::Channels::of(&plan.entries);
     // The From address is the SMTP server's to know; a run without emails needs none.
@@ -221,6 +221,7 @@ fn send(ctx: &Context, args: &RunArgs) -> Result<()> {
         &ctx.config,
         &sender,
         ctx.as_of,
+        super::clock(),
         channels.emails && !args.dry_run,
     )?;
     // A stale ledger stops a run before it connects; a dry run says so.

@@ -170,7 +170,7 @@ pub fn run(ctx: &Context, args: &ExportArgs) -> Result<()> {
             let plan = crate::engage::plan::compute(
                 &store,
                 &cycles,
-                crate::engage::plan_settings(&ctx.config, as_of),
+                crate::engage::plan_settings(&ctx.config, as_of, super::today()),
             )?;
             let plan = super::engage::owners_plan(plan, owned.as_ref());
             let (entries, skipped) = crate::workstation::engage::plan_rows(&plan, base);

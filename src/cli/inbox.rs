@@ -94,7 +94,7 @@ fn import(ctx: &Context, args: &ImportArgs) -> Result<()> {
         &args.maildir,
         &by.collector,
         ctx.as_of,
-        super::today(),
+        super::clock(),
         &mut report,
     );
     let mut summary = format!("{filed} filed, {duplicates} already filed, {unmatched} unmatched");

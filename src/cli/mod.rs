@@ -329,6 +329,12 @@ pub fn today() -> Date {
     chrono::Local::now().date_naive()
 }
 
+/// This machine's clock, for what writes records over a while (a send run, an inbox
+/// import): read at each record, passed down from here.
+pub fn clock() -> crate::domain::date::Clock {
+    crate::domain::date::Clock::Reading(chrono::Local::now)
+}
+
 /// The formatted text, without a copy when it is a literal.
 fn formatted(args: std::fmt::Arguments) -> std::borrow::Cow<'static, str> {
     match args.as_str() {

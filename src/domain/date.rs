@@ -122,6 +122,38 @@ fn weekday(t: &str) -> Option<chrono::Weekday> {
         .map(|&(_, wd)| wd)
 }
 
+/// Where an operation that takes a while (a send run, an inbox import) reads the moment of
+/// each record it writes, and today's date on this machine: given by the caller at the edge
+/// (the CLI, the workstation's service: `Clock::Reading(chrono::Local::now)`), so that
+/// nothing below reads the machine's clock, and a test runs as if it were another moment.
+#[derive(Debug, Clone, Copy)]
+pub enum Clock {
+    /// The moment each time it is asked, from this reading of a clock.
+    Reading(fn() -> chrono::DateTime<chrono::Local>),
+    /// Always this moment.
+    Fixed(chrono::DateTime<chrono::Local>),
+}
+
+impl Clock {
+    /// The moment now.
+    pub fn now(self) -> chrono::DateTime<chrono::Local> {
+        match self {
+            Clock::Reading(read) => read(),
+            Clock::Fixed(at) => at,
+        }
+    }
+
+    /// Today's date, in this machine's time zone.
+    pub fn today(self) -> NaiveDate {
+        self.now().date_naive()
+    }
+
+    /// The moment now as the activity log stamps it: RFC 3339 in UTC, to the second.
+    pub fn stamp(self) -> String {
+        super::action_checks::timestamp(self.now().with_timezone(&chrono::Utc))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

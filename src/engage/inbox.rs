@@ -21,9 +21,9 @@
 //! is verified by that match.
 
 use super::mail::{self, ParsedMail};
-use super::outbox::now;
 use crate::domain::Date;
 use crate::domain::attachment::A_LINK;
+use crate::domain::date::Clock;
 use crate::domain::engage::address_key;
 use crate::files::open_no_follow;
 use crate::store::Store;
@@ -72,9 +72,9 @@ fn received_date(header: Option<Date>, as_of: Date, today: Date) -> Date {
 }
 
 /// Imports the new messages of the Maildir `dir` as `by` (recorded with each reply filed);
-/// `as_of` dates messages without a readable `Date` header. `today` is this machine's date:
-/// no reply is dated after the later of it and `as_of`, the day it is filed (see
-/// [`received_date`]). `on_item` is told of each message as soon as it is dealt with, so that
+/// `as_of` dates messages without a readable `Date` header. `clock` is this machine's, read
+/// by the caller: each reply is stamped when it is filed, and none is dated after the later
+/// of today and `as_of`, the day it is filed (see [`received_date`]). `on_item` is told of each message as soon as it is dealt with, so that
 /// what was filed is reported even when a later error stops the import.
 ///
 /// # Errors
@@ -87,7 +87,7 @@ pub fn import_maildir(
     dir: &Path,
     by: &str,
     as_of: Date,
-    today: Date,
+    clock: Clock,
     on_item: &mut dyn FnMut(&InboxItem) -> Result<()>,
 ) -> Result<()> {
     let new = dir.join("new");
@@ -173,8 +173,8 @@ pub fn import_maildir(
             .or(parsed.in_reply_to.first().map(String::as_str));
         let inserted = store.engagement_mut().insert_reply(&NewReply {
             cid,
-            at: &now(),
-            received_date: received_date(parsed.date, as_of, today),
+            at: &clock.stamp(),
+            received_date: received_date(parsed.date, as_of, clock.today()),
             message_id: &message_id,
             in_reply_to,
             from_addr: parsed.from.as_deref().unwrap_or(""),

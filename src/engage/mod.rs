@@ -29,6 +29,7 @@ pub mod template;
 
 use crate::config::Config;
 use crate::domain::Date;
+use crate::domain::date::Clock;
 use crate::domain::users::Actor;
 use crate::{Error, Result};
 use lettre::message::Mailbox;
@@ -167,10 +168,12 @@ pub fn ledger_age(store: &crate::store::Store, config: &Config, as_of: Date) -> 
     Ok(LedgerAge::of(imported, as_of, max))
 }
 
-/// The plan settings of `config` as of `as_of`.
-pub fn plan_settings(config: &Config, as_of: Date) -> PlanSettings<'_> {
+/// The plan settings of `config` as of `as_of`, `today` being this machine's date (read by
+/// the caller).
+pub fn plan_settings(config: &Config, as_of: Date, today: Date) -> PlanSettings<'_> {
     PlanSettings {
         as_of,
+        today,
         base_currency: &config.base_currency,
         promise_grace_days: config.promise_grace_days,
         min_days_between: config.engage.min_days_between.unwrap_or(0),
@@ -183,14 +186,19 @@ pub fn plan_settings(config: &Config, as_of: Date) -> PlanSettings<'_> {
 /// # Errors
 ///
 /// [`Error::Input`] when `smtp.from` is missing or not an address.
-pub fn send_settings(config: &Config, sender: &Actor, as_of: Date) -> Result<SendSettings> {
+pub fn send_settings(
+    config: &Config,
+    sender: &Actor,
+    as_of: Date,
+    clock: Clock,
+) -> Result<SendSettings> {
     let from =
         config.smtp.from.as_deref().ok_or_else(|| {
             Error::input("set `from` in the config's [smtp] table to send reminders")
         })?;
     let from = Mailbox::from_str(from)
         .map_err(|e| Error::input(format!("[smtp] from `{from}` is not an address: {e}")))?;
-    settings_from(config, sender, as_of, from)
+    settings_from(config, sender, as_of, clock, from)
 }
 
 /// The settings of a send from `from`.
@@ -198,6 +206,7 @@ fn settings_from(
     config: &Config,
     sender: &Actor,
     as_of: Date,
+    clock: Clock,
     from: Mailbox,
 ) -> Result<SendSettings> {
     Ok(SendSettings {
@@ -209,6 +218,7 @@ fn settings_from(
         retry: RetryPolicy::default(),
         statement: crate::export::statement::StatementSettings::from_config(config)?,
         min_days_between: config.engage.min_days_between.unwrap_or(0),
+        clock,
     })
 }
 
@@ -225,15 +235,16 @@ pub fn send_settings_for(
     config: &Config,
     sender: &Actor,
     as_of: Date,
+    clock: Clock,
     emails: bool,
 ) -> Result<SendSettings> {
-    match send_settings(config, sender, as_of) {
+    match send_settings(config, sender, as_of, clock) {
         Err(_) if !emails => {
             let from = Mailbox::new(
                 Some("owed".into()),
                 "owed@localhost".parse().map_err(Error::runtime)?,
             );
-            settings_from(config, sender, as_of, from)
+            settings_from(config, sender, as_of, clock, from)
         }
         other => other,
     }

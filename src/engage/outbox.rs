@@ -51,6 +51,7 @@ use super::plan::PlanEntry;
 use super::template::{
     ContextInput, DocumentFacts, EmailContext, RenderedEmail, TemplateRef, TemplateSet, single_line,
 };
+use crate::domain::date::Clock;
 use crate::domain::engage::ascii_domain;
 use crate::domain::text::cut_after;
 use crate::domain::users::{Actor, Role, Work};
@@ -279,6 +280,9 @@ pub struct SendSettings {
     pub statement: crate::export::statement::StatementSettings,
     /// `[engage] min_days_between`, checked again as a cycle's reminder is claimed.
     pub min_days_between: u32,
+    /// The caller's clock: when each reminder is claimed and sent, and today's date (a
+    /// reminder sent by a run of a later date counts back from it).
+    pub clock: Clock,
 }
 
 impl SendSettings {
@@ -577,13 +581,13 @@ pub fn deliver_entry(
         cid: entry.cid,
         as_of: settings.as_of,
         days: settings.min_days_between,
-        today: chrono::Local::now().date_naive(),
+        today: settings.clock.today(),
     });
     // The outbox's row of this reminder, before its message is made (and as it stays when
     // it cannot be made).
     let unmade = || NewReminder {
         cid: entry.cid,
-        at: now(),
+        at: settings.clock.stamp(),
         collector: settings.collector.clone(),
         cycle: entry.cycle.clone(),
         reminder: entry.reminder.clone(),
@@ -687,11 +691,11 @@ pub fn deliver_entry(
         };
         match result {
             Ok(()) => {
-                if let Err(e) =
-                    store
-                        .engagement_mut()
-                        .mark_reminder_sent(id, &now(), settings.as_of)
-                {
+                if let Err(e) = store.engagement_mut().mark_reminder_sent(
+                    id,
+                    &settings.clock.stamp(),
+                    settings.as_of,
+                ) {
                     // Handed over, not recorded (a full disk): it stays pending, never sent
                     // again by a run, and whoever reads the outbox must not release it.
                     let why = crate::store::write_failure(store.path(), &e)
@@ -981,11 +985,6 @@ fn ascii_address(address: &Address) -> Address {
         .unwrap_or_else(|| address.clone())
 }
 
-/// The current time, RFC 3339 in UTC (the activity log's `at`).
-pub fn now() -> String {
-    chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1103,6 +1102,9 @@ mod tests {
             retry: RetryPolicy::default(),
             statement: crate::export::statement::StatementSettings::default(),
             min_days_between: 0,
+            clock: Clock::Fixed(
+                chrono::TimeZone::with_ymd_and_hms(&chrono::Local, 2026, 4, 30, 12, 0, 0).unwrap(),
+            ),
         }
     }
 

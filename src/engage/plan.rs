@@ -243,6 +243,10 @@ pub struct PlanSettings<'a> {
     /// `[engage] min_days_between`: at most one reminder per customer per this many days
     /// (0: one a day), a reminder pending counting as sent the day it was claimed.
     pub min_days_between: u32,
+    /// Today's date on this machine, read by the caller: a reminder sent by a run of a later
+    /// date than the plan's counts by the day it was delivered, counted back from today (a
+    /// plan of an earlier date is sent now).
+    pub today: Date,
 }
 
 /// Computes the plan of `cycles` as of `settings.as_of`.
@@ -258,7 +262,7 @@ pub fn compute(store: &Store, cycles: &Cycles, settings: PlanSettings<'_>) -> Re
     )?;
     facts.last_reminder = store.engagement().last_reminder_dates(as_of)?;
     facts.sent_after = store.engagement().sent_after(as_of)?;
-    let today = chrono::Local::now().date_naive();
+    let today = settings.today;
     facts.pending_reminder = store.engagement().pending_reminders()?;
     facts.gather_before_spacing(store, &needs, settings.min_days_between)?;
     let customer_custom = Facts::needs_custom(&needs, Level::Customer);

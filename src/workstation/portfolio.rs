@@ -977,7 +977,7 @@ impl PortfolioWorker {
             &actor,
             cid,
             as_of,
-            &crate::engage::outbox::now(),
+            &crate::domain::action_checks::timestamp(chrono::Utc::now()),
         ) {
             Ok(n) => n,
             Err(crate::Error::Input(_)) => {

@@ -2297,7 +2297,7 @@ mod tests {
         assert_eq!(noting, LOGGED.len() as i64);
         writer
             .record(&ImportRun {
-                at: chrono::Utc::now(),
+                at: "2026-05-04T09:00:00Z".parse().unwrap(),
                 actor: "carol".into(),
                 files: Vec::new(),
                 source: None,

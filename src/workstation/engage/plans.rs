@@ -68,6 +68,8 @@ struct Kept {
 struct Job {
     cycles: Cycles,
     as_of: Date,
+    /// Today's date on this machine, read where the plan was asked for.
+    today: Date,
     reply: Sender<Result<(Vec<Cycle>, SharedPlan)>>,
 }
 
@@ -124,7 +126,7 @@ impl Plans {
         if let Some(old) = state.kept.take() {
             crate::workstation::free_beside(old.plan);
         }
-        let (cycles, plan) = self.compute(&mut state, cycles, as_of)?;
+        let (cycles, plan) = self.compute(&mut state, cycles, as_of, today)?;
         let plan = Arc::new(plan);
         state.computed += 1;
         state.kept = Some(Kept {
@@ -178,11 +180,13 @@ impl Plans {
         state: &mut State,
         cycles: Cycles,
         as_of: Date,
+        today: Date,
     ) -> Result<(Vec<Cycle>, SharedPlan)> {
         let (reply, answer) = mpsc::channel();
         let job = Job {
             cycles,
             as_of,
+            today,
             reply,
         };
         let job = match &state.planner {
@@ -213,7 +217,7 @@ fn spawn(db: PathBuf, config: Config) -> Result<Sender<Job>> {
         .name("owed-plan".into())
         .spawn(move || {
             for job in rx {
-                let result = compute(&db, &config, job.cycles, job.as_of);
+                let result = compute(&db, &config, job.cycles, job.as_of, job.today);
                 give_back();
                 let _ = job.reply.send(result);
             }
@@ -229,9 +233,10 @@ fn compute(
     config: &Config,
     cycles: Cycles,
     as_of: Date,
+    today: Date,
 ) -> Result<(Vec<Cycle>, SharedPlan)> {
     let store = Store::open_existing(db)?;
-    let plan = plan::compute(&store, &cycles, engage::plan_settings(config, as_of))?;
+    let plan = plan::compute(&store, &cycles, engage::plan_settings(config, as_of, today))?;
     drop(store);
     let count = cycles.cycles.len();
     Ok((

@@ -18,6 +18,7 @@ use super::{
 use crate::config::Config;
 use crate::domain::Date;
 use crate::domain::action_checks::Stamp;
+use crate::domain::date::Clock;
 use crate::domain::users::Actor;
 use crate::engage::cycle::Channel;
 use crate::engage::outbox::StopSignal;
@@ -290,7 +291,8 @@ impl Answering<'_> {
 
     /// The sending settings as of a date.
     fn send_settings(&self, as_of: Date) -> Result<SendSettings> {
-        let mut s = engage::send_settings(&self.settings.config, &self.settings.actor, as_of)?;
+        let mut s =
+            engage::send_settings(&self.settings.config, &self.settings.actor, as_of, CLOCK)?;
         s.retry = self.settings.retry;
         Ok(s)
     }
@@ -306,6 +308,7 @@ impl Answering<'_> {
             &self.settings.config,
             &self.settings.actor,
             as_of,
+            CLOCK,
             channels.emails,
         )?;
         s.retry = self.settings.retry;
@@ -332,6 +335,7 @@ impl Answering<'_> {
                         &self.settings.config,
                     )?,
                     min_days_between: self.settings.config.engage.min_days_between.unwrap_or(0),
+                    clock: CLOCK,
                 },
                 format!("— ({e})"),
             ),
@@ -667,6 +671,9 @@ impl Answering<'_> {
         Ok(written)
     }
 }
+
+/// This machine's clock, read here: when a session's reminders are claimed and sent.
+const CLOCK: Clock = Clock::Reading(chrono::Local::now);
 
 /// Refuses a reminder or a hold dated after today, this machine's date, read here (the
 /// screen refuses the keys of a later date; this is for whatever else asks).
