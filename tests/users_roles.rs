@@ -970,6 +970,75 @@ fn a_name_differing_only_in_case_is_no_second_user() {
     assert_eq!(fx.fingerprint(), before, "nothing written");
 }
 
+/// `user role` and `user remove` take a user's name in any case or width, as `--as`, `assign`
+/// and `user add` do, and say it as registered: `user role ALICE manager` with alice
+/// registered said "no user is named `ALICE`" and changed nobody. In a database of an older
+/// owed holding alice and ALICE, the name typed exactly is that user and another spelling
+/// could be either: refused, naming them, and nothing changes.
+#[test]
+fn a_user_is_changed_and_removed_by_their_name_in_any_case() {
+    let fx = team();
+    let out = succeeded(&fx.owed(&["--as", "dana", "user", "role", "ALICE", "manager"]));
+    assert!(
+        out.starts_with("alice's role is now manager (was collector)"),
+        "{out}"
+    );
+    let out = succeeded(&fx.owed(&["--as", "dana", "user", "remove", "Ｂob"]));
+    assert!(out.starts_with("User bob (collector) removed"), "{out}");
+    let users = list_json(&fx);
+    let roles: Vec<(&str, &str)> = users
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|u| (u["name"].as_str().unwrap(), u["role"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        roles,
+        [
+            ("alice", "manager"),
+            ("carol", "auditor"),
+            ("dana", "manager")
+        ]
+    );
+    let log: serde_json::Value =
+        serde_json::from_str(&succeeded(&fx.owed(&["user", "log", "--json"]))).unwrap();
+    let changes: Vec<(&str, &str)> = log.as_array().unwrap()[4..]
+        .iter()
+        .map(|e| (e["kind"].as_str().unwrap(), e["user"].as_str().unwrap()))
+        .collect();
+    assert_eq!(changes, [("user_role", "alice"), ("user_remove", "bob")]);
+
+    // Two users of one name in two cases, as an older owed let them be added.
+    rusqlite::Connection::open(fx.db())
+        .unwrap()
+        .execute(
+            "INSERT INTO users (name, role, created) VALUES ('ALICE', 'collector', '2026-04-01T09:00:00Z')",
+            [],
+        )
+        .unwrap();
+    let before = fx.fingerprint();
+    let either = "owed: `Alice` is the name of 2 users without regard to case (ALICE, alice): \
+                  type it as one of them is registered\n";
+    let role = ["--as", "dana", "user", "role", "Alice", "auditor"];
+    assert_eq!(refused(&fx.owed(&role)), either);
+    assert_eq!(
+        refused(&fx.owed(&["--as", "dana", "user", "remove", "Alice"])),
+        either
+    );
+    assert_eq!(fx.fingerprint(), before, "nothing written");
+    let out = succeeded(&fx.owed(&["--as", "dana", "user", "role", "ALICE", "auditor"]));
+    assert!(
+        out.starts_with("ALICE's role is now auditor (was collector)"),
+        "{out}"
+    );
+    let out = succeeded(&fx.owed(&["--as", "dana", "user", "remove", "alice"]));
+    assert!(out.starts_with("User alice (manager) removed"), "{out}");
+    assert_eq!(
+        refused(&fx.owed(&["--as", "dana", "user", "remove", "nobody"])),
+        "owed: no user is named `nobody`\n"
+    );
+}
+
 /// `owed import` changes every collector's customers (amounts, finance owners) and voids
 /// lockbox payments: when the actor is a registered user it is a manager's, as the lockbox
 /// and the mail folder are, refused before anything is read. An auditor imported, and a

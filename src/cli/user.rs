@@ -216,7 +216,7 @@ fn remove(ctx: &Context, args: &NameArg) -> Result<()> {
     let name = name(&args.name)?;
     let mut store = ctx.open_store()?;
     let stamp = ctx.undated_stamp(&store)?;
-    let role = store.users_mut().remove(&stamp, &name)?;
+    let (name, role) = store.users_mut().remove(&stamp, &name)?;
     outln!(
         "User {name} ({role}) removed with their keys; a session of theirs on `owed serve` is \
          disconnected within seconds."
@@ -228,7 +228,7 @@ fn role(ctx: &Context, args: &RoleArgs) -> Result<()> {
     let role = role_named(&args.role)?;
     let mut store = ctx.open_store()?;
     let stamp = ctx.undated_stamp(&store)?;
-    let old = store.users_mut().set_role(&stamp, &name, role)?;
+    let (name, old) = store.users_mut().set_role(&stamp, &name, role)?;
     outln!(
         "{name}'s role is now {role} (was {old}); their writes go by it at once, and a session \
          of theirs on `owed serve` is disconnected within seconds (they connect again)."

@@ -257,12 +257,15 @@ impl Users<&mut Store> {
         Ok(())
     }
 
-    /// Removes user `name` and their keys, as `by`. Returns the role they had. The last
-    /// manager may be removed only when no other user is left.
-    pub fn remove(&mut self, by: &Stamp, name: &str) -> Result<Role> {
+    /// Removes the user `name` stands for (in whatever case or width it is typed, as
+    /// [`Self::registered`] finds them) and their keys, as `by`. Returns their name as
+    /// registered and the role they had. The last manager may be removed only when no other
+    /// user is left.
+    pub fn remove(&mut self, by: &Stamp, name: &str) -> Result<(String, Role)> {
         let tx = self.store.write_tx()?;
         may(&by.actor(), Work::ChangeUsers, None).map_err(Error::Input)?;
-        let role = existing(&tx, name)?;
+        let (name, role) = existing(&tx, name)?;
+        let name = name.as_str();
         let users: i64 = tx.query_row("SELECT count(*) FROM users", [], |r| r.get(0))?;
         if role == Role::Manager && users > 1 && managers(&tx)? == 1 {
             return Err(Error::input(format!(
@@ -293,15 +296,17 @@ impl Users<&mut Store> {
             &format!("was {role}, {}", keys_said(keys.iter())),
         )?;
         tx.commit()?;
-        Ok(role)
+        Ok((name.to_string(), role))
     }
 
-    /// Gives user `name` another role, as `by`. Returns the role they had. The last manager
-    /// keeps theirs.
-    pub fn set_role(&mut self, by: &Stamp, name: &str, role: Role) -> Result<Role> {
+    /// Gives the user `name` stands for (in whatever case or width it is typed, as
+    /// [`Self::registered`] finds them) another role, as `by`. Returns their name as
+    /// registered and the role they had. The last manager keeps theirs.
+    pub fn set_role(&mut self, by: &Stamp, name: &str, role: Role) -> Result<(String, Role)> {
         let tx = self.store.write_tx()?;
         may(&by.actor(), Work::ChangeUsers, None).map_err(Error::Input)?;
-        let old = existing(&tx, name)?;
+        let (name, old) = existing(&tx, name)?;
+        let name = name.as_str();
         if old == role {
             return Err(Error::input(format!(
                 "{} is already a{} {role}",
@@ -327,7 +332,7 @@ impl Users<&mut Store> {
             &format!("{old} -> {role}"),
         )?;
         tx.commit()?;
-        Ok(old)
+        Ok((name.to_string(), old))
     }
 
     /// Records in the system's log that this demo database was made again by `by` over the
@@ -435,8 +440,10 @@ fn role_of(conn: &Connection, name: &str) -> Result<Option<Role>> {
     role.map(|r| stored_role(&r)).transpose()
 }
 
-fn existing(conn: &Connection, name: &str) -> Result<Role> {
-    role_of(conn, name)?.ok_or_else(|| Error::input(format!("no user is named `{}`", quoted(name))))
+/// The user `name` stands for ([`registered`]): their name as registered and their role.
+fn existing(conn: &Connection, name: &str) -> Result<(String, Role)> {
+    registered(conn, name)?
+        .ok_or_else(|| Error::input(format!("no user is named `{}`", quoted(name))))
 }
 
 fn managers(conn: &Connection) -> Result<i64> {
