@@ -845,7 +845,10 @@ fn events_of_one_second_are_listed_in_the_order_they_happened() {
     );
     let ids: Vec<i64> = rows[1..]
         .iter()
-        .map(|r| r["event_id"].parse().unwrap())
+        .map(|r| {
+            let id = r["event_id"].strip_prefix("issue-event-").unwrap();
+            id.parse().unwrap()
+        })
         .collect();
     assert!(ids.windows(2).all(|w| w[0] < w[1]), "{ids:?}");
 }

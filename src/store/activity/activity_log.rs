@@ -44,11 +44,14 @@ pub struct LogEntry {
     /// The id of the promise, issue, follow-up, reminder, reply or note (what `owed resolve`,
     /// `owed done`, `owed void-promise` take).
     pub record: i64,
-    /// The id of the row itself: a resolve's or reopen's own (its issue's is `record`), a
-    /// void's, a completion's; else `record`. Ids of one kind of row rise in the order they
-    /// were written (resolves and reopens share theirs), so rows of the same second can be
-    /// told apart and put back in order.
-    pub event_id: i64,
+    /// The row's own id, unique in the log and the same in every export: what it is
+    /// (`note`, `promise-void`, `issue-event` for a resolve or a reopen, `owner-change` for a
+    /// collector's or manager's, `import-change` for an import's, …), a hyphen and its id in
+    /// its table (a resolve's or reopen's own, its issue's being `record`; a void's, a
+    /// completion's; else `record`). The ids of one table rise in the order written
+    /// (resolves and reopens share theirs), so rows of the same second can be told apart and
+    /// put back in order.
+    pub event_id: String,
     /// A reminder's status: `sent`, `pending` or `failed`.
     pub status: Option<String>,
     /// Why a reminder failed, or why a pending one may not have been delivered.
@@ -118,41 +121,46 @@ fn log_sql(one_customer: bool) -> String {
               ORDER BY d.id))";
     let attachment_docs = documents_of("attachment_documents", "attachment_id", "a.id");
     // Columns: day, at, kind code, cid, who, text, amount, due day, detail, record id, the
-    // amount's currency (a promise's or an issue's own), the row's own id, its place among
-    // the rows of the same second (a record before what was done to it: an issue before its
-    // resolves and reopens, which share one sequence), a reminder's status and error, a
-    // resolve's outcome, a reminder's recipients, the documents named.
+    // amount's currency (a promise's or an issue's own), the row's own id in its table, its
+    // place among the rows of the same second (a record before what was done to it: an
+    // issue before its resolves and reopens, which share one sequence), a reminder's status
+    // and error, a resolve's outcome, a reminder's recipients, the documents named, and the
+    // row's id in the log: its table's name before its own id (the collectors' owner changes
+    // and the imports' are numbered apart, as notes and calls are).
     let union = format!(
         "SELECT {note} AS d, n.at, 0, n.cid, n.collector, n.text, NULL, NULL, NULL, n.id,
                 NULL AS cur, n.id AS event_id, 0 AS seq, NULL AS status, NULL AS error,
-                NULL AS outcome, NULL AS to_addr, NULL AS cc_addr, NULL AS documents
+                NULL AS outcome, NULL AS to_addr, NULL AS cc_addr, NULL AS documents,
+                'note-' || n.id AS event_key
            FROM notes n
          UNION ALL
          SELECT p.recorded_date, p.at, 1, p.cid, p.collector, ifnull(p.text, ''), p.amount,
                 p.promised_date, NULL, p.id, p.currency, p.id, 1, NULL, NULL, NULL, NULL, NULL,
-                {promise_docs}
+                {promise_docs}, 'promise-' || p.id
            FROM promises p
          UNION ALL
          SELECT {void}, v.at, 2, p.cid, v.collector, ifnull(v.text, ''), p.amount,
                 p.promised_date, NULL, p.id, p.currency, v.id, 2, NULL, NULL, NULL, NULL, NULL,
-                NULL
+                NULL, 'promise-void-' || v.id
            FROM promise_voids v JOIN promises p ON p.id = v.promise_id
          UNION ALL
          SELECT i.opened_date, i.at, 3, i.cid, i.collector, ifnull(i.text, ''), i.amount, NULL,
-                i.reason, i.id, i.currency, i.id, 3, NULL, NULL, NULL, NULL, NULL, {issue_docs}
+                i.reason, i.id, i.currency, i.id, 3, NULL, NULL, NULL, NULL, NULL, {issue_docs},
+                'issue-' || i.id
            FROM issues i
          UNION ALL
          SELECT e.event_date, e.at, CASE e.kind WHEN 'resolve' THEN 4 ELSE 5 END, i.cid,
                 e.collector, ifnull(e.text, ''), NULL, NULL, i.reason, i.id, NULL, e.id, 4,
-                NULL, NULL, replace(e.outcome, '_', ' '), NULL, NULL, NULL
+                NULL, NULL, replace(e.outcome, '_', ' '), NULL, NULL, NULL,
+                'issue-event-' || e.id
            FROM issue_events e JOIN issues i ON i.id = e.issue_id
          UNION ALL
          SELECT {followup}, f.at, 6, f.cid, f.collector, f.text, NULL, f.due_date, NULL, f.id,
-                NULL, f.id, 6, NULL, NULL, NULL, NULL, NULL, NULL
+                NULL, f.id, 6, NULL, NULL, NULL, NULL, NULL, NULL, 'follow-up-' || f.id
            FROM followups f
          UNION ALL
          SELECT {done}, x.at, 7, f.cid, x.collector, f.text, NULL, f.due_date, NULL, f.id,
-                NULL, x.id, 7, NULL, NULL, NULL, NULL, NULL, NULL
+                NULL, x.id, 7, NULL, NULL, NULL, NULL, NULL, NULL, 'follow-up-done-' || x.id
            FROM followup_done x JOIN followups f ON f.id = x.followup_id
          UNION ALL
          SELECT ifnull(r.sent_date, ifnull(r.run_date, {claimed})), r.at, 8, r.cid,
@@ -165,39 +173,40 @@ fn log_sql(one_customer: bool) -> String {
                 CASE WHEN x.at IS NULL THEN r.error
                      ELSE ifnull(r.error || '; ', '') || 'released by ' || x.collector
                           || ' at ' || x.at END,
-                NULL, r.to_addr, r.cc_addr, {reminder_docs}
+                NULL, r.to_addr, r.cc_addr, {reminder_docs}, 'reminder-' || r.id
            FROM reminders r LEFT JOIN reminder_releases x ON x.reminder_id = r.id
          UNION ALL
          SELECT y.received_date, y.at, CASE WHEN y.verified = 1 THEN 9 ELSE 10 END, y.cid,
                 y.from_addr, y.subject || ' — ' || y.body, NULL, NULL,
-                NULL, y.id, NULL, y.id, 9, NULL, NULL, NULL, NULL, NULL, NULL
+                NULL, y.id, NULL, y.id, 9, NULL, NULL, NULL, NULL, NULL, NULL, 'reply-' || y.id
            FROM replies y
          UNION ALL
          SELECT {owner}, o.at, 11, o.cid, o.collector,
                 ifnull(o.old_owner, '—') || ' → ' || o.new_owner, NULL, NULL,
                 replace(o.role, '_', ' '), o.id, NULL, o.id, 11, NULL, NULL, NULL, NULL, NULL,
-                NULL
+                NULL, 'owner-change-' || o.id
            FROM owner_changes o
          UNION ALL
          SELECT {owner}, o.at, 11, o.cid, o.collector,
                 ifnull(o.old_owner, '—') || ' → ' || o.new_owner, NULL, NULL,
                 replace(o.role, '_', ' ') || ' (by import)', o.id, NULL, o.id, 11, NULL, NULL,
-                NULL, NULL, NULL, NULL
+                NULL, NULL, NULL, NULL, 'import-change-' || o.id
            FROM ({IMPORT_OWNER_CHANGES}) o
          UNION ALL
          SELECT {call}, k.at, 12, k.cid, k.collector, ifnull(k.text, ''), NULL, NULL,
                 replace(k.outcome, '_', ' ') || ifnull(' · ' || k.contact, ''), k.id, NULL,
-                k.id, 12, NULL, NULL, NULL, NULL, NULL, NULL
+                k.id, 12, NULL, NULL, NULL, NULL, NULL, NULL, 'call-' || k.id
            FROM calls k
          UNION ALL
          SELECT {attachment}, a.at, 13, a.cid, a.collector, ifnull(a.text, ''), NULL, NULL,
-                a.name, a.id, NULL, a.id, 13, NULL, NULL, NULL, NULL, NULL, {attachment_docs}
+                a.name, a.id, NULL, a.id, 13, NULL, NULL, NULL, NULL, NULL, {attachment_docs},
+                'attachment-' || a.id
            FROM attachments a
          UNION ALL
          SELECT ifnull(h.from_date, {held}), h.at,
                 CASE WHEN h.until_date < h.from_date THEN 15 ELSE 14 END, h.cid,
                 h.collector, ifnull(h.text, ''), NULL, h.until_date, NULL, h.id, NULL, h.id, 14,
-                NULL, NULL, NULL, NULL, NULL, NULL
+                NULL, NULL, NULL, NULL, NULL, NULL, 'hold-' || h.id
            FROM engagement_holds h"
     );
     let customer = if one_customer {
@@ -206,12 +215,14 @@ fn log_sql(one_customer: bool) -> String {
         "AND ?2 IS NULL"
     };
     // By day and second, then in the order written: the row's place among the kinds, then
-    // its own id (a resolve, a reopen and a resolve again of one second stay in that order).
+    // its own id (a resolve, a reopen and a resolve again of one second stay in that order);
+    // an import's owner change and a collector's of one second and one id by their ids in
+    // the log, the same in every export.
     format!(
         "SELECT log.*, c.id, c.name, ifnull(log.cur, c.currency) FROM ({union}) AS log
            JOIN customers c ON c.cid = log.cid
           WHERE log.d <= ?1 {customer}
-          ORDER BY log.d, log.at, log.seq, log.event_id"
+          ORDER BY log.d, log.at, log.seq, log.event_id, log.event_key"
     )
 }
 
@@ -239,12 +250,12 @@ impl<S: std::ops::Deref<Target = Store>> Activity<S> {
                 kind,
                 who: r.get(4)?,
                 text,
-                currency: amount.and(r.get(21)?),
+                currency: amount.and(r.get(22)?),
                 amount,
                 due: r.get::<_, Option<i32>>(7)?.map(from_day_number),
                 detail: r.get(8)?,
                 record: r.get(9)?,
-                event_id: r.get(11)?,
+                event_id: r.get(19)?,
                 status: r.get(13)?,
                 error: r.get(14)?,
                 outcome: r.get(15)?,
@@ -253,8 +264,8 @@ impl<S: std::ops::Deref<Target = Store>> Activity<S> {
                 documents: documents
                     .map(|d| d.split('\u{1f}').map(str::to_string).collect())
                     .unwrap_or_default(),
-                customer_id: r.get(19)?,
-                customer_name: r.get(20)?,
+                customer_id: r.get(20)?,
+                customer_name: r.get(21)?,
             })?;
         }
         Ok(())
