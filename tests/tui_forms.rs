@@ -699,6 +699,25 @@ fn a_promise_and_a_dispute_propose_the_overdue_documents_not_in_dispute() {
         FieldId::Documents,
         "1 leaves dunning (1,200.00 USD): INV-401; no overdue one stays",
     );
+    // Every overdue document in dispute: the promise proposes nothing, and says why, before
+    // and when it is saved without an amount (it said only "required" and "the amount is
+    // missing").
+    d.press("<Enter>");
+    assert!(status(&d).starts_with("saved"), "{}", status(&d));
+    d.press("p");
+    assert_eq!(value(&d, FieldId::Amount), "");
+    assert_hint(
+        &d,
+        FieldId::Amount,
+        "required: every overdue document is in dispute",
+    );
+    d.press("<Down> +7d <Enter>");
+    let said = d.app.form.as_ref().and_then(|f| f.message.clone()).unwrap();
+    assert_eq!(
+        said.text,
+        "Not saved: the amount is missing: every overdue document is in dispute, so none \
+         is proposed; type what is promised"
+    );
 }
 
 #[test]

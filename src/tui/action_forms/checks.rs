@@ -65,8 +65,15 @@ impl ActionForm {
             }
             FieldId::Amount => {
                 if v.is_empty() {
-                    return match self.kind {
-                        FormKind::Dispute => Check::Hint(self.dispute_default()),
+                    return match (self.kind, self.nothing_proposed()) {
+                        (FormKind::Dispute, _) => Check::Hint(self.dispute_default()),
+                        (FormKind::Promise, Some(why)) => missing(
+                            format!(
+                                "the amount is missing: {why}, so none is proposed; type what \
+                                 is promised"
+                            ),
+                            format!("required: {why}"),
+                        ),
                         _ => missing("the amount is missing".into(), "required".into()),
                     };
                 }
@@ -201,6 +208,20 @@ impl ActionForm {
 
     /// The dispute's amount when none is typed: the documents' open balances, else the
     /// overdue amount.
+    /// Why a promise proposes no amount for its customer: every overdue document is in
+    /// dispute, or none is overdue (none when it proposes one, or its data has not come).
+    fn nothing_proposed(&self) -> Option<&'static str> {
+        let defaults = self.data.as_ref().and_then(|d| d.defaults.as_ref())?;
+        if defaults.proposed_amount() > Decimal::ZERO {
+            return None;
+        }
+        Some(if defaults.overdue_disputed() > 0 {
+            "every overdue document is in dispute"
+        } else {
+            "nothing is overdue"
+        })
+    }
+
     fn dispute_default(&self) -> String {
         let Some(defaults) = self.data.as_ref().and_then(|d| d.defaults.as_ref()) else {
             return "empty: the documents' open balance, else the overdue amount".into();
