@@ -1304,3 +1304,98 @@ fn a_past_hold_on_a_customer_not_held_says_so_and_writes_nothing() {
     );
     assert_eq!(f.sql::<i64>("SELECT count(*) FROM engagement_holds"), 2);
 }
+
+/// The engagement requests among `effects` that ask for the plan.
+fn plan_requests(effects: &[Effect]) -> Vec<EngageRequest> {
+    effects
+        .iter()
+        .filter_map(|e| match e {
+            Effect::Engage(r @ EngageRequest::Plan { .. }) => Some(r.clone()),
+            _ => None,
+        })
+        .collect()
+}
+
+/// Another session's save or another process's commit (a hold from the command line, here)
+/// reaches the engagement screen: the figures the service sends unasked mark the plan out of
+/// date in the title, and it is asked for again — one request in flight at a time, at most one
+/// every `REFRESH_INTERVAL` (deferred, never dropped) — with the cursor on the same reminder.
+/// It had kept the plan of before, and said nothing, until `R`.
+#[test]
+fn the_engagement_screen_follows_commits_and_says_while_its_plan_is_out_of_date() {
+    use owed::tui::engage::screen::REFRESH_INTERVAL;
+    use owed::tui::update;
+    use owed::workstation::Response;
+    use std::time::Duration;
+    let f = fixture();
+    let (mut d, _mail) = f.driver("alice", (120, 40));
+    let summary = d.app.summary.clone().expect("the figures");
+    let news = || Response::Summary(Box::new(summary.clone()));
+    let selected = |d: &Driver| -> String {
+        let s = &d.app.engage.screen;
+        s.plan.as_ref().unwrap().entries[s.cursor[Pane::Plan.index()]]
+            .key
+            .customer_id
+            .clone()
+    };
+    // Off the screen nothing is asked.
+    assert!(plan_requests(&update::response(&mut d.app, news())).is_empty());
+    d.press("E m j");
+    let last = selected(&d);
+    let keys = |d: &Driver| -> Vec<String> {
+        let plan = d.app.engage.screen.plan.as_ref().unwrap();
+        plan.entries
+            .iter()
+            .map(|r| r.key.customer_id.clone())
+            .collect()
+    };
+    let before = keys(&d);
+    assert_eq!(before[0], "K4", "{before:?}");
+    assert!(before.len() > 2, "{before:?}");
+    assert_ne!(last, "K4");
+    let opened = d.app.engage.screen.last.expect("asked when opened");
+    assert!(!d.screen().contains("out of date"));
+
+    // Another process holds Final's customer (K4), above the row selected.
+    f.execute(&workstation::with_day_numbers(
+        "INSERT INTO engagement_holds (cid, at, collector, until_date, text)
+         SELECT cid, '2026-04-30T08:00:00Z', 'dana', {2026-05-07}, 'from the shell'
+           FROM customers WHERE id = 'K4'",
+    ));
+    d.app.now = opened + Duration::from_secs(1);
+    assert!(plan_requests(&update::response(&mut d.app, news())).is_empty());
+    assert!(
+        d.screen()
+            .contains("Engagement · as of 2026-04-30 · out of date, updating…"),
+        "{}",
+        d.screen()
+    );
+    assert_eq!(update::wake_at(&d.app), Some(opened + REFRESH_INTERVAL));
+    assert!(plan_requests(&update::tick(&mut d.app)).is_empty());
+    d.app.now = opened + REFRESH_INTERVAL;
+    let asked = update::tick(&mut d.app);
+    assert_eq!(plan_requests(&asked).len(), 1, "{asked:?}");
+    // While it is computed, more news asks nothing more.
+    d.app.now += REFRESH_INTERVAL * 2;
+    for _ in 0..5 {
+        assert!(plan_requests(&update::response(&mut d.app, news())).is_empty());
+    }
+    assert_eq!(update::wake_at(&d.app), None);
+    d.run(asked);
+    // The answer lands: K4 held, the cursor on the same reminder.
+    let s = &d.app.engage.screen;
+    let plan = s.plan.as_ref().unwrap();
+    assert!(plan.entries.iter().all(|r| r.key.customer_id != "K4"));
+    assert_eq!(plan.held.len(), 1);
+    assert_eq!(keys(&d).len(), before.len() - 1);
+    assert_eq!(selected(&d), last);
+    assert!(!d.app.engage.screen.stale);
+    assert_eq!(update::wake_at(&d.app), None);
+    assert!(!d.screen().contains("out of date"), "{}", d.screen());
+    assert!(d.screen().contains(" Held 1 "), "{}", d.screen());
+    // Left: news asks nothing.
+    d.press("<Esc>");
+    d.app.now += REFRESH_INTERVAL * 2;
+    assert!(plan_requests(&update::response(&mut d.app, news())).is_empty());
+    assert_eq!(update::wake_at(&d.app), None);
+}

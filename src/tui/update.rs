@@ -54,7 +54,9 @@ pub fn start(app: &mut App) -> Vec<Effect> {
 /// Time passed (the loop woke at [`wake_at`], or for anything else, with [`App::now`] set):
 /// what was deferred and is due now.
 pub fn tick(app: &mut App) -> Vec<Effect> {
-    super::team::tick(app)
+    let mut fx = super::team::tick(app);
+    fx.extend(engage::screen::tick(app));
+    fx
 }
 
 /// The loop read this machine's date (at each wake, and at midnight when nothing else wakes
@@ -76,7 +78,10 @@ pub fn today_is(app: &mut App, today: crate::domain::Date) -> Vec<Effect> {
 
 /// When something deferred is due ([`tick`]); `None`: the loop may sleep until an event.
 pub fn wake_at(app: &App) -> Option<std::time::Instant> {
-    super::team::wake_at(app)
+    match (super::team::wake_at(app), engage::screen::wake_at(app)) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        (a, b) => a.or(b),
+    }
 }
 
 /// The terminal changed size.
@@ -304,6 +309,7 @@ fn answer(app: &mut App, response: Response) -> Vec<Effect> {
             app.chart_sel = app.chart_sel.min(bars.saturating_sub(1));
             if news {
                 let mut fx = super::team::changed(app);
+                fx.extend(engage::screen::changed(app));
                 fx.extend(action_forms::data_changed(app));
                 fx.extend(check_marks(app));
                 return fx;

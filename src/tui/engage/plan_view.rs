@@ -88,6 +88,11 @@ fn nothing_planned(app: &App, plan: &PlanData, body: Rect, buf: &mut Buffer, not
 fn title(app: &App) -> String {
     let s = &app.engage.screen;
     let mut t = format!("Engagement · as of {}", app.as_of);
+    // The data changed since the plan shown was asked for: it is computed again shortly
+    // (first, so that a narrow title keeps it).
+    if s.stale && s.plan.is_some() && !s.plan_loading {
+        t.push_str(" · out of date, updating…");
+    }
     // Whose rows the plan, skipped and held panes show (the outbox and the report are
     // everyone's).
     if let Some(p) = s

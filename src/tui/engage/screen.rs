@@ -3,6 +3,13 @@
 //! (pending and failed reminders with their errors, then the latest sent) and the engagement
 //! report. From the plan a collector previews a reminder (`Enter`), sends it now (`s`, after
 //! confirming) or holds the customer back (`h`: `:hold +7d` on the command line, editable).
+//!
+//! The screen follows the data as the team screen does ([`crate::tui::team`]): the figures the
+//! service sends unasked after any session's save or another process's commit mark the plan
+//! out of date ([`changed`], said in the title), and it is asked for again when none is in
+//! flight and [`REFRESH_INTERVAL`] has passed since it was last asked for ([`tick`]). The
+//! plan is the sessions' shared one (`crate::workstation::engage::plans`), computed again
+//! only when something was committed.
 
 use super::{EngageRequest, EngageResponse, PlanData, PlanKey, plan_view, send};
 use crate::domain::Date;
@@ -14,6 +21,12 @@ use crate::tui::app::{App, Mode, Screen};
 use crate::tui::key_action::Action;
 use crate::tui::update::Effect;
 use std::collections::BTreeSet;
+use std::time::{Duration, Instant};
+
+/// The least time between a request for the plan and an automatic one after it (the data
+/// changed meanwhile): the plan takes about 2 s at 100,000 customers, and a cycle run from
+/// the command line commits each reminder. `R` does not wait for it.
+pub const REFRESH_INTERVAL: Duration = Duration::from_secs(5);
 
 /// The panes of the engagement screen.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -96,6 +109,13 @@ pub struct EngageScreen {
     pub marks: BTreeSet<PlanKey>,
     /// The screen `Esc` goes back to.
     pub back_to: Option<Screen>,
+    /// The data changed since the plan shown (or awaited) was asked for (a save in any
+    /// session, another process's commit): the title says the plan is out of date, and it
+    /// is asked for again when due ([`tick`]).
+    pub stale: bool,
+    /// When the plan was last asked for: the next automatic request waits
+    /// [`REFRESH_INTERVAL`] from then.
+    pub last: Option<Instant>,
 }
 
 impl EngageScreen {
@@ -111,6 +131,7 @@ impl EngageScreen {
         self.report_error = None;
         self.report_loading = false;
         self.marks.clear();
+        self.stale = false;
         // An answer still on its way is not taken in either (numbers start at 1).
         self.plan_seq = 0;
         self.report_seq = 0;
@@ -209,9 +230,12 @@ pub fn open_pane(app: &mut App, name: Option<&str>) -> Vec<Effect> {
 
 fn request_plan(app: &mut App) -> Vec<Effect> {
     let seq = app.next_seq();
+    let now = app.now;
     let s = &mut app.engage.screen;
     s.plan_seq = seq;
     s.plan_loading = true;
+    s.stale = false;
+    s.last = Some(now);
     // The queue's scope: a collector's own customers' reminders, or everyone's (`m`).
     let owner = (app.query.scope == Scope::Mine).then(|| app.query.collector.clone());
     vec![Effect::Engage(EngageRequest::Plan {
@@ -244,6 +268,38 @@ pub fn refresh(app: &mut App) -> Vec<Effect> {
         fx.extend(request_report(app));
     }
     fx
+}
+
+/// The data changed (the service sent the figures unasked, after a save in any session or
+/// another process's commit): while the screen is shown, its plan (and report) are out of
+/// date and asked for again when due.
+pub fn changed(app: &mut App) -> Vec<Effect> {
+    if app.screen != Screen::Engage {
+        return Vec::new();
+    }
+    app.engage.screen.stale = true;
+    tick(app)
+}
+
+/// Asks for the plan (and the report, when shown) again when it is out of date, the screen is
+/// shown, no plan is on its way and [`REFRESH_INTERVAL`] has passed since it was last asked
+/// for (as of [`App::now`]). So a session has at most one plan in flight, and a run that
+/// commits each reminder costs one plan every few seconds, not one per reminder.
+pub fn tick(app: &mut App) -> Vec<Effect> {
+    match wake_at(app) {
+        Some(due) if due <= app.now => refresh(app),
+        _ => Vec::new(),
+    }
+}
+
+/// When [`tick`] will ask for an out-of-date plan (the loop wakes then); `None`: nothing
+/// waits.
+pub fn wake_at(app: &App) -> Option<Instant> {
+    let s = &app.engage.screen;
+    if app.screen != Screen::Engage || !s.stale || s.plan_loading {
+        return None;
+    }
+    Some(s.last.map_or(app.now, |last| last + REFRESH_INTERVAL))
 }
 
 /// A key on the engagement screen.
@@ -380,6 +436,56 @@ fn keep_visible(s: &mut EngageScreen, i: usize, rows: usize, total: usize) {
     s.scroll[i] = s.scroll[i].min(total.saturating_sub(rows));
 }
 
+/// What each pane's cursor is on, by identity: the plan's reminder, the skipped reminder,
+/// the held customer, the outbox's reminder.
+struct Selected {
+    plan: Option<PlanKey>,
+    skipped: Option<(String, String, String)>,
+    held: Option<i64>,
+    outbox: Option<i64>,
+}
+
+fn selected_rows(s: &EngageScreen, plan: &PlanData) -> Selected {
+    let at = |pane: Pane| s.cursor[pane.index()];
+    Selected {
+        plan: plan.entries.get(at(Pane::Plan)).map(|r| r.key.clone()),
+        skipped: plan
+            .skipped
+            .get(at(Pane::Skipped))
+            .map(|r| (r.cycle.clone(), r.reminder.clone(), r.customer_id.clone())),
+        held: plan.held.get(at(Pane::Held)).map(|r| r.cid),
+        outbox: plan.outbox.get(at(Pane::Outbox)).map(|r| r.id),
+    }
+}
+
+/// Where the rows `selected` names are in `plan`, for those it still has.
+fn find_rows(plan: &PlanData, selected: &Selected) -> Vec<(Pane, usize)> {
+    let mut found = Vec::new();
+    if let Some(key) = &selected.plan
+        && let Some(i) = plan.entries.iter().position(|r| r.key == *key)
+    {
+        found.push((Pane::Plan, i));
+    }
+    if let Some((cycle, reminder, customer)) = &selected.skipped
+        && let Some(i) = plan.skipped.iter().position(|r| {
+            r.cycle == *cycle && r.reminder == *reminder && r.customer_id == *customer
+        })
+    {
+        found.push((Pane::Skipped, i));
+    }
+    if let Some(cid) = selected.held
+        && let Some(i) = plan.held.iter().position(|r| r.cid == cid)
+    {
+        found.push((Pane::Held, i));
+    }
+    if let Some(id) = selected.outbox
+        && let Some(i) = plan.outbox.iter().position(|r| r.id == id)
+    {
+        found.push((Pane::Outbox, i));
+    }
+    found
+}
+
 /// `:hold DATE [WHY]` (`+7d` when no date, `release` to end a hold): holds the customers of
 /// the selection (the plan's marked or selected entry, the skipped or held customer; in the
 /// queue the marked or selected customers, in the detail the customer shown) back from every
@@ -435,8 +541,20 @@ pub fn response(app: &mut App, response: EngageResponse) -> Vec<Effect> {
             match result {
                 Ok(plan) => {
                     s.marks.retain(|k| plan.entries.iter().any(|r| r.key == *k));
+                    // Each pane's cursor stays on its reminder, customer or hold where the
+                    // new plan still has it (rows come and go above it).
+                    let selected = s.plan.as_ref().map(|old| selected_rows(s, old));
                     s.plan = Some(*plan);
                     s.plan_error = None;
+                    if let (Some(selected), Some(new)) = (selected, s.plan.as_ref()) {
+                        let found = find_rows(new, &selected);
+                        for (pane, at) in found {
+                            // On the same line of the screen, where it can be.
+                            let i = pane.index();
+                            s.scroll[i] = (s.scroll[i] + at).saturating_sub(s.cursor[i]);
+                            s.cursor[i] = at;
+                        }
+                    }
                     for pane in [Pane::Plan, Pane::Skipped, Pane::Held, Pane::Outbox] {
                         let i = pane.index();
                         let total = s.rows(pane);
@@ -449,7 +567,8 @@ pub fn response(app: &mut App, response: EngageResponse) -> Vec<Effect> {
                     s.plan_error = Some(e);
                 }
             }
-            Vec::new()
+            // Changed again while it was computed: asked for again when due.
+            tick(app)
         }
         EngageResponse::Report { seq, result } if seq == app.engage.screen.report_seq => {
             let s = &mut app.engage.screen;
