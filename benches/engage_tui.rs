@@ -44,7 +44,7 @@ fn ask(source: &mut EngageWorker, request: EngageRequest) -> (Vec<EngageResponse
 }
 
 fn no_mail() -> MailerFactory {
-    std::sync::Arc::new(|_, _| Err(owed::Error::runtime("the benchmark sends nothing")))
+    std::sync::Arc::new(|_, _, _| Err(owed::Error::runtime("the benchmark sends nothing")))
 }
 
 fn database(dir: &Path, customers: usize) -> PathBuf {

@@ -1513,3 +1513,139 @@ fn a_forecast_held_back_holds_back_neither_the_figures_nor_the_bar() {
     drop(envelopes);
     running.join().unwrap();
 }
+
+/// A mailer that tells when a message is handed over, then takes `answer` to answer it, and
+/// records it.
+struct SlowMailer {
+    handed: std::sync::mpsc::Sender<String>,
+    answer: Duration,
+    sent: Arc<Mutex<Vec<String>>>,
+}
+
+impl owed::engage::outbox::Mailer for SlowMailer {
+    fn connect(&mut self) -> Result<(), owed::engage::outbox::SendError> {
+        Ok(())
+    }
+
+    fn send(&mut self, message: &lettre::Message) -> Result<(), owed::engage::outbox::SendError> {
+        let text = String::from_utf8_lossy(&message.formatted()).into_owned();
+        let _ = self.handed.send(text.clone());
+        std::thread::sleep(self.answer);
+        self.sent.lock().unwrap().push(text);
+        Ok(())
+    }
+}
+
+/// What [`slow_sends`] gives.
+type SlowSends = (
+    Workstation,
+    Session,
+    Vec<owed::workstation::engage::PlanKey>,
+    std::sync::mpsc::Receiver<String>,
+    Arc<Mutex<Vec<String>>>,
+);
+
+/// A workstation whose sends take `answer` for the mail server to answer each message: the
+/// service, dana's session, the keys of her plan (K4's and K1's reminders), what was handed
+/// over (as it is) and what was answered.
+fn slow_sends(db: &Path, cycles: &Path, answer: Duration) -> SlowSends {
+    let (handed, handed_rx) = std::sync::mpsc::channel();
+    let handed = Arc::new(Mutex::new(handed));
+    let sent = Arc::new(Mutex::new(Vec::new()));
+    let mut settings =
+        ServiceSettings::from_config(&workstation::engage_config(cycles, 2525)).unwrap();
+    settings.settings = workstation::settings();
+    let answered = Arc::clone(&sent);
+    settings.mailer = Arc::new(move |_config, _channels, _stop| {
+        Ok(Box::new(SlowMailer {
+            handed: handed.lock().unwrap().clone(),
+            answer,
+            sent: Arc::clone(&answered),
+        }) as Box<dyn owed::engage::outbox::Mailer>)
+    });
+    let ws = Workstation::open(db, settings).unwrap();
+    let dana = ws.connect(Actor::new("dana", Role::Manager));
+    let keys = engage_plan(&dana, 1, None)
+        .entries
+        .iter()
+        .filter(|r| ["K4", "K1"].contains(&r.key.customer_id.as_str()))
+        .map(|r| r.key.clone())
+        .collect::<Vec<_>>();
+    assert_eq!(keys.len(), 2, "{keys:?}");
+    (ws, dana, keys, handed_rx, sent)
+}
+
+/// The reminders of the outbox: (customer id, status).
+fn reminders(db: &Path) -> Vec<(String, String)> {
+    let conn = rusqlite::Connection::open(db).unwrap();
+    let mut stmt = conn
+        .prepare(
+            "SELECT c.id, r.status FROM reminders r JOIN customers c ON c.cid = r.cid
+              ORDER BY r.id",
+        )
+        .unwrap();
+    stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect()
+}
+
+/// A workstation that stops while a session's send has handed a reminder over to the mail
+/// server waits for the server's answer and records it, and claims no reminder after it, as
+/// `owed engage run` does on SIGTERM: `owed serve` stopped at once, the mail arrived and the
+/// reminder stayed `pending`, with nothing in the log.
+#[test]
+fn a_stopping_workstation_records_the_answer_of_a_reminder_handed_over() {
+    let (dir, db) = fixture();
+    let cycles = workstation::cycles(dir.path());
+    let before = reminders(&db);
+    let (ws, dana, keys, handed, sent) = slow_sends(&db, &cycles, Duration::from_millis(1500));
+    dana.engage(EngageRequest::SendPlanned {
+        seq: 2,
+        as_of: Date::from_ymd_opt(2026, 4, 30).unwrap(),
+        keys,
+    })
+    .unwrap();
+    handed
+        .recv_timeout(PATIENCE)
+        .expect("a message handed over");
+    assert_eq!(ws.sends().active(), 1);
+    // The server stops now: it waits for the answer, and sends nothing more.
+    let left = ws.finish_sends(PATIENCE);
+    assert!(left.is_empty(), "{left:?}");
+    assert_eq!(sent.lock().unwrap().len(), 1);
+    let after = reminders(&db);
+    let new: Vec<_> = after[before.len()..].to_vec();
+    assert_eq!(new, [("K4".to_string(), "sent".to_string())], "{after:?}");
+    assert!(handed.try_recv().is_err(), "the second was not sent");
+    drop(dana);
+}
+
+/// Past the deadline, the reminder still waiting for the server's answer is said, to be
+/// found in the outbox (left `pending`: maybe delivered).
+#[test]
+fn a_stopping_workstation_says_which_reminder_it_left_pending() {
+    let (dir, db) = fixture();
+    let cycles = workstation::cycles(dir.path());
+    let (ws, dana, keys, handed, _sent) = slow_sends(&db, &cycles, Duration::from_secs(3));
+    dana.engage(EngageRequest::SendPlanned {
+        seq: 2,
+        as_of: Date::from_ymd_opt(2026, 4, 30).unwrap(),
+        keys,
+    })
+    .unwrap();
+    handed
+        .recv_timeout(PATIENCE)
+        .expect("a message handed over");
+    let left = ws.finish_sends(Duration::from_millis(200));
+    assert_eq!(left.len(), 1, "{left:?}");
+    assert!(
+        left[0].starts_with("Standard dunning / Final to ")
+            && left[0].ends_with("(K4), sent by dana"),
+        "{left:?}"
+    );
+    // It ends by itself, recorded, and nothing after it is sent.
+    assert!(ws.finish_sends(PATIENCE).is_empty());
+    assert!(handed.try_recv().is_err());
+    drop(dana);
+}

@@ -71,10 +71,17 @@ impl Plan {
 pub fn run(ctx: &Context, args: &ServeArgs) -> Result<()> {
     let plan = Plan::resolve(ctx, args)?;
     let (directory, app, service) = workstation(ctx)?;
-    let served = serve(&plan, directory, app);
+    // Once stopping, no session's send claims another reminder (one handed over to the mail
+    // server is answered, and recorded, before the process ends: below).
+    let sends = service.sends();
+    let served = serve(&plan, directory, app, async move {
+        stop_signal().await;
+        sends.stop();
+    });
     super::workstation::finish_saves(&service, |n| {
         crate::serve::say!("the sessions have ended; finishing {n} save(s) they began");
     });
+    super::workstation::finish_sends(&service, |line| crate::serve::say!("{line}"));
     served
 }
 
@@ -259,8 +266,14 @@ fn files_folder(ctx: &Context) -> Result<Option<PathBuf>> {
     Ok(Some(path))
 }
 
-/// Serves `app` to the users `directory` knows, as `plan` says, until SIGINT or SIGTERM.
-pub fn serve(plan: &Plan, directory: Arc<dyn Directory>, app: Arc<App>) -> Result<()> {
+/// Serves `app` to the users `directory` knows, as `plan` says, until `stop` resolves (at
+/// SIGINT or SIGTERM: [`stop_signal`]).
+pub fn serve(
+    plan: &Plan,
+    directory: Arc<dyn Directory>,
+    app: Arc<App>,
+    stop: impl std::future::Future<Output = ()> + Send,
+) -> Result<()> {
     let key = host_key::load_or_create(&plan.host_key)?;
     let fingerprint = host_key::fingerprint(&key);
     let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -276,7 +289,7 @@ pub fn serve(plan: &Plan, directory: Arc<dyn Directory>, app: Arc<App>) -> Resul
             server.local_addr(),
             plan.host_key.display()
         );
-        server.run(stop_signal()).await
+        server.run(stop).await
     });
     // Directory lookups still running on the blocking pool do not hold the exit up.
     runtime.shutdown_timeout(Duration::from_secs(1));

@@ -28,7 +28,9 @@
 //! session takes it ([`Session::take_draft`]) to reopen the form.
 
 use super::engage::plans::{Plans, PlansHeld};
-use super::engage::worker::{self as engage_worker, EngageSettings, EngageWorker, MailerFactory};
+use super::engage::worker::{
+    self as engage_worker, EngageSettings, EngageWorker, MailerFactory, Sends,
+};
 use super::engage::{EngageRequest, EngageResponse};
 use super::files::FileAccess;
 use super::portfolio::{Envelope, PortfolioWorker, SessionId, Settings};
@@ -145,6 +147,8 @@ struct Shared {
     saves: Saves,
     /// Today's engagement plan, shared by the sessions' engagement workers.
     plans: Arc<Plans>,
+    /// The sessions' sends of reminders in progress.
+    sends: Arc<Sends>,
 }
 
 /// The saves sessions have sent and no worker has answered yet: what a stopping server or
@@ -345,6 +349,7 @@ impl Workstation {
                 drafts: Mutex::new(HashMap::new()),
                 saves: Saves::default(),
                 plans: Arc::new(Plans::new(db, settings_config)),
+                sends: Arc::default(),
             }),
         })
     }
@@ -442,6 +447,29 @@ impl Workstation {
     /// progress.
     pub fn finish_saves(&self, timeout: Duration) -> usize {
         self.shared.saves.wait(timeout)
+    }
+
+    /// The sessions' sends of reminders: [`Sends::stop`] when the workstation begins to stop
+    /// (no reminder is claimed after it), [`Workstation::finish_sends`] before its process
+    /// ends.
+    pub fn sends(&self) -> Arc<Sends> {
+        Arc::clone(&self.shared.sends)
+    }
+
+    /// Stops the sessions' sends and waits, at most `timeout`, for the reminders handed over
+    /// to the mail server to be answered and recorded (see [`Sends::finish`]): what is still
+    /// being delivered then is left `pending`, maybe delivered, and returned.
+    pub fn finish_sends(&self, timeout: Duration) -> Vec<String> {
+        self.shared.sends.finish(timeout)
+    }
+
+    /// How long a send may wait for the answer to a reminder handed over: the longest of the
+    /// mail server's and the text-message provider's deadlines.
+    pub fn send_deadline(&self) -> Duration {
+        let config = &self.shared.settings.config;
+        let secs =
+            |s: Option<u64>| s.map_or(crate::engage::smtp::DEFAULT_TIMEOUT, Duration::from_secs);
+        secs(config.smtp.timeout_seconds).max(secs(config.sms.timeout_seconds))
     }
 
     /// What the engagement's shared plans hold: how many were computed, and the one kept.
@@ -570,7 +598,8 @@ impl Session {
                 },
                 Arc::clone(&s.mailer),
                 Arc::clone(&self.shared.plans),
-            )?;
+            )?
+            .with_sends(Arc::clone(&self.shared.sends));
             let shared = Arc::downgrade(&self.shared);
             let id = self.id;
             let tx = engage_worker::spawn(worker, move |r| {

@@ -31,9 +31,12 @@ use crate::engage::{self, Cycles, RetryPolicy, SendSettings, manual};
 use crate::store::Store;
 use crate::store::engage::HoldDone;
 use crate::{Error, Result};
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc::{self, Sender};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard};
+use std::time::Duration;
 
 /// What the worker needs from the command line and config.
 #[derive(Debug, Clone)]
@@ -46,8 +49,11 @@ pub struct EngageSettings {
 }
 
 /// Makes the mailer of a send, for the channels it holds (the senders of the config; tests
-/// give their own). Shared by every session's engagement worker.
-pub type MailerFactory = Arc<dyn Fn(&Config, Channels) -> Result<Box<dyn Mailer>> + Send + Sync>;
+/// give their own), stopping when the signal is raised as `owed engage run`'s does (before the
+/// next reminder, and at once while waiting on the server before a message was handed over;
+/// once handed over, its answer is waited for). Shared by every session's engagement worker.
+pub type MailerFactory =
+    Arc<dyn Fn(&Config, Channels, StopSignal) -> Result<Box<dyn Mailer>> + Send + Sync>;
 
 /// The senders of the config, as `owed engage run` has them: SMTP (`[smtp]`) when a send
 /// holds emails, the text-message provider (`[sms]`) when it holds text messages, their
@@ -58,10 +64,118 @@ pub fn config_senders() -> MailerFactory {
 
 /// The same, the secrets read through `env` (tests).
 pub fn config_senders_with(env: fn(&str) -> Option<String>) -> MailerFactory {
-    Arc::new(move |config: &Config, channels: Channels| {
-        let senders = Senders::from_config(config, channels, StopSignal::default(), env)?;
-        Ok(Box::new(senders) as Box<dyn Mailer>)
-    })
+    Arc::new(
+        move |config: &Config, channels: Channels, stop: StopSignal| {
+            let senders = Senders::from_config(config, channels, stop, env)?;
+            Ok(Box::new(senders) as Box<dyn Mailer>)
+        },
+    )
+}
+
+/// The sends of a workstation's engagement workers in progress, and the signal that stops
+/// them: what a stopping server (or a workstation ended by `q` or a signal) waits for
+/// ([`Sends::finish`]), as `owed engage run` does on SIGTERM, so that a reminder handed over
+/// to the mail server has its answer recorded before the process ends (it was left `pending`,
+/// maybe delivered, with nothing said).
+#[derive(Default)]
+pub struct Sends {
+    stop: StopSignal,
+    /// Each send in progress, by number: the reminder it is delivering, if one.
+    inflight: Mutex<BTreeMap<u64, Option<String>>>,
+    next: AtomicU64,
+    changed: Condvar,
+}
+
+impl Sends {
+    /// Stops the sends: none claims another reminder, one not yet handed over to the server
+    /// is abandoned (its claim released), one handed over waits for the server's answer.
+    pub fn stop(&self) {
+        self.stop.raise(STOPPING);
+    }
+
+    /// Whether [`Sends::stop`] was called.
+    pub fn stopped(&self) -> bool {
+        self.stop.raised().is_some()
+    }
+
+    /// How many sends are in progress.
+    pub fn active(&self) -> usize {
+        lock(&self.inflight).len()
+    }
+
+    /// Stops the sends and waits, at most `timeout`, for those in progress to end. Returns
+    /// what is still being delivered then (`Standard dunning / Friendly to Acme (C000014), by
+    /// frank`): each is left `pending`, maybe delivered.
+    pub fn finish(&self, timeout: Duration) -> Vec<String> {
+        self.stop();
+        let inflight = lock(&self.inflight);
+        let (inflight, _) = self
+            .changed
+            .wait_timeout_while(inflight, timeout, |m| !m.is_empty())
+            .unwrap_or_else(|e| e.into_inner());
+        inflight
+            .values()
+            .map(|what| what.clone().unwrap_or_else(|| "a send starting".into()))
+            .collect()
+    }
+
+    /// A send begins: it counts as in progress until the guard is dropped.
+    fn begin(self: &Arc<Sends>) -> InFlight {
+        let id = self.next.fetch_add(1, Ordering::Relaxed);
+        lock(&self.inflight).insert(id, None);
+        InFlight {
+            sends: Arc::clone(self),
+            id,
+        }
+    }
+
+    /// Why the send should not go on to the next reminder, if it should not.
+    fn why_stop(&self) -> Option<String> {
+        self.stopped()
+            .then(|| "the workstation is stopping: the rest was not sent".to_string())
+    }
+}
+
+/// The number [`Sends::stop`] raises the mailers' stop signal with (SIGTERM's: the server
+/// stops on it).
+const STOPPING: i32 = 15;
+
+/// A send in progress (see [`Sends`]).
+struct InFlight {
+    sends: Arc<Sends>,
+    id: u64,
+}
+
+impl InFlight {
+    /// What it is delivering now (`None`: between two reminders).
+    fn at(&self, what: Option<String>) {
+        if let Some(slot) = lock(&self.sends.inflight).get_mut(&self.id) {
+            *slot = what;
+        }
+    }
+}
+
+impl Drop for InFlight {
+    fn drop(&mut self) {
+        lock(&self.sends.inflight).remove(&self.id);
+        self.sends.changed.notify_all();
+    }
+}
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// What is being delivered, for the log of a stopping server.
+fn delivering(actor: &Actor, cycle: &str, reminder: &str, name: &str, customer_id: &str) -> String {
+    format!(
+        "{} / {} to {} ({}), sent by {}",
+        crate::domain::text::one_line(cycle),
+        crate::domain::text::one_line(reminder),
+        crate::domain::text::one_line(name),
+        crate::domain::text::one_line(customer_id),
+        crate::domain::text::one_line(&actor.name)
+    )
 }
 
 /// The database and mail side of the workstation's engagement.
@@ -75,6 +189,7 @@ pub struct EngageWorker {
     settings: EngageSettings,
     mailer: MailerFactory,
     plans: Arc<Plans>,
+    sends: Arc<Sends>,
 }
 
 /// What the worker holds while it answers one request, and lets go after it.
@@ -83,6 +198,7 @@ struct Answering<'w> {
     settings: &'w EngageSettings,
     mailer: &'w MailerFactory,
     plans: &'w Plans,
+    sends: &'w Arc<Sends>,
     /// The cycles, once read for this request.
     cycles: Option<Cycles>,
 }
@@ -124,7 +240,14 @@ impl EngageWorker {
             settings,
             mailer,
             plans,
+            sends: Arc::default(),
         })
+    }
+
+    /// The same, its sends counted in (and stopped by) `sends`, the workstation's.
+    pub fn with_sends(mut self, sends: Arc<Sends>) -> EngageWorker {
+        self.sends = sends;
+        self
     }
 
     /// Answers one request; `emit` takes each answer as soon as it is ready. What the answer
@@ -139,6 +262,7 @@ impl EngageWorker {
             settings: &self.settings,
             mailer: &self.mailer,
             plans: &self.plans,
+            sends: &self.sends,
             cycles: None,
         };
         // Each reminder's outcome goes at once; the answer that ends the request (the only
@@ -417,6 +541,9 @@ impl Answering<'_> {
         let (settings, from) = self.preview_settings(as_of)?;
         let mut out = Vec::with_capacity(cids.len());
         for &cid in cids {
+            if let Some(why) = self.sends.why_stop() {
+                return Err(Error::runtime(why));
+            }
             let label = self.store.ledger().customer_label(cid)?;
             let (customer_id, name) =
                 label.map_or((format!("#{cid}"), String::new()), |l| (l.id, l.name));
@@ -481,7 +608,7 @@ impl Answering<'_> {
 
     /// Connects the mailer of a send of `channels`, with the engine's retries.
     fn connect(&mut self, channels: Channels) -> Result<Box<dyn Mailer>> {
-        let mut mailer = (self.mailer)(&self.settings.config, channels)?;
+        let mut mailer = (self.mailer)(&self.settings.config, channels, self.sends.stop.clone())?;
         outbox::connect_with_retries(mailer.as_mut(), self.settings.retry).map_err(|e| {
             Error::runtime(format!(
                 "cannot reach the mail server: {e}; nothing was sent"
@@ -498,6 +625,7 @@ impl Answering<'_> {
         cids: &[i64],
         emit: &mut dyn FnMut(EngageResponse),
     ) -> Result<()> {
+        let flight = self.sends.begin();
         let template = self.template(path)?;
         // A reminder by hand is an email.
         let channels = Channels {
@@ -507,6 +635,9 @@ impl Answering<'_> {
         let settings = self.settings_to_send(as_of, channels)?;
         let mut mailer = self.connect(channels)?;
         for &cid in cids {
+            if let Some(why) = self.sends.why_stop() {
+                return Err(Error::runtime(why));
+            }
             let label = self.store.ledger().customer_label(cid)?;
             let (customer_id, name) =
                 label.map_or((format!("#{cid}"), String::new()), |l| (l.id, l.name));
@@ -529,6 +660,13 @@ impl Answering<'_> {
             let Some(cycles) = self.cycles.as_ref() else {
                 return Err(Error::runtime("the engagement cycles are not loaded"));
             };
+            flight.at(Some(delivering(
+                &self.settings.actor,
+                &entry.cycle,
+                &entry.reminder,
+                &name,
+                &customer_id,
+            )));
             let done = manual::send(
                 &mut self.store,
                 cycles,
@@ -537,6 +675,7 @@ impl Answering<'_> {
                 mailer.as_mut(),
                 &settings,
             )?;
+            flight.at(None);
             let (result, stop) = send_result(done, entry.channel);
             emit(EngageResponse::Sent {
                 seq,
@@ -557,6 +696,7 @@ impl Answering<'_> {
         keys: &[PlanKey],
         emit: &mut dyn FnMut(EngageResponse),
     ) -> Result<()> {
+        let flight = self.sends.begin();
         // A fresh plan: what the collector saw may have been sent or settled since.
         let shared = self.shared_plan(as_of)?;
         let plan = &shared.plan;
@@ -565,6 +705,9 @@ impl Answering<'_> {
         let settings = self.settings_to_send(as_of, channels)?;
         let mut mailer = self.connect(channels)?;
         for key in keys {
+            if let Some(why) = self.sends.why_stop() {
+                return Err(Error::runtime(why));
+            }
             let Some(entry) = find(plan, key) else {
                 emit(EngageResponse::Sent {
                     seq,
@@ -580,8 +723,16 @@ impl Answering<'_> {
             let Some(cycles) = self.cycles.as_ref() else {
                 return Err(Error::runtime("the engagement cycles are not loaded"));
             };
+            flight.at(Some(delivering(
+                &self.settings.actor,
+                &entry.cycle,
+                &entry.reminder,
+                &entry.customer_name,
+                &entry.customer_id,
+            )));
             let done =
                 outbox::send_entry(&mut self.store, cycles, entry, mailer.as_mut(), &settings)?;
+            flight.at(None);
             let (result, stop) = send_result(done, entry.channel);
             emit(EngageResponse::Sent {
                 seq,
