@@ -1408,7 +1408,7 @@ fn a_reminder_left_pending_by_a_killed_run_is_warned_of_at_every_run() {
         assert!(stderr(&o).contains(warning), "{}", stderr(&o));
     }
     assert_eq!(server.received().len(), 1, "K000 is never resent");
-    let said = "maybe delivered: its run ended before it recorded the delivery";
+    let said = "being sent now, or maybe delivered by a run that ended";
     let pending = setup.outbox();
     let pending = pending.iter().find(|r| r["status"] == "pending").unwrap();
     assert_eq!(pending["to"], "ap0@c0.example");

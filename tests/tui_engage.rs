@@ -1399,3 +1399,29 @@ fn the_engagement_screen_follows_commits_and_says_while_its_plan_is_out_of_date(
     assert!(plan_requests(&update::response(&mut d.app, news())).is_empty());
     assert_eq!(update::wake_at(&d.app), None);
 }
+
+/// A pending reminder without an error (a live run's claim, or one whose run ended before it
+/// recorded the delivery) says both, the live case first, whole at 120 columns: the pane said
+/// `maybe delivered: its run ended before it recorded the…` during a run from the command
+/// line, its qualifier `(unless a run is sending it now)` cut.
+#[test]
+fn a_pending_reminder_without_an_error_says_it_may_be_sending_now_whole_at_120_columns() {
+    let f = fixture();
+    f.execute(
+        "INSERT INTO reminders (id, cid, at, collector, cycle, reminder, to_addr, subject, body, status)
+         SELECT 2477, cid, '2026-04-29T08:00:00Z', 'dana', 'Standard dunning', 'Final',
+                'keiri@tokyo.example', 'Final notice', 'text', 'pending'
+           FROM customers WHERE id = 'K4';",
+    );
+    let (mut d, _mail) = f.driver("alice", (120, 36));
+    command(&mut d, "engage outbox");
+    let screen = d.screen();
+    let line = screen
+        .lines()
+        .find(|l| l.contains("2477"))
+        .unwrap_or_else(|| panic!("{screen}"));
+    assert!(
+        line.contains("being sent now, or maybe delivered by a run that ended"),
+        "{line}"
+    );
+}

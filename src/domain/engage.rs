@@ -38,9 +38,10 @@ pub struct OutboxRow {
 
 impl OutboxRow {
     /// What went wrong, for the outbox's error column: the recorded error, else, for a
-    /// pending row, that its run ended before it recorded the delivery (a crash or a kill
-    /// between the claim and the record leaves no error to show), unless a run is sending it
-    /// at that moment; then who released it, if anyone did.
+    /// pending row, that a run is sending it now or its run ended before it recorded the
+    /// delivery (a crash or a kill between the claim and the record leaves no error to show),
+    /// the live case first and short enough for the workstation's outbox at 120 columns;
+    /// then who released it, if anyone did.
     pub fn problem(&self) -> Option<String> {
         let error = match (&self.error, self.status.as_str()) {
             (Some(e), _) => Some(e.clone()),
@@ -99,8 +100,7 @@ pub fn may_be_in_flight(
 }
 
 /// What the outbox says of a pending reminder without an error.
-pub const PENDING_UNRECORDED: &str = "maybe delivered: its run ended before it recorded the \
-     delivery (unless a run is sending it now)";
+pub const PENDING_UNRECORDED: &str = "being sent now, or maybe delivered by a run that ended";
 
 /// Whether a reminder sent (or claimed) on `day` keeps a customer from another by `as_of`,
 /// at most one per `min_days_between` days (`[engage] min_days_between`; 0: one a day). A
