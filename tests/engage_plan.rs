@@ -512,6 +512,110 @@ fn what_changed_since_the_run_began_withdraws_its_reminders() {
     assert_eq!(status_counts(&w.db), (1, 0, 0, 1));
 }
 
+/// A plan of an earlier date (`--as-of`) is sent now: a customer held back today, or who
+/// promised today to pay by a date to come, gets nothing from it, as a document disputed
+/// today is not chased. Placed today, neither was in force at the plan's date: the plan of
+/// 30 April reminded both.
+#[test]
+fn an_earlier_dates_plan_leaves_out_who_is_held_or_promised_today() {
+    let mut w = World::of(&[("dunning.toml", DUNNING)]);
+    let as_of = day(2026, 4, 30);
+    let today = chrono::Local::now().date_naive();
+    let (until, promised) = (today + chrono::Days::new(7), today + chrono::Days::new(5));
+    let c5 = w.store.ledger().customer_key("C5").unwrap().unwrap();
+    let c1 = w.store.ledger().customer_key("C1").unwrap().unwrap();
+    let stamp = fixture::stamp(&today.to_string());
+    w.store
+        .engagement_mut()
+        .hold_customer(&stamp, c5, until, Some("held"))
+        .unwrap();
+    fixture::promise(
+        &mut w.store,
+        &today.to_string(),
+        "C1",
+        "500",
+        &promised.to_string(),
+        &[],
+    );
+    let plan = w.plan(as_of);
+    let planned: Vec<_> = plan
+        .entries
+        .iter()
+        .map(|e| e.customer_id.as_str())
+        .collect();
+    assert_eq!(planned, ["C2", "C3"]);
+    assert_eq!(plan.held.get(&c5), Some(&until));
+    assert_eq!(plan.paused.get(&c1), Some(&promised));
+    // The screen's Held pane lists the hold, with its reason.
+    let holds = w
+        .store
+        .engagement()
+        .holds_then_or_now(as_of, today)
+        .unwrap();
+    let held: Vec<_> = holds
+        .iter()
+        .map(|h| (h.customer_id.as_str(), h.until, h.text.as_deref()))
+        .collect();
+    assert_eq!(held, [("C5", until, Some("held"))]);
+    // The plan of today says the same; a hold placed today changes nothing the day before
+    // when that day's plan is sent that day (no later today).
+    assert!(!w.customers(today).contains(&"C5".to_string()));
+    assert!(
+        w.store
+            .engagement()
+            .holds_then_or_now(as_of, as_of)
+            .unwrap()
+            .is_empty()
+    );
+}
+
+/// Sending a plan of an earlier date checks the holds and promises in force today too, just
+/// before each claim: made before the hold and the promise, the plan of 30 April still had
+/// C1 and C5, and both were reminded.
+#[test]
+fn sending_an_earlier_dates_plan_withdraws_who_is_held_or_promised_today() {
+    let mut w = World::of(&[("dunning.toml", DUNNING)]);
+    let as_of = day(2026, 4, 30);
+    let plan = w.plan(as_of);
+    let today = day(2026, 5, 20);
+    let c5 = w.store.ledger().customer_key("C5").unwrap().unwrap();
+    w.store
+        .engagement_mut()
+        .hold_customer(&fixture::stamp("2026-05-20"), c5, day(2026, 5, 27), None)
+        .unwrap();
+    fixture::promise(&mut w.store, "2026-05-20", "C1", "500", "2026-05-25", &[]);
+    let settings = SendSettings {
+        clock: fixture::clock_on(today),
+        ..settings(as_of)
+    };
+    let mut mailer = FakeMailer::default();
+    let report = outbox::run(
+        &mut w.store,
+        &w.cycles,
+        &plan.entries,
+        &mut mailer,
+        &settings,
+    )
+    .unwrap();
+    let withdrawn: Vec<_> = report
+        .withdrawn
+        .iter()
+        .map(|u| (u.customer_id.as_str(), u.error.as_str()))
+        .collect();
+    assert_eq!(
+        withdrawn,
+        [
+            ("C1", "promised to pay by 2026-05-25 since the run began"),
+            (
+                "C5",
+                "held back from engagement until 2026-05-27 since the run began"
+            ),
+        ]
+    );
+    let sent: Vec<_> = report.sent.iter().map(|s| s.customer_id.as_str()).collect();
+    assert_eq!(sent, ["C2", "C3"]);
+}
+
 #[test]
 fn payment_rules_read_the_latest_attempt() {
     let mut w = World::of(&[("cards.toml", CARDS), ("dunning.toml", DUNNING)]);

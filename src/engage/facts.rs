@@ -451,6 +451,33 @@ impl Facts {
         }
     }
 
+    /// For a plan of an earlier date than `today` (`--as-of`: it is sent now), adds the
+    /// holds and the promises in force today to those of the plan's date: a customer held
+    /// back today, or who promised to pay by a date not passed today, is not reminded now, as
+    /// a document disputed today is not chased. The rules still read the promises of the
+    /// plan's date.
+    pub fn add_in_force_today(
+        &mut self,
+        store: &Store,
+        today: Date,
+        grace_days: u32,
+    ) -> Result<()> {
+        if today <= self.as_of {
+            return Ok(());
+        }
+        self.held = store.engagement().held_then_or_now(self.as_of, today)?;
+        for p in store
+            .activity()
+            .open_promises(today, grace_days, &self.base_currency)?
+        {
+            if p.date >= today {
+                let until = self.paused.entry(p.cid).or_insert(p.date);
+                *until = (*until).max(p.date);
+            }
+        }
+        Ok(())
+    }
+
     /// Reads `last_email_date` (as far as `needs` names it) as it stood before the days
     /// `[engage] min_days_between` counts back (one at least: today's): of the emails sent
     /// before any that stops a customer today.

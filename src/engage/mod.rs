@@ -180,8 +180,8 @@ pub fn plan_settings(config: &Config, as_of: Date, today: Date) -> PlanSettings<
     }
 }
 
-/// The sending settings of `config`: the From address, who sends (with their role) and the
-/// date.
+/// The sending settings of `config`: the From address, who sends (with their role), the
+/// date and this machine's (`today`, read by the caller).
 ///
 /// # Errors
 ///

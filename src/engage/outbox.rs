@@ -489,6 +489,7 @@ pub fn send_entry(
         entry,
         cycle.pause_on_promise,
         settings.as_of,
+        settings.clock.today(),
         &settings.base_currency,
     )?;
     let entry = match recheck {

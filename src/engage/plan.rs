@@ -6,7 +6,8 @@
 //!
 //! 1. a customer held back by a manager gets nothing from any cycle; one with an open
 //!    promise whose date has not passed gets nothing from the cycles that pause on promises
-//!    (`pause_on_promise`, the default);
+//!    (`pause_on_promise`, the default). A plan of an earlier date than today is sent now:
+//!    the holds and promises in force today count as well as those of its date;
 //! 2. disputed documents (named by an open issue) are left out before anything else;
 //! 3. for each cycle, the customer rule and the payment rule must hold, and at least one
 //!    document must pass the document rule: those are the cycle's matching documents;
@@ -265,6 +266,7 @@ pub fn compute(store: &Store, cycles: &Cycles, settings: PlanSettings<'_>) -> Re
     let today = settings.today;
     facts.pending_reminder = store.engagement().pending_reminders()?;
     facts.gather_before_spacing(store, &needs, settings.min_days_between)?;
+    facts.add_in_force_today(store, today, settings.promise_grace_days)?;
     let customer_custom = Facts::needs_custom(&needs, Level::Customer);
     let document_custom = Facts::needs_custom(&needs, Level::Document);
 
@@ -387,9 +389,11 @@ fn paid_since(entry: &mut PlanEntry, as_of: Date) -> Option<String> {
 /// `entry` as it stands now, read again just before it is claimed. The plan is what the
 /// ledger said when the run began, and a run of many reminders takes minutes: a payment, a
 /// dispute, a hold or a promise recorded meanwhile (an import, a collector in the
-/// workstation) stops the reminder as it would have kept it out of the plan. The documents
-/// still due are kept, at their balances now; `Err` says why none is left (`pause_on_promise`:
-/// the cycle's, as the plan reads it).
+/// workstation) stops the reminder as it would have kept it out of the plan. A plan of an
+/// earlier date than `today` (this machine's date, read by the caller) is sent now: a hold
+/// or a promise in force today stops it too, as one at the plan's date does. The documents
+/// still due are kept, at their balances now; `Err` says why none is left
+/// (`pause_on_promise`: the cycle's, as the plan reads it).
 ///
 /// # Errors
 ///
@@ -399,24 +403,36 @@ pub fn recheck(
     entry: &PlanEntry,
     pause_on_promise: bool,
     as_of: Date,
+    today: Date,
     base_currency: &str,
 ) -> Result<std::result::Result<PlanEntry, String>> {
     let cid = entry.cid;
-    if let Some(until) = store.engagement().held_until(cid, as_of)? {
-        return Ok(Err(format!(
-            "held back from engagement until {until} since the run began"
-        )));
+    // The plan's date, then today when it is later: what is in force at either stops it.
+    let days: &[Date] = if today > as_of {
+        &[as_of, today]
+    } else {
+        &[as_of]
+    };
+    for &day in days {
+        if let Some(until) = store.engagement().held_until(cid, day)? {
+            return Ok(Err(format!(
+                "held back from engagement until {until} since the run began"
+            )));
+        }
     }
-    if pause_on_promise && store.activity().may_have_open_promise(cid, as_of)? {
-        // As the plan pauses: a promise open at the run's date whose date has not passed
-        // (the grace days matter only after it).
+    for &day in days.iter().filter(|_| pause_on_promise) {
+        if !store.activity().may_have_open_promise(cid, day)? {
+            continue;
+        }
+        // As the plan pauses: a promise open that day whose date has not passed (the grace
+        // days matter only after it).
         let promised = store
             .activity()
-            .customer_promises(cid, as_of, 0, base_currency)?
+            .customer_promises(cid, day, 0, base_currency)?
             .into_iter()
             .filter(|p| {
-                p.recorded <= as_of
-                    && p.date >= as_of
+                p.recorded <= day
+                    && p.date >= day
                     && p.progress.state == crate::domain::promise::PromiseState::Open
             })
             .map(|p| p.date)

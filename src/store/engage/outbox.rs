@@ -130,6 +130,43 @@ impl<S: std::ops::Deref<Target = Store>> Engagement<S> {
         Ok(self.held(as_of, Some(cid))?.remove(&cid))
     }
 
+    /// The customers held back from a plan of `as_of` sent on `today`: those held at
+    /// `as_of`, and, when `as_of` is earlier (the plan is sent now), those held today, each
+    /// until the date of the hold in force today when there is one, else of the one then.
+    pub fn held_then_or_now(&self, as_of: Date, today: Date) -> Result<HashMap<i64, Date>> {
+        let mut held = self.held(as_of, None)?;
+        if today > as_of {
+            held.extend(self.held(today, None)?);
+        }
+        Ok(held)
+    }
+
+    /// The holds that keep customers out of a plan of `as_of` sent on `today` (see
+    /// [`Engagement::held_then_or_now`]): the one in force today, else the one in force at
+    /// `as_of`, by customer id.
+    pub fn holds_then_or_now(&self, as_of: Date, today: Date) -> Result<Vec<HoldRow>> {
+        let mut rows = self.holds_at(as_of)?;
+        if today > as_of {
+            let now = self.holds_at(today)?;
+            let cids: std::collections::HashSet<i64> = now.iter().map(|h| h.cid).collect();
+            rows.retain(|h| !cids.contains(&h.cid));
+            rows.extend(now);
+            rows.sort_by(|a, b| a.customer_id.cmp(&b.customer_id));
+        }
+        Ok(rows)
+    }
+
+    /// The hold that keeps customer `cid` out of a plan of `as_of` sent on `today`, if any
+    /// (see [`Engagement::holds_then_or_now`]).
+    pub fn hold_then_or_now(&self, cid: i64, as_of: Date, today: Date) -> Result<Option<HoldRow>> {
+        if today > as_of
+            && let Some(now) = self.holds_at_for(today, Some(cid))?.pop()
+        {
+            return Ok(Some(now));
+        }
+        Ok(self.holds_at_for(as_of, Some(cid))?.pop())
+    }
+
     fn held(&self, as_of: Date, cid: Option<i64>) -> Result<HashMap<i64, Date>> {
         // One customer's through its index; `?2 IS NULL OR …` would scan every hold.
         let which = if cid.is_some() {
@@ -153,15 +190,28 @@ impl<S: std::ops::Deref<Target = Store>> Engagement<S> {
     /// The holds in force at `as_of` (each customer's latest, running until `as_of` or later),
     /// by customer id.
     pub fn holds_at(&self, as_of: Date) -> Result<Vec<HoldRow>> {
+        self.holds_at_for(as_of, None)
+    }
+
+    /// [`Engagement::holds_at`], of customer `cid` alone when given.
+    fn holds_at_for(&self, as_of: Date, cid: Option<i64>) -> Result<Vec<HoldRow>> {
+        // One customer's through its index; `?2 IS NULL OR …` would scan every hold.
+        let which = if cid.is_some() {
+            "h.cid = ?2"
+        } else {
+            "?2 IS NULL"
+        };
         crate::store::rows(
             self.conn(),
-            "SELECT h.cid, c.id, c.name, h.until_date, h.collector, h.text, h.at
-               FROM engagement_holds h JOIN customers c ON c.cid = h.cid
-              WHERE h.id = (SELECT max(x.id) FROM engagement_holds x
-                             WHERE x.cid = h.cid AND ifnull(x.from_date, ?1) <= ?1)
-                AND h.until_date >= ?1
-              ORDER BY c.id",
-            [day_number(as_of)],
+            &format!(
+                "SELECT h.cid, c.id, c.name, h.until_date, h.collector, h.text, h.at
+                   FROM engagement_holds h JOIN customers c ON c.cid = h.cid
+                  WHERE {which} AND h.id = (SELECT max(x.id) FROM engagement_holds x
+                                 WHERE x.cid = h.cid AND ifnull(x.from_date, ?1) <= ?1)
+                    AND h.until_date >= ?1
+                  ORDER BY c.id"
+            ),
+            params![day_number(as_of), cid],
             |r| {
                 Ok(HoldRow {
                     cid: r.get(0)?,

@@ -785,7 +785,10 @@ impl Answering<'_> {
             entries,
             skipped,
             held: {
-                let mut held = self.store.engagement().holds_at(as_of)?;
+                let mut held = self
+                    .store
+                    .engagement()
+                    .holds_then_or_now(as_of, CLOCK.today())?;
                 held.retain(|h| theirs(h.cid));
                 held
             },
