@@ -1425,3 +1425,78 @@ fn a_pending_reminder_without_an_error_says_it_may_be_sending_now_whole_at_120_c
         "{line}"
     );
 }
+
+/// Sending a planned reminder now runs the cycles, a manager's: from its preview a collector
+/// or an auditor is neither offered `s` nor `Enter` on to "Send this planned reminder now?",
+/// and either key is refused at once, in the sentence `s` on the plan says (they reached the
+/// confirmation, refused only after `y`).
+#[test]
+fn a_planned_reminders_preview_offers_sending_it_only_to_a_manager() {
+    use owed::domain::users::Role;
+    let f = fixture();
+    let offered = |d: &Driver| -> Vec<String> {
+        owed::tui::view::footer::hints(&d.app, d.app.key_context())
+            .into_iter()
+            .map(|(_, desc)| desc)
+            .collect()
+    };
+    for (who, role) in [("bob", Role::Collector), ("carol", Role::Auditor)] {
+        let mail = Recorder::default();
+        let config = workstation::engage_config(&f.cycles, 2525);
+        let mut d = Driver::with_role(&f.db, who, role, (120, 40), "default");
+        d.engage = Some(workstation::engage_source(
+            &f.db,
+            who,
+            config,
+            mail.factory(),
+        ));
+        d.press("E m");
+        assert!(
+            !d.app
+                .engage
+                .screen
+                .plan
+                .as_ref()
+                .unwrap()
+                .entries
+                .is_empty()
+        );
+        // On the plan, `s` is refused at once and not offered.
+        assert!(!offered(&d).contains(&"Send now…".to_string()), "{who}");
+        d.press("s");
+        assert_eq!(stage(&d), None, "{who}");
+        let refused = status(&d);
+        assert!(
+            refused.starts_with(&format!("{who} ({role}) may not run engagement cycles")),
+            "{who}: {refused}"
+        );
+        // The preview shows the email, and offers no way on to sending it.
+        d.press("<Enter>");
+        assert_eq!(stage(&d), Some(Stage::Preview), "{who}");
+        assert_eq!(d.app.key_context(), KeyContext::Send);
+        let keys = offered(&d);
+        assert!(
+            !keys.contains(&"Send…".to_string()) && !keys.contains(&"Choose / go on".to_string()),
+            "{who}: {keys:?}"
+        );
+        assert!(
+            keys.contains(&"Next customer".to_string()),
+            "{who}: {keys:?}"
+        );
+        for key in ["s", "<Enter>"] {
+            let effects = d.press(key);
+            assert_eq!(stage(&d), Some(Stage::Preview), "{who} {key}");
+            assert!(sends(&effects).is_empty());
+            assert_eq!(status(&d), refused, "{who} {key}");
+        }
+        d.press("<Esc>");
+        assert_eq!(stage(&d), None);
+        assert!(mail.sent().is_empty());
+    }
+    // A manager goes on to the confirmation.
+    let (mut d, _) = f.driver("dana", (120, 40));
+    d.press("E <Enter>");
+    assert!(offered(&d).contains(&"Send…".to_string()));
+    d.press("s");
+    assert_eq!(stage(&d), Some(Stage::Confirm));
+}

@@ -487,6 +487,19 @@ impl App {
                 .shown_detail()
                 .is_none_or(|d| !d.detail.attachments.is_empty()),
             _ if let Some(kind) = super::action_forms::kind_of(action) => may(kind.work()),
+            // From a planned reminder's preview, `Enter` and `s` go on to send it now: a
+            // manager's, as `s` on the plan.
+            KeyContext::Send
+                if matches!(action, Action::Send | Action::Open)
+                    && self
+                        .engage
+                        .flow
+                        .as_ref()
+                        .is_some_and(|f| f.previews_planned()) =>
+            {
+                self.refusal(crate::domain::users::Work::EngagementRun, &[])
+                    .is_none()
+            }
             KeyContext::Engage => {
                 use crate::domain::users::Work;
                 self.engage.screen.offers(action)

@@ -111,6 +111,12 @@ impl SendFlow {
         })
     }
 
+    /// Whether the popup shows planned reminders' previews: from there `Enter` and `s` go on
+    /// to send them now, which is a manager's (running the cycles).
+    pub fn previews_planned(&self) -> bool {
+        matches!(self.kind, FlowKind::Planned { .. }) && self.stage == Stage::Preview
+    }
+
     /// The preview shown.
     pub fn current(&self) -> Option<&PreviewItem> {
         self.previews.get(self.index)
@@ -366,7 +372,16 @@ fn preview_action(app: &mut App, action: Action) -> Vec<Effect> {
             flow.index = (flow.index + count - 1) % count;
             flow.scroll = 0;
         }
-        Action::Send | Action::Open => return to_confirm(app),
+        Action::Send | Action::Open => {
+            // Sending a planned reminder runs the cycles: refused at once to a role that may
+            // not, as `s` on the plan is, not after the confirmation.
+            if flow.previews_planned()
+                && app.refused(crate::domain::users::Work::EngagementRun, &[])
+            {
+                return Vec::new();
+            }
+            return to_confirm(app);
+        }
         Action::Back | Action::Cancel => {
             if matches!(flow.kind, FlowKind::Manual { .. }) && !flow.templates.is_empty() {
                 flow.stage = Stage::Picker;
