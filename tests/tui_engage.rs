@@ -1500,3 +1500,94 @@ fn a_planned_reminders_preview_offers_sending_it_only_to_a_manager() {
     d.press("s");
     assert_eq!(stage(&d), Some(Stage::Confirm));
 }
+
+/// A planned reminder that left the plan after it was shown says why it was not sent, as
+/// `owed engage run`'s `withdrawn …: why` does (it said "sent meanwhile, settled, paused or
+/// held" whatever the cause), and names the plan by its date when it is not today's.
+#[test]
+fn a_planned_reminder_gone_from_the_plan_says_why_and_of_which_date() {
+    let f = fixture();
+    let (mut d, mail) = f.driver("alice", (120, 40));
+    d.press("E m");
+    let keys: Vec<String> = d
+        .app
+        .engage
+        .screen
+        .plan
+        .as_ref()
+        .unwrap()
+        .entries
+        .iter()
+        .map(|r| {
+            format!(
+                "{} / {} for {}",
+                r.key.cycle, r.key.reminder, r.key.customer_id
+            )
+        })
+        .collect();
+    assert_eq!(
+        keys,
+        [
+            "Standard dunning / Final for K4",
+            "Standard dunning / Firm for K1",
+            "Standard dunning / Firm for K10",
+            "Standard dunning / Friendly for K2"
+        ]
+    );
+    // Meanwhile, in another session: Kite (K1) promises to pay by 8 May, Orion (K4) is held
+    // back, and Lumen's (K2) invoice is disputed.
+    let mut store = owed::store::Store::open_existing(&f.db).unwrap();
+    workstation::promise(&mut store, "2026-04-30", "K1", "60", "2026-05-08", &[]);
+    let k4 = store.ledger().customer_key("K4").unwrap().unwrap();
+    store
+        .engagement_mut()
+        .hold_customer(
+            &workstation::stamp("2026-04-30"),
+            k4,
+            owed::domain::date::parse_iso("2026-05-07").unwrap(),
+            Some("on holiday\nback in May"),
+        )
+        .unwrap();
+    let lumen: Vec<String> = {
+        let conn = rusqlite::Connection::open(&f.db).unwrap();
+        let mut q = conn
+            .prepare(
+                "SELECT d.id FROM documents d JOIN customers c ON c.cid = d.cid
+                  WHERE c.id = 'K2' ORDER BY d.id",
+            )
+            .unwrap();
+        q.query_map([], |r| r.get(0))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect()
+    };
+    let docs: Vec<&str> = lumen.iter().map(String::as_str).collect();
+    workstation::dispute(&mut store, "2026-04-30", "K2", "10", &docs);
+    // K4, K1 and K2 marked, and sent.
+    d.press("g g <Space> <Space> j <Space> s y");
+    let lines: Vec<String> = send_flow(&d)
+        .outcomes
+        .iter()
+        .map(owed::tui::engage::send::outcome_line)
+        .collect();
+    let plan = "is no longer in the plan of 2026-04-30";
+    assert_eq!(
+        lines,
+        [
+            format!(
+                "Not sent to K4: Standard dunning / Final for K4 {plan}: held back from \
+                 engagement until 2026-05-07 by alice: on holiday↵back in May"
+            ),
+            format!(
+                "Not sent to K1: Standard dunning / Firm for K1 {plan}: promised to pay by \
+                 2026-05-08"
+            ),
+            // Its one document, B1, by the number Lumen knows it by.
+            format!(
+                "Not sent to K2: Standard dunning / Friendly for K2 {plan}: RE-2001 paid or \
+                 disputed since"
+            ),
+        ]
+    );
+    assert!(mail.sent().is_empty());
+}

@@ -588,7 +588,11 @@ pub fn outcome_line(o: &SendOutcome) -> String {
         SendResult::Sent { message_id, to } => {
             format!("Sent to {who} <{to}>, Message-ID {message_id}")
         }
-        SendResult::AlreadySent => format!("{who}: already sent (today's reminder went out once)"),
+        // Its documents claimed by another send, or the customer reminded meanwhile (the
+        // spacing): whatever the plan's date, not "today's".
+        SendResult::AlreadySent => {
+            format!("{who}: already sent by another send (or the customer reminded meanwhile)")
+        }
         SendResult::Failed(e) => format!("Not sent to {who}: {e}"),
         SendResult::Withdrawn(why) => format!("Not sent to {who}: {why}"),
         SendResult::Unknown(e) => format!(
@@ -634,6 +638,22 @@ mod tests {
             summary(&flow).starts_with("0 sent, 3 not sent."),
             "{}",
             summary(&flow)
+        );
+    }
+
+    /// A reminder already claimed says so without "today's": a session at `:asof` an
+    /// earlier date got `already sent (today's reminder went out once)`.
+    #[test]
+    fn a_reminder_already_sent_says_so_whatever_the_date() {
+        let line = outcome_line(&SendOutcome {
+            cid: Some(1),
+            customer_id: "C1".into(),
+            name: "Acme Corp".into(),
+            result: SendResult::AlreadySent,
+        });
+        assert_eq!(
+            line,
+            "Acme Corp: already sent by another send (or the customer reminded meanwhile)"
         );
     }
 }

@@ -102,7 +102,7 @@ pub enum SendResult {
     /// Certainly not delivered.
     Failed(String),
     /// No longer due when its turn came (paid, disputed, held or promised since the send
-    /// began): not sent, nothing claimed; why.
+    /// began), or no longer in the plan when the send began: not sent, nothing claimed; why.
     Withdrawn(String),
     /// Maybe delivered: left pending in the outbox, never resent automatically.
     Unknown(String),

@@ -572,10 +572,10 @@ impl Answering<'_> {
         let shared = self.plans.recent(as_of)?;
         let plan = &shared.plan;
         let (settings, from) = self.preview_settings(as_of)?;
+        self.cycles()?;
         let config = &self.settings.config;
-        let cycles: &Cycles = match self.cycles.as_ref() {
-            Some(cycles) => cycles,
-            None => self.cycles.insert(plans::load_cycles(config)?),
+        let Some(cycles) = self.cycles.as_ref() else {
+            return Err(Error::runtime("the engagement cycles are not loaded"));
         };
         let mut out = Vec::with_capacity(keys.len());
         for key in keys {
@@ -598,7 +598,7 @@ impl Answering<'_> {
                     customer_id: key.customer_id.clone(),
                     name: String::new(),
                     key: Some(key.clone()),
-                    mail: Err(gone(key)),
+                    mail: Err(self.gone(as_of, key, None, plan)?),
                 },
             };
             out.push(item);
@@ -689,6 +689,74 @@ impl Answering<'_> {
         Ok(())
     }
 
+    /// Why the reminder of `key` is not in `plan`, the plan of `as_of` just computed (`seen`:
+    /// its entry in the plan shown before, if it was there): the customer held back (until
+    /// when, by whom, why) or paused by a promise, the reminder skipped (its reason), another
+    /// reminder sent instead, its documents paid or disputed since, or sent meanwhile.
+    fn gone(
+        &self,
+        as_of: Date,
+        key: &PlanKey,
+        seen: Option<&PlanEntry>,
+        plan: &Plan,
+    ) -> Result<String> {
+        let head = format!(
+            "{} / {} for {} is no longer in {}",
+            key.cycle,
+            key.reminder,
+            key.customer_id,
+            plan_named(as_of)
+        );
+        let why = self.why_gone(as_of, key, seen, plan)?;
+        Ok(format!("{head}: {why}"))
+    }
+
+    fn why_gone(
+        &self,
+        as_of: Date,
+        key: &PlanKey,
+        seen: Option<&PlanEntry>,
+        plan: &Plan,
+    ) -> Result<String> {
+        let unknown = "sent meanwhile, settled, disputed, paused or held".to_string();
+        let Some(cid) = self.store.ledger().customer_key(&key.customer_id)? else {
+            return Ok(unknown);
+        };
+        if plan.held.contains_key(&cid)
+            && let Some(h) = self
+                .store
+                .engagement()
+                .hold_then_or_now(cid, as_of, CLOCK.today())?
+        {
+            return Ok(held_sentence(&h));
+        }
+        let pauses = self
+            .cycles
+            .as_ref()
+            .and_then(|c| c.get(&key.cycle))
+            .is_none_or(|c| c.pause_on_promise);
+        if pauses && let Some(date) = plan.paused.get(&cid) {
+            return Ok(format!("promised to pay by {date}"));
+        }
+        if let Some(s) = plan.skipped.iter().find(|s| PlanKey::of(&s.entry) == *key) {
+            return Ok(s.reason.clone());
+        }
+        if let Some(e) = plan.entries.iter().find(|e| e.cid == cid) {
+            return Ok(format!("{} / {} goes instead", e.cycle, e.reminder));
+        }
+        let Some(seen) = seen else {
+            return Ok(unknown);
+        };
+        // What the run's check says of it now: paid or disputed since, else sent.
+        let base = &self.settings.config.base_currency;
+        Ok(
+            match engage::plan::recheck(&self.store, seen, pauses, as_of, CLOCK.today(), base)? {
+                Err(why) => why.replace(" since the run began", " since"),
+                Ok(_) => "sent meanwhile (the outbox has it)".to_string(),
+            },
+        )
+    }
+
     fn send_planned(
         &mut self,
         seq: u64,
@@ -697,7 +765,9 @@ impl Answering<'_> {
         emit: &mut dyn FnMut(EngageResponse),
     ) -> Result<()> {
         let flight = self.sends.begin();
-        // A fresh plan: what the collector saw may have been sent or settled since.
+        // A fresh plan: what the collector saw may have been sent or settled since (the plan
+        // last shown, kept to say why a reminder left it).
+        let seen = self.plans.recent(as_of)?;
         let shared = self.shared_plan(as_of)?;
         let plan = &shared.plan;
         self.cycles()?;
@@ -709,13 +779,14 @@ impl Answering<'_> {
                 return Err(Error::runtime(why));
             }
             let Some(entry) = find(plan, key) else {
+                let why = self.gone(as_of, key, find(&seen.plan, key), plan)?;
                 emit(EngageResponse::Sent {
                     seq,
                     outcome: SendOutcome {
                         cid: None,
                         customer_id: key.customer_id.clone(),
                         name: String::new(),
-                        result: SendResult::Failed(gone(key)),
+                        result: SendResult::Withdrawn(why),
                     },
                 });
                 continue;
@@ -829,6 +900,19 @@ impl Answering<'_> {
 /// This machine's clock, read here: when a session's reminders are claimed and sent.
 const CLOCK: Clock = Clock::Reading(chrono::Local::now);
 
+/// `held back from engagement until DATE by WHO: why`, the reason on one line.
+pub fn held_sentence(h: &crate::domain::engage::HoldRow) -> String {
+    let why = h
+        .text
+        .as_deref()
+        .map(|t| format!(": {}", crate::domain::text::one_line(t)))
+        .unwrap_or_default();
+    format!(
+        "held back from engagement until {} by {}{why}",
+        h.until, h.collector
+    )
+}
+
 /// Refuses a reminder or a hold dated after today, this machine's date, read here (the
 /// screen refuses the keys of a later date; this is for whatever else asks).
 fn dated_by_today(as_of: Date) -> Result<()> {
@@ -844,11 +928,13 @@ fn find<'a>(plan: &'a Plan, key: &PlanKey) -> Option<&'a PlanEntry> {
     plan.entries.iter().find(|e| PlanKey::of(e) == *key)
 }
 
-fn gone(key: &PlanKey) -> String {
-    format!(
-        "{} / {} for {} is no longer in today's plan (sent meanwhile, settled, paused or held)",
-        key.cycle, key.reminder, key.customer_id
-    )
+/// The plan of `as_of` as a sentence names it: today's, else by its date.
+fn plan_named(as_of: Date) -> String {
+    if as_of == CLOCK.today() {
+        "today's plan".to_string()
+    } else {
+        format!("the plan of {as_of}")
+    }
 }
 
 /// A text message as it would be sent, as `owed engage run --dry-run` shows it: from
