@@ -1591,3 +1591,56 @@ fn a_planned_reminder_gone_from_the_plan_says_why_and_of_which_date() {
     );
     assert!(mail.sent().is_empty());
 }
+
+/// A collector's `r` on a customer a manager holds back from the cycles says so in the
+/// picker, as the plan does (held until when, by whom, why): the picker and the preview
+/// said nothing of it. A reminder by hand still goes.
+#[test]
+fn the_reminder_picker_says_a_customer_is_held_back() {
+    use owed::domain::users::Role;
+    let f = fixture();
+    let mut store = owed::store::Store::open_existing(&f.db).unwrap();
+    let k2 = store.ledger().customer_key("K2").unwrap().unwrap();
+    store
+        .engagement_mut()
+        .hold_customer(
+            &workstation::stamp("2026-04-30"),
+            k2,
+            owed::domain::date::parse_iso("2026-05-07").unwrap(),
+            Some("waiting for the PO\u{1b}[2J"),
+        )
+        .unwrap();
+    let mail = Recorder::default();
+    let config = workstation::engage_config(&f.cycles, 2525);
+    let mut d = Driver::with_role(&f.db, "bob", Role::Collector, (120, 40), "default");
+    d.engage = Some(workstation::engage_source(
+        &f.db,
+        "bob",
+        config,
+        mail.factory(),
+    ));
+    d.press("/ lumen <Enter>");
+    assert_eq!(d.selected().as_deref(), Some("Lumen GmbH"));
+    d.press("r");
+    assert_eq!(stage(&d), Some(Stage::Picker));
+    let note = "Lumen GmbH (K2) is held back from engagement until 2026-05-07 by alice: \
+                waiting for the PO␛[2J";
+    assert_eq!(send_flow(&d).held, [note]);
+    let screen = d.screen();
+    assert!(
+        screen.contains("Lumen GmbH (K2) is held back from engagement until 2026-05-07 by"),
+        "{screen}"
+    );
+    assert!(screen.contains("waiting for the PO␛[2J"), "{screen}");
+    // The templates are listed below it, and one still goes on to its preview.
+    assert!(screen.contains("Template"), "{screen}");
+    d.press("<Enter>");
+    assert_eq!(stage(&d), Some(Stage::Preview));
+    // A customer not held: no such line.
+    d.press("<Esc> <Esc> <Esc> / kite <Enter>");
+    let (mut dana, _) = f.driver("dana", (120, 40));
+    dana.press("m / kite <Enter> r");
+    assert_eq!(stage(&dana), Some(Stage::Picker));
+    assert!(send_flow(&dana).held.is_empty());
+    assert!(!dana.screen().contains("held back"));
+}

@@ -51,6 +51,9 @@ pub struct SendFlow {
     pub note: Option<String>,
     pub templates: Vec<TemplateInfo>,
     pub template_sel: usize,
+    /// The customers a manager holds back from the cycles, one sentence each (the picker
+    /// says so above the templates).
+    pub held: Vec<String>,
     /// The template picked (reminders sent by hand).
     pub chosen: Option<TemplateInfo>,
     pub previews: Vec<PreviewItem>,
@@ -86,6 +89,7 @@ impl SendFlow {
             note: Some(note.to_string()),
             templates: Vec::new(),
             template_sel: 0,
+            held: Vec::new(),
             chosen: None,
             previews: Vec::new(),
             index: 0,
@@ -503,7 +507,7 @@ fn confirm_action(app: &mut App, action: Action) -> Vec<Effect> {
 pub fn response(app: &mut App, response: EngageResponse) -> Vec<Effect> {
     let current = app.engage.flow.as_ref().map(|f| f.seq);
     match response {
-        EngageResponse::Templates { seq, result } if current == Some(seq) => {
+        EngageResponse::Templates { seq, result, held } if current == Some(seq) => {
             let Some(flow) = app.engage.flow.as_mut() else {
                 return Vec::new();
             };
@@ -517,6 +521,7 @@ pub fn response(app: &mut App, response: EngageResponse) -> Vec<Effect> {
                     flow.template_sel =
                         templates.iter().position(|t| t.hint.is_some()).unwrap_or(0);
                     flow.templates = templates;
+                    flow.held = held;
                     flow.stage = Stage::Picker;
                     flow.note = None;
                 }

@@ -182,15 +182,39 @@ fn line(buf: &mut Buffer, inner: Rect, y: u16, content: &str, style: Style) {
     );
 }
 
+/// The most customers held back the picker names (the others counted).
+const HELD_NAMED: usize = 3;
+
 fn picker(app: &App, flow: &SendFlow, screen: Rect, buf: &mut Buffer) {
     let rows = flow.templates.len() as u16;
-    let area = centred(screen, 84, rows + 5);
+    // Above the templates: who of them a manager holds back from the cycles, as the plan
+    // says it (a reminder by hand still goes).
+    let width = 84u16.min(screen.width.saturating_sub(4));
+    let inner_w = usize::from(width.saturating_sub(4));
+    let mut notes: Vec<String> = flow.held.iter().take(HELD_NAMED).cloned().collect();
+    if flow.held.len() > HELD_NAMED {
+        notes.push(format!(
+            "… and {} more held back",
+            flow.held.len() - HELD_NAMED
+        ));
+    }
+    let held: Vec<String> = notes.iter().flat_map(|n| text::wrap(n, inner_w)).collect();
+    let top = held.len() as u16;
+    let area = centred(screen, 84, rows + 5 + top);
     let inner = popup(
         app,
         area,
         buf,
         &format!("Send a reminder to {} · pick a template", flow.label),
     );
+    for (y, l) in held.iter().enumerate() {
+        line(buf, inner, y as u16, l, app.theme.get(Role::MetricAlert));
+    }
+    let inner = Rect {
+        y: inner.y + top,
+        height: inner.height.saturating_sub(top),
+        ..inner
+    };
     let header = app.theme.get(Role::Header);
     let name_w = flow
         .templates

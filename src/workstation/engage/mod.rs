@@ -317,6 +317,10 @@ pub enum EngageResponse {
     Templates {
         seq: u64,
         result: Result<Vec<TemplateInfo>, String>,
+        /// The customers asked about that a manager holds back from the cycles, one sentence
+        /// each (`Kite Supplies (K1) is held back from engagement until …`): a reminder by
+        /// hand still goes, and the collector should know before writing one.
+        held: Vec<String>,
     },
     Previews {
         seq: u64,

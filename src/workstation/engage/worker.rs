@@ -285,6 +285,7 @@ fn refused(request: EngageRequest, why: String) -> EngageResponse {
         EngageRequest::Templates { seq, .. } => EngageResponse::Templates {
             seq,
             result: Err(why),
+            held: Vec::new(),
         },
         EngageRequest::Preview { seq, .. } | EngageRequest::PreviewPlanned { seq, .. } => {
             EngageResponse::Previews {
@@ -319,10 +320,13 @@ impl Answering<'_> {
     /// Answers one request.
     fn handle(&mut self, request: EngageRequest, emit: &mut dyn FnMut(EngageResponse)) {
         match request {
-            EngageRequest::Templates { seq, as_of, cids } => emit(EngageResponse::Templates {
-                seq,
-                result: self.templates(as_of, &cids).map_err(|e| e.to_string()),
-            }),
+            EngageRequest::Templates { seq, as_of, cids } => {
+                let result = self.templates(as_of, &cids).map_err(|e| e.to_string());
+                // What cannot be read leaves the picker without the note, not without its
+                // templates.
+                let held = self.held_notes(as_of, &cids).unwrap_or_default();
+                emit(EngageResponse::Templates { seq, result, held })
+            }
             EngageRequest::Preview {
                 seq,
                 as_of,
@@ -687,6 +691,27 @@ impl Answering<'_> {
         }
         mailer.close();
         Ok(())
+    }
+
+    /// Of `cids`, those held back from the cycles (by the hold the plan of `as_of` reads,
+    /// sent now: in force today, else at `as_of`), one sentence each.
+    fn held_notes(&self, as_of: Date, cids: &[i64]) -> Result<Vec<String>> {
+        let mut notes = Vec::new();
+        for &cid in cids {
+            if let Some(h) = self
+                .store
+                .engagement()
+                .hold_then_or_now(cid, as_of, CLOCK.today())?
+            {
+                notes.push(format!(
+                    "{} ({}) is {}",
+                    crate::domain::text::one_line(&h.name),
+                    crate::domain::text::one_line(&h.customer_id),
+                    held_sentence(&h)
+                ));
+            }
+        }
+        Ok(notes)
     }
 
     /// Why the reminder of `key` is not in `plan`, the plan of `as_of` just computed (`seen`:
