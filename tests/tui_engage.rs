@@ -831,6 +831,61 @@ fn the_report_pane_shows_what_the_reminders_achieved() {
     for row in ["Standard d… / Firm", "Standa… / Friendly"] {
         assert!(screen.contains(row), "{row}: {screen}");
     }
+    assert!(!screen.contains("more lines below"), "{screen}");
+}
+
+/// At 80×24 the Report pane's cycles of the last 13 weeks were cut without a word, the main
+/// cycle among those cut (it came in the order of the names): the cycles that sent the most
+/// come first now, and a table that does not fit says how much is below.
+#[test]
+fn the_report_pane_puts_the_busiest_cycle_first_and_says_what_does_not_fit() {
+    let f = fixture();
+    let mut sql = String::new();
+    for (i, (cycle, n)) in [("Alpha", 1), ("Beta", 1), ("Gamma", 1), ("Omega", 3)]
+        .iter()
+        .enumerate()
+    {
+        for k in 0..*n {
+            let id = 60 + i * 10 + k;
+            sql += &sent_reminder(
+                id as i64,
+                "K1",
+                "2026-04-20",
+                "Friendly",
+                "ap@kite.example",
+                "Hi",
+            )
+            .replace("'Standard dunning'", &format!("'{cycle}'"));
+        }
+    }
+    f.execute(&workstation::with_day_numbers(&sql));
+    let (mut d, _mail) = f.driver("alice", (80, 24));
+    d.press("E [");
+    let screen = d.screen();
+    let cycles: Vec<&str> = screen
+        .lines()
+        .skip_while(|l| !l.contains("Cycle, last 13"))
+        .skip(1)
+        .map_while(|l| l.trim_matches(|c| c == '"' || c == ' ').split(' ').next())
+        .take_while(|w| !w.is_empty())
+        .collect();
+    assert_eq!(
+        cycles,
+        ["Omega", "Alpha", "Beta", "Gamma", "Standard"],
+        "{screen}"
+    );
+    assert!(!screen.contains("more lines below"), "{screen}");
+    d.resize(80, 19);
+    let screen = d.screen();
+    let note = screen
+        .lines()
+        .find(|l| l.contains("more lines below: j scrolls"))
+        .unwrap_or_else(|| panic!("{screen}"));
+    assert!(!screen.contains("it was sent."), "{screen}");
+    d.press("j j j j j j j j j j j j");
+    let screen = d.screen();
+    assert!(screen.contains("it was sent."), "{note}\n{screen}");
+    assert!(!screen.contains("more lines below"), "{screen}");
 }
 
 /// On a terminal that draws in ASCII the report's "at most 7 days" reads `<=7d`, not `<7d`

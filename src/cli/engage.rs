@@ -184,7 +184,8 @@ fn plan_text(plan: &engage::Plan, base: &str) -> String {
     }
     if !plan.paused.is_empty() || !plan.held.is_empty() {
         out.push_str(&format!(
-            "{} customer(s) paused by an open promise, {} held back by a manager\n",
+            "Of the customers with something open: {} paused by an open promise, {} held back \
+             by a manager (the workstation's Held pane lists every hold in force)\n",
             plan.paused.len(),
             plan.held.len()
         ));

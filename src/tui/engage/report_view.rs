@@ -49,6 +49,18 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
         .min(table.len().saturating_sub(usize::from(table_room)));
     let rows = Rect::new(area.x + 1, area.y, area.width.saturating_sub(2), table_room);
     text::put_lines(buf, rows, &table, scroll);
+    // What does not fit is said on the last line, not cut without a word.
+    let below = table.len().saturating_sub(scroll + usize::from(table_room));
+    if below > 0 && table_room > 1 {
+        // The note takes the last row: its line is below too.
+        let below = below + 1;
+        let note = format!("… {below} more lines below: j scrolls");
+        let line = Line::styled(
+            text::fit(&note, usize::from(rows.width)),
+            app.theme.get(Role::Muted),
+        );
+        text::put_line(buf, rows.x, rows.bottom() - 1, &line, rows.width);
+    }
     if chart_h > 0 {
         let chart = Rect::new(
             area.x + 1,
@@ -157,12 +169,17 @@ fn table_lines(app: &App, report: &EngagementReport, width: usize) -> Vec<Line<'
             heading,
         ));
     }
-    let mut cycles: Vec<&str> = report
-        .cycle_weeks
-        .iter()
-        .map(|w| w.cycle.as_str())
-        .collect();
-    cycles.dedup();
+    // The cycles that sent the most first: on a short screen the main one is not the one
+    // below the fold.
+    let mut cycles: Vec<(&str, u64)> = Vec::new();
+    for w in &report.cycle_weeks {
+        match cycles.iter_mut().find(|(c, _)| *c == w.cycle) {
+            Some((_, sent)) => *sent += w.sent,
+            None => cycles.push((w.cycle.as_str(), w.sent)),
+        }
+    }
+    cycles.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
+    let cycles: Vec<&str> = cycles.into_iter().map(|(c, _)| c).collect();
     if !cycles.is_empty() {
         out.push(Line::default());
         out.push(Line::styled(
