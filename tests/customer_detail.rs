@@ -143,7 +143,11 @@ fn every_open_document_and_open_entry_is_read_and_the_rest_counted() {
         [
             (
                 ActivityKind::FollowUp,
-                Some(EntryRecord::FollowUp { id: 1, done: false })
+                Some(EntryRecord::FollowUp {
+                    id: 1,
+                    done: false,
+                    due: false
+                })
             ),
             (
                 ActivityKind::Promise,
@@ -174,7 +178,11 @@ fn every_open_document_and_open_entry_is_read_and_the_rest_counted() {
     assert_eq!(
         kept,
         [
-            Some(EntryRecord::FollowUp { id: 1, done: false }),
+            Some(EntryRecord::FollowUp {
+                id: 1,
+                done: false,
+                due: false
+            }),
             Some(EntryRecord::Issue { id: 1, open: true }),
             Some(EntryRecord::Promise {
                 id: 2,

@@ -759,6 +759,43 @@ fn the_detail_flags_disputed_and_promised_documents() {
     assert_eq!(kinds, ["reply", "reminder"], "newest first");
 }
 
+/// The record of the timeline entry `Tab` selects.
+fn tabbed_record(d: &mut Driver) -> Option<owed::domain::customer::EntryRecord> {
+    d.press("<Tab>");
+    let i = d.app.timeline?;
+    d.app.detail.as_ref()?.detail.activity[i].record
+}
+
+#[test]
+fn enter_from_the_follow_ups_tab_lands_on_the_follow_up_that_is_due() {
+    use owed::domain::customer::EntryRecord;
+    let (dir, db) = fixture();
+    // Dale's follow-up for 29 April (due, what puts it in the tab), then one for the 14th of
+    // May recorded after it (not due): the newer is not what the collector came for.
+    let mut store = owed::store::Store::open_existing(&db).unwrap();
+    let stamp = workstation::stamp("2026-04-29");
+    owed::actions::followup(&mut store, &stamp, "K7", "2026-05-14", "Not due yet").unwrap();
+    drop(store);
+    let mut d = Driver::new(&db, "alice", (120, 40));
+    d.press("4");
+    assert_eq!(d.app.total(), 1);
+    d.press("<Enter>");
+    let record = tabbed_record(&mut d);
+    assert!(
+        matches!(record, Some(EntryRecord::FollowUp { id: 1, .. })),
+        "{record:?}"
+    );
+    d.press("d");
+    let form = d.app.form.as_ref().expect("the follow-up's form");
+    assert_eq!(
+        form.record.as_ref().map(|(r, _)| r.id()),
+        Some(1),
+        "{:?}",
+        form.record
+    );
+    drop(dir);
+}
+
 #[test]
 fn help_lists_every_bound_key_and_closes() {
     let (_dir, mut d) = driver("alice", (120, 40));

@@ -146,10 +146,12 @@ pub enum EntryRecord {
         id: i64,
         open: bool,
     },
-    /// A follow-up; `done` by the as-of date (else it can be marked done).
+    /// A follow-up; `done` by the as-of date (else it can be marked done); `due`: its date
+    /// reached by then (an open one due is what puts the customer in the Follow-ups tab).
     FollowUp {
         id: i64,
         done: bool,
+        due: bool,
     },
 }
 

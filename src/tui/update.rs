@@ -966,27 +966,43 @@ fn show_entry(app: &mut App) {
 }
 
 /// A detail opened from a tab with a reason, once its customer's detail is here: scrolled
-/// to the entry the collector came for (at the top of the detail, as far as it goes) — from
-/// Replies the newest reply, from Follow-ups the newest open follow-up, from Promises the
-/// newest promise not voided, from Disputes the newest open issue. `Esc` still goes
-/// straight back to the queue, for the next one; `Tab` acts on that entry.
+/// to the entry that puts the customer in that tab (at the top of the detail, as far as it
+/// goes) — from Replies the newest reply, from Follow-ups the oldest open follow-up that is
+/// due (not a newer one due later), from Promises the newest promise not voided (the
+/// latest, whose state the tab is about), from Disputes the newest open issue. `Esc` still
+/// goes straight back to the queue, for the next one; `Tab` acts on that entry.
 fn land_on_entry(app: &mut App) {
     let Some(tab) = app.land_on else {
         return;
     };
     let wanted = |e: &crate::domain::customer::ActivityEntry| match tab {
         Tab::Replies => matches!(e.kind, ActivityKind::Reply | ActivityKind::UnverifiedReply),
-        Tab::FollowUps => matches!(e.record, Some(EntryRecord::FollowUp { done: false, .. })),
+        Tab::FollowUps => matches!(
+            e.record,
+            Some(EntryRecord::FollowUp {
+                done: false,
+                due: true,
+                ..
+            })
+        ),
         Tab::Promises => matches!(e.record, Some(EntryRecord::Promise { voided: false, .. })),
         Tab::Disputes => matches!(e.record, Some(EntryRecord::Issue { open: true, .. })),
         _ => false,
     };
-    // Not yet: the pinned customer's detail has not come.
+    // Not yet: the pinned customer's detail has not come. The timeline runs newest first:
+    // the oldest follow-up due is the last found.
     let Some(found) = app
         .detail
         .as_ref()
         .filter(|d| app.pinned == Some(d.detail.header.cid))
-        .map(|d| d.detail.activity.iter().position(wanted))
+        .map(|d| {
+            let mut entries = d.detail.activity.iter();
+            if tab == Tab::FollowUps {
+                entries.rposition(wanted)
+            } else {
+                entries.position(wanted)
+            }
+        })
     else {
         return;
     };

@@ -714,6 +714,7 @@ impl PortfolioWorker {
                     EntryRecord::FollowUp {
                         id: *followup,
                         done: false,
+                        due: false,
                     },
                     card,
                 )?;

@@ -347,15 +347,17 @@ impl<S: std::ops::Deref<Target = Store>> Ledger<S> {
                 None,
             )?;
         }
-        let followup = |id, done: i64| EntryRecord::FollowUp {
+        // A follow-up's state: 1 if done by the as-of date, plus 2 if due by then.
+        let followup = |id, state: i64| EntryRecord::FollowUp {
             id,
-            done: done != 0,
+            done: state & 1 != 0,
+            due: state & 2 != 0,
         };
         let followup_day = day_of("at");
         read(
             &format!(
                 "SELECT {followup_day} AS d, f.at, f.collector, f.due_date, f.text, f.id,
-                        {done_by} AS done
+                        {done_by} + 2 * (f.due_date <= ?2)
                    FROM followups f WHERE f.cid = ?1 AND d <= ?2"
             ),
             "f.at DESC, f.id DESC",
@@ -365,12 +367,13 @@ impl<S: std::ops::Deref<Target = Store>> Ledger<S> {
                 Ok(join_text(format!("for {due}"), &r.get::<_, String>(4)?))
             },
             Some(followup),
-            Some("NOT done"),
+            Some(&format!("NOT {done_by}")),
         )?;
         let done_day = day_of("d.at");
         read(
             &format!(
-                "SELECT {done_day} AS dd, d.at, d.collector, f.text, d.id AS seq, f.id, 1
+                "SELECT {done_day} AS dd, d.at, d.collector, f.text, d.id AS seq, f.id,
+                        1 + 2 * (f.due_date <= ?2)
                    FROM followup_done d
                    JOIN followups f ON f.id = d.followup_id WHERE f.cid = ?1 AND dd <= ?2"
             ),
