@@ -362,6 +362,31 @@ fn the_bar_and_chart_keep_their_figures_dimmed_until_a_new_filters_come() {
     assert!(!shown(&d).1);
 }
 
+/// At 80 columns the queue's title keeps the marks and the position, and cuts a long filter
+/// with `…` rather than leave them all out.
+#[test]
+fn the_queue_title_cuts_a_long_filter_and_keeps_the_marks_at_80_columns() {
+    let (_dir, mut d) = driver("alice", (80, 24));
+    d.press("/ overdue>1 <Space> days>=1 <Space> currency:USD <Space> owner:alice <Enter>");
+    let total = d.app.total();
+    assert!(total >= 3, "{}", d.screen());
+    d.press("<Space> <Space>");
+    let screen = d.screen();
+    let title = screen
+        .lines()
+        .find(|l| l.contains("Queue · mine (alice)"))
+        .unwrap_or_else(|| panic!("{screen}"));
+    let wanted = [
+        "filter: overdue>1 ".to_string(),
+        "… · 2 marked".to_string(),
+        format!(" · 3 of {total} "),
+    ];
+    for part in wanted {
+        assert!(title.contains(&part), "{part}: {title}");
+    }
+    assert!(title.contains(" ──"), "the rule after it: {title}");
+}
+
 #[test]
 fn the_selected_bar_and_row_are_drawn_reversed_in_mono() {
     let (_dir, db) = fixture();

@@ -56,25 +56,43 @@ fn columns(width: u16) -> Columns {
 
 /// The queue's title: scope, filter, marks and position.
 pub fn title(app: &App) -> String {
-    let mut t = String::from("Queue · ");
-    match (app.query.scope, app.page.mine_fallback) {
-        (Scope::Mine, false) => t.push_str(&format!("mine ({})", app.session.collector)),
-        (Scope::Mine, true) => t.push_str(&format!(
-            "everyone — {} owns no customers",
+    fitted_title(app, usize::MAX)
+}
+
+/// The queue's title in `cols` columns: the scope, the marks and the position whole, the
+/// filter cut with `…` to the room they leave (left out when not even a few letters fit).
+pub fn fitted_title(app: &App, cols: usize) -> String {
+    let scope = match (app.query.scope, app.page.mine_fallback) {
+        (Scope::Mine, false) => format!("Queue · mine ({})", app.session.collector),
+        (Scope::Mine, true) => format!(
+            "Queue · everyone — {} owns no customers",
             app.session.collector
-        )),
-        (Scope::Everyone, _) => t.push_str("everyone"),
-    }
-    if !app.query.filter.text.is_empty() {
-        t.push_str(&format!(" · filter: {}", app.query.filter.text));
-    }
+        ),
+        (Scope::Everyone, _) => "Queue · everyone".to_string(),
+    };
+    let mut tail = String::new();
     if !app.marks.is_empty() {
-        t.push_str(&format!(" · {} marked", app.marks.len()));
+        tail.push_str(&format!(" · {} marked", app.marks.len()));
     }
-    if app.loaded.is_some() && app.total() > 0 {
-        t.push_str(&format!(" · {} of {}", app.cursor + 1, app.total()));
+    if let Some(position) = position(app) {
+        tail.push_str(&format!(" · {position}"));
     }
-    t
+    let filter = &app.query.filter.text;
+    if filter.is_empty() {
+        return format!("{scope}{tail}");
+    }
+    let label = " · filter: ";
+    let room = cols.saturating_sub(text::width(&scope) + text::width(label) + text::width(&tail));
+    if room < 4 {
+        return format!("{scope}{tail}");
+    }
+    format!("{scope}{label}{}{tail}", text::truncate(filter, room))
+}
+
+/// The selected row's place in the queue: `3 of 120`, once a page has come.
+fn position(app: &App) -> Option<String> {
+    (app.loaded.is_some() && app.total() > 0)
+        .then(|| format!("{} of {}", app.cursor + 1, app.total()))
 }
 
 /// Draws the queue.
@@ -82,7 +100,9 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
     if area.height == 0 {
         return;
     }
-    section_title(app, area, buf, &title(app));
+    // section_title's room for a title.
+    let title = fitted_title(app, usize::from(area.width).saturating_sub(6));
+    section_title(app, area, buf, &title);
     if area.height < 2 {
         return;
     }
