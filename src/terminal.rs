@@ -12,7 +12,7 @@
 /// How many colours the terminal shows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum ColorDepth {
-    /// None: bold, reverse and underline only.
+    /// None: bold, dim, reverse and underline only.
     Mono,
     /// The 16 ANSI colours (the default themes use only these).
     Ansi16,

@@ -362,6 +362,53 @@ fn the_bar_and_chart_keep_their_figures_dimmed_until_a_new_filters_come() {
     assert!(!shown(&d).1);
 }
 
+/// Where `text` first is on screen, after the line `from`: its first cell.
+fn cell_of(d: &Driver, text: &str, from: u16) -> Option<(u16, u16)> {
+    let buf = d.buffer();
+    let area = buf.area;
+    (from..area.height).find_map(|y| {
+        let cells: Vec<&str> = (0..area.width)
+            .map(|x| buf.cell((x, y)).unwrap().symbol())
+            .collect();
+        let x = (0..cells.len()).find(|&x| cells[x..].concat().starts_with(text))?;
+        Some((x as u16, y))
+    })
+}
+
+/// In mono (`NO_COLOR`) the figures of the filter before look stale too: the bar, the chart,
+/// the queue title's position and the tab counts are drawn dim until the new filter's come.
+#[test]
+fn stale_figures_and_counts_are_dimmed_in_mono() {
+    let (_dir, db) = fixture();
+    let mut d = Driver::with_theme(&db, "alice", (160, 45), "mono");
+    let dim = |d: &Driver, text: &str, offset: u16| {
+        let (x, y) = cell_of(d, text, 0).unwrap_or_else(|| panic!("{text}: {}", d.screen()));
+        d.buffer()
+            .cell((x + offset, y))
+            .unwrap()
+            .modifier
+            .contains(Modifier::DIM)
+    };
+    let places = [
+        ("Outstanding", 0),
+        ("Aging ·", 0),
+        ("1 of 5", 0),
+        (" Overdue 5 ", 9),
+        (" Follow-ups 1 ", 12),
+    ];
+    for (text, offset) in places {
+        assert!(!dim(&d, text, offset), "{text}: current");
+    }
+    let fx = d.press_unanswered("/ a");
+    for (text, offset) in places {
+        assert!(dim(&d, text, offset), "{text}: the filter before's");
+    }
+    assert!(!dim(&d, " Overdue 5 ", 1), "the tab's title is not");
+    d.run(fx);
+    assert!(!dim(&d, "Outstanding", 0), "{}", d.screen());
+    assert!(!dim(&d, &format!("1 of {}", d.app.total()), 0));
+}
+
 /// At 80 columns the queue's title keeps the marks and the position, and cuts a long filter
 /// with `…` rather than leave them all out.
 #[test]

@@ -14,7 +14,7 @@
 //! `dim`, `italic`, `underline`, `reverse`. A user theme (`themes/NAME.toml` in the config
 //! dir, or a path) starts from `extends` (default `"default"`) and changes what it names.
 //! `default` uses the 16 ANSI colours only; `256` and `truecolor` the richer shades of those
-//! depths; `mono` uses only bold, reverse and underline and is chosen when `NO_COLOR` is set.
+//! depths; `mono` uses only bold, dim, reverse and underline and is chosen when `NO_COLOR` is set.
 
 use super::remote::ColorDepth;
 use crate::domain::text::line_of;
@@ -175,7 +175,7 @@ impl Theme {
         self.get(BUCKETS[i.min(BUCKETS.len() - 1)])
     }
 
-    /// Whether the theme uses no colour at all (`mono`): bold, reverse and underline only.
+    /// Whether the theme uses no colour at all (`mono`): bold, dim, reverse and underline only.
     pub fn colourless(&self) -> bool {
         self.styles
             .iter()

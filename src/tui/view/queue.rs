@@ -103,6 +103,19 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
     // section_title's room for a title.
     let title = fitted_title(app, usize::from(area.width).saturating_sub(6));
     section_title(app, area, buf, &title);
+    // The rows of the query before, while its page comes: their count is dimmed.
+    let stale = app.loaded.is_some() && !app.page_is_current();
+    if stale && let Some(position) = position(app) {
+        let shown = text::fit_parts(&title, usize::from(area.width).saturating_sub(6));
+        if shown.ends_with(&position) {
+            let end = area.x + 2 + text::width(&shown) as u16;
+            let w = text::width(&position) as u16;
+            buf.set_style(
+                Rect::new(end.saturating_sub(w), area.y, w, 1),
+                app.theme.get(Role::Muted),
+            );
+        }
+    }
     if area.height < 2 {
         return;
     }
@@ -214,10 +227,22 @@ fn render_tabs(app: &App, area: Rect, buf: &mut Buffer) {
     };
     let reserve = views_w.min(usize::from(area.width) / 3) as u16;
     let labels = tab_labels(app, area.width.saturating_sub(reserve));
+    // The counts of the query before, while its page comes, are dimmed.
+    let stale = app.loaded.is_some() && !app.page_is_current();
     for (tab, label) in Tab::ALL.into_iter().zip(labels) {
         let Some(next) = super::tab(app, area, buf, x, &label, tab == app.query.tab) else {
             break;
         };
+        if stale {
+            let shown = label.trim_end();
+            let count = shown.rsplit(' ').next().unwrap_or_default();
+            let end = x + text::width(shown) as u16;
+            let w = text::width(count) as u16;
+            buf.set_style(
+                Rect::new(end.saturating_sub(w), area.y, w, 1),
+                app.theme.get(Role::Muted),
+            );
+        }
         x = next;
     }
     // Not even "│ +N" fits: the views are left out (`:view` lists them), not cut to "+".
