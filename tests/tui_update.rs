@@ -434,6 +434,15 @@ fn the_queue_title_cuts_a_long_filter_and_keeps_the_marks_at_80_columns() {
     assert!(title.contains(" ──"), "the rule after it: {title}");
 }
 
+/// The bar groups its count of customers like every other figure.
+#[test]
+fn the_bar_groups_the_count_of_customers() {
+    let (_dir, mut d) = driver("alice", (160, 45));
+    d.app.scope.as_mut().unwrap().figures.customers = 16812;
+    let screen = d.screen();
+    assert!(screen.contains("alice's 16,812 customers"), "{screen}");
+}
+
 #[test]
 fn the_selected_bar_and_row_are_drawn_reversed_in_mono() {
     let (_dir, db) = fixture();

@@ -57,12 +57,12 @@ fn items(app: &App, width: u16) -> Vec<Item> {
         _ => "Everyone's".to_string(),
     };
     let s = if m.customers == 1 { "" } else { "s" };
+    let customers = crate::domain::money::grouped_count(m.customers);
     let whose = if scope.filter.is_empty() {
-        format!("{} customer{s}", m.customers)
+        format!("{customers} customer{s}")
     } else {
         format!(
-            "{} customer{s} matching {}",
-            m.customers,
+            "{customers} customer{s} matching {}",
             text::truncate(&scope.filter.text, 24)
         )
     };
