@@ -362,6 +362,28 @@ fn the_bar_and_chart_keep_their_figures_dimmed_until_a_new_filters_come() {
     assert!(!shown(&d).1);
 }
 
+/// Below 22 rows a chart asked for is refused, and the refusal is no choice: resized to
+/// 80×24 the chart still folds by itself, leaving the queue its 16 rows.
+#[test]
+fn a_chart_refused_on_a_short_terminal_is_not_chosen() {
+    use owed::tui::app::ChartFold;
+    let (_dir, mut d) = driver("alice", (80, 21));
+    for keys in ["c", "<Tab>", ": chart <Space> issues <Enter>"] {
+        d.press(keys);
+        assert_eq!(
+            status_text(&d.app),
+            "The chart needs a taller terminal: at least 22 rows.",
+            "{keys}"
+        );
+        assert_eq!(d.app.chart_fold, ChartFold::Auto, "{keys}");
+        assert_eq!(d.app.chart, owed::tui::app::ChartKind::ALL[0], "{keys}");
+        assert_eq!(d.app.focus, Focus::Queue, "{keys}");
+    }
+    d.resize(80, 24);
+    assert!(!owed::tui::view::chart_shown(&d.app), "{}", d.screen());
+    assert!(!d.screen().contains("Aging ·"), "{}", d.screen());
+}
+
 /// Where `text` first is on screen, after the line `from`: its first cell.
 fn cell_of(d: &Driver, text: &str, from: u16) -> Option<(u16, u16)> {
     let buf = d.buffer();

@@ -720,20 +720,21 @@ fn cycle_chart(app: &mut App) -> Vec<Effect> {
 }
 
 /// Shows the chart (`kind`, else the one it was), whatever rows it leaves the queue; on a
-/// terminal too short for any chart, says so: it shows once the terminal is taller.
+/// terminal too short for any chart, says so and records nothing: a taller terminal later
+/// folds or shows the chart by its height, as if the key had not been pressed.
 fn show_chart(app: &mut App, kind: Option<ChartKind>) -> Vec<Effect> {
-    app.chart_fold = ChartFold::Shown;
-    if let Some(kind) = kind {
-        app.chart = kind;
-    }
-    app.chart_sel = 0;
-    if !view::chart_shown(app) {
+    if app.size.1 < view::CHART_MIN_HEIGHT {
         app.say(format!(
             "The chart needs a taller terminal: at least {} rows.",
             view::CHART_MIN_HEIGHT
         ));
         return Vec::new();
     }
+    app.chart_fold = ChartFold::Shown;
+    if let Some(kind) = kind {
+        app.chart = kind;
+    }
+    app.chart_sel = 0;
     adjust_scroll(app);
     sync(app)
 }
