@@ -227,6 +227,36 @@ fn a_short_terminal_folds_the_chart_and_c_shows_and_folds_it() {
     assert_eq!(queue_rows(&d.app), 12);
 }
 
+/// While the figures load the metrics bar takes one row (`Figures loading…`), not its three:
+/// at 80×25 and 80×26 the chart showed, empty (`Chart · loading…`), and folded by itself
+/// when they came, the queue jumping 7 rows. The fold goes by the terminal's size alone.
+#[test]
+fn the_chart_does_not_show_while_the_figures_load_to_fold_when_they_come() {
+    use owed::tui::view::{areas, queue_rows};
+    for (h, shown) in [(25, false), (26, false), (27, true)] {
+        let (_dir, mut d) = driver("alice", (80, h));
+        assert_eq!(areas(&d.app).chart.is_some(), shown, "80×{h}");
+        let fx = d.press_unanswered(": asof <Space> 2026-04-29 <Enter>");
+        let screen = d.screen();
+        assert!(screen.contains("Figures loading…"), "{screen}");
+        assert_eq!(
+            areas(&d.app).chart.is_some(),
+            shown,
+            "80×{h} loading: {screen}"
+        );
+        let loading = queue_rows(&d.app);
+        d.run(fx);
+        assert_eq!(
+            areas(&d.app).chart.is_some(),
+            shown,
+            "80×{h}: {}",
+            d.screen()
+        );
+        // Only the bar's own two rows move.
+        assert_eq!(loading - queue_rows(&d.app), 2, "80×{h}");
+    }
+}
+
 #[test]
 fn everyone_in_the_all_tab_with_marks() {
     snapshots_after(

@@ -140,6 +140,52 @@ pub fn height(app: &App, width: u16) -> u16 {
     flow(items(app, width), width).len().max(1) as u16
 }
 
+/// Rows the bar takes at this width with figures of the usual size (`alice's 9,999
+/// customers`, amounts like `99.9k`), whether they have come or not: what the screen decides
+/// by whether the chart fits, so that it does not show while the figures load and fold when
+/// they come (nor fold and show again as a filter is typed).
+pub fn usual_height(app: &App, width: u16) -> u16 {
+    let who = match app.query.scope {
+        crate::domain::queue::Scope::Mine => format!("{}'s", app.session.collector),
+        crate::domain::queue::Scope::Everyone => "Everyone's".to_string(),
+    };
+    let amount = if width >= 170 {
+        "9,999,999.99"
+    } else {
+        "99.9k"
+    };
+    let month = chrono::Month::try_from(app.as_of.month() as u8)
+        .map(|m| m.name()[..3].to_string())
+        .unwrap_or_default();
+    let collectable = format!("Collectable {month}");
+    let mut items = vec![Item {
+        label: who,
+        value: "9,999 customers".into(),
+        alert: false,
+    }];
+    for label in [
+        "Outstanding",
+        "Overdue",
+        "Net overdue",
+        &collectable,
+        "Unutilised credit",
+        "Open issues",
+        "Open promises",
+    ] {
+        items.push(Item {
+            label: label.to_string(),
+            value: amount.to_string(),
+            alert: false,
+        });
+    }
+    items.push(Item {
+        label: "DSO".into(),
+        value: "99.9 d".into(),
+        alert: false,
+    });
+    flow(items, width).len().max(1) as u16
+}
+
 /// Draws the bar.
 pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
     let label = app.theme.get(Role::MetricLabel);

@@ -133,8 +133,12 @@ fn layout(app: &App, area: Rect, screen: Screen) -> Areas {
         && match app.chart_fold {
             ChartFold::Folded => false,
             ChartFold::Shown => true,
+            // By the terminal's size alone (the bar's usual height, not its rows of the
+            // moment): the chart does not show while the figures load, then fold.
             ChartFold::Auto => {
-                left.height >= chart_height + queue::CHROME + QUEUE_ROWS_BESIDE_CHART
+                body.height
+                    .saturating_sub(metrics::usual_height(app, body.width))
+                    >= chart_height + queue::CHROME + QUEUE_ROWS_BESIDE_CHART
             }
         };
     let (chart, queue) = if shown {
