@@ -478,20 +478,11 @@ fn what_changed_since_the_run_began_withdraws_its_reminders() {
                  P98,I4,1000.00,2026-04-30\nP99,I3,50.00,2026-04-30\n",
             ),
     );
-    let cid = w.store.ledger().customer_key("C5").unwrap().unwrap();
-    w.store
-        .engagement_mut()
-        .hold_customer(&fixture::stamp("2026-04-30"), cid, day(2026, 5, 9), None)
-        .unwrap();
+    fixture::hold(&mut w.store, "2026-04-30", "C5", "2026-05-09", None);
 
     let (report, mailer) = w.send_planned(&plan.entries, as_of);
-    let withdrawn: Vec<_> = report
-        .withdrawn
-        .iter()
-        .map(|u| (u.customer_id.as_str(), u.error.as_str()))
-        .collect();
     assert_eq!(
-        withdrawn,
+        withdrawn(&report),
         [
             ("C1", "promised to pay by 2026-05-08 since the run began"),
             ("C3", "I4 paid or disputed since the run began"),
@@ -578,11 +569,7 @@ fn sending_an_earlier_dates_plan_withdraws_who_is_held_or_promised_today() {
     let as_of = day(2026, 4, 30);
     let plan = w.plan(as_of);
     let today = day(2026, 5, 20);
-    let c5 = w.store.ledger().customer_key("C5").unwrap().unwrap();
-    w.store
-        .engagement_mut()
-        .hold_customer(&fixture::stamp("2026-05-20"), c5, day(2026, 5, 27), None)
-        .unwrap();
+    fixture::hold(&mut w.store, "2026-05-20", "C5", "2026-05-27", None);
     fixture::promise(&mut w.store, "2026-05-20", "C1", "500", "2026-05-25", &[]);
     let settings = SendSettings {
         clock: fixture::clock_on(today),
@@ -597,13 +584,8 @@ fn sending_an_earlier_dates_plan_withdraws_who_is_held_or_promised_today() {
         &settings,
     )
     .unwrap();
-    let withdrawn: Vec<_> = report
-        .withdrawn
-        .iter()
-        .map(|u| (u.customer_id.as_str(), u.error.as_str()))
-        .collect();
     assert_eq!(
-        withdrawn,
+        withdrawn(&report),
         [
             ("C1", "promised to pay by 2026-05-25 since the run began"),
             (
@@ -1219,4 +1201,13 @@ fn what_an_older_owed_sent_after_the_upgrade_is_found_by_the_keys() {
             .contains("brought up to date by a newer owed"),
         "{refused}"
     );
+}
+
+/// The reminders a run withdrew: (customer id, why).
+fn withdrawn(report: &outbox::RunReport) -> Vec<(&str, &str)> {
+    report
+        .withdrawn
+        .iter()
+        .map(|u| (u.customer_id.as_str(), u.error.as_str()))
+        .collect()
 }

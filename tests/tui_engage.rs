@@ -1593,16 +1593,13 @@ fn a_planned_reminder_gone_from_the_plan_says_why_and_of_which_date() {
     // back, and Lumen's (K2) invoice is disputed.
     let mut store = owed::store::Store::open_existing(&f.db).unwrap();
     workstation::promise(&mut store, "2026-04-30", "K1", "60", "2026-05-08", &[]);
-    let k4 = store.ledger().customer_key("K4").unwrap().unwrap();
-    store
-        .engagement_mut()
-        .hold_customer(
-            &workstation::stamp("2026-04-30"),
-            k4,
-            owed::domain::date::parse_iso("2026-05-07").unwrap(),
-            Some("on holiday\nback in May"),
-        )
-        .unwrap();
+    workstation::hold(
+        &mut store,
+        "2026-04-30",
+        "K4",
+        "2026-05-07",
+        Some("on holiday\nback in May"),
+    );
     let lumen: Vec<String> = {
         let conn = rusqlite::Connection::open(&f.db).unwrap();
         let mut q = conn
@@ -1655,16 +1652,13 @@ fn the_reminder_picker_says_a_customer_is_held_back() {
     use owed::domain::users::Role;
     let f = fixture();
     let mut store = owed::store::Store::open_existing(&f.db).unwrap();
-    let k2 = store.ledger().customer_key("K2").unwrap().unwrap();
-    store
-        .engagement_mut()
-        .hold_customer(
-            &workstation::stamp("2026-04-30"),
-            k2,
-            owed::domain::date::parse_iso("2026-05-07").unwrap(),
-            Some("waiting for the PO\u{1b}[2J"),
-        )
-        .unwrap();
+    workstation::hold(
+        &mut store,
+        "2026-04-30",
+        "K2",
+        "2026-05-07",
+        Some("waiting for the PO\u{1b}[2J"),
+    );
     let mail = Recorder::default();
     let config = workstation::engage_config(&f.cycles, 2525);
     let mut d = Driver::with_role(&f.db, "bob", Role::Collector, (120, 40), "default");

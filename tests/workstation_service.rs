@@ -1540,14 +1540,13 @@ impl owed::engage::outbox::Mailer for SlowMailer {
 type SlowSends = (
     Workstation,
     Session,
-    Vec<owed::workstation::engage::PlanKey>,
     std::sync::mpsc::Receiver<String>,
     Arc<Mutex<Vec<String>>>,
 );
 
-/// A workstation whose sends take `answer` for the mail server to answer each message: the
-/// service, dana's session, the keys of her plan (K4's and K1's reminders), what was handed
-/// over (as it is) and what was answered.
+/// A workstation whose sends take `answer` for the mail server to answer each message, and
+/// dana sending K4's and K1's reminders of her plan, the first handed over: the service, her
+/// session, what is handed over next (as it is) and what was answered.
 fn slow_sends(db: &Path, cycles: &Path, answer: Duration) -> SlowSends {
     let (handed, handed_rx) = std::sync::mpsc::channel();
     let handed = Arc::new(Mutex::new(handed));
@@ -1572,7 +1571,16 @@ fn slow_sends(db: &Path, cycles: &Path, answer: Duration) -> SlowSends {
         .map(|r| r.key.clone())
         .collect::<Vec<_>>();
     assert_eq!(keys.len(), 2, "{keys:?}");
-    (ws, dana, keys, handed_rx, sent)
+    dana.engage(EngageRequest::SendPlanned {
+        seq: 2,
+        as_of: Date::from_ymd_opt(2026, 4, 30).unwrap(),
+        keys,
+    })
+    .unwrap();
+    handed_rx
+        .recv_timeout(PATIENCE)
+        .expect("a message handed over");
+    (ws, dana, handed_rx, sent)
 }
 
 /// The reminders of the outbox: (customer id, status).
@@ -1599,16 +1607,7 @@ fn a_stopping_workstation_records_the_answer_of_a_reminder_handed_over() {
     let (dir, db) = fixture();
     let cycles = workstation::cycles(dir.path());
     let before = reminders(&db);
-    let (ws, dana, keys, handed, sent) = slow_sends(&db, &cycles, Duration::from_millis(1500));
-    dana.engage(EngageRequest::SendPlanned {
-        seq: 2,
-        as_of: Date::from_ymd_opt(2026, 4, 30).unwrap(),
-        keys,
-    })
-    .unwrap();
-    handed
-        .recv_timeout(PATIENCE)
-        .expect("a message handed over");
+    let (ws, dana, handed, sent) = slow_sends(&db, &cycles, Duration::from_millis(1500));
     assert_eq!(ws.sends().active(), 1);
     // The server stops now: it waits for the answer, and sends nothing more.
     let left = ws.finish_sends(PATIENCE);
@@ -1627,16 +1626,7 @@ fn a_stopping_workstation_records_the_answer_of_a_reminder_handed_over() {
 fn a_stopping_workstation_says_which_reminder_it_left_pending() {
     let (dir, db) = fixture();
     let cycles = workstation::cycles(dir.path());
-    let (ws, dana, keys, handed, _sent) = slow_sends(&db, &cycles, Duration::from_secs(3));
-    dana.engage(EngageRequest::SendPlanned {
-        seq: 2,
-        as_of: Date::from_ymd_opt(2026, 4, 30).unwrap(),
-        keys,
-    })
-    .unwrap();
-    handed
-        .recv_timeout(PATIENCE)
-        .expect("a message handed over");
+    let (ws, dana, handed, _sent) = slow_sends(&db, &cycles, Duration::from_secs(3));
     let left = ws.finish_sends(Duration::from_millis(200));
     assert_eq!(left.len(), 1, "{left:?}");
     assert!(
