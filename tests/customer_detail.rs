@@ -278,10 +278,7 @@ fn from_disputes_tab_selects_the_open_issue_behind_many_notes() {
     let at = d.app.timeline.unwrap();
     let entry = &d.app.detail.as_ref().unwrap().detail.activity[at];
     assert_eq!(entry.record, Some(EntryRecord::Issue { id: 1, open: true }));
-    let offers: Vec<String> = owed::tui::view::footer::hints(&d.app, d.app.key_context())
-        .into_iter()
-        .map(|(_, desc)| desc)
-        .collect();
+    let offers = d.offered();
     assert!(
         offers.contains(&"Resolve the issue".to_string()),
         "{offers:?}"

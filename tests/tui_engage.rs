@@ -1489,12 +1489,6 @@ fn a_pending_reminder_without_an_error_says_it_may_be_sending_now_whole_at_120_c
 fn a_planned_reminders_preview_offers_sending_it_only_to_a_manager() {
     use owed::domain::users::Role;
     let f = fixture();
-    let offered = |d: &Driver| -> Vec<String> {
-        owed::tui::view::footer::hints(&d.app, d.app.key_context())
-            .into_iter()
-            .map(|(_, desc)| desc)
-            .collect()
-    };
     for (who, role) in [("bob", Role::Collector), ("carol", Role::Auditor)] {
         let mail = Recorder::default();
         let config = workstation::engage_config(&f.cycles, 2525);
@@ -1517,7 +1511,7 @@ fn a_planned_reminders_preview_offers_sending_it_only_to_a_manager() {
                 .is_empty()
         );
         // On the plan, `s` is refused at once and not offered.
-        assert!(!offered(&d).contains(&"Send now…".to_string()), "{who}");
+        assert!(!d.offered().contains(&"Send now…".to_string()), "{who}");
         d.press("s");
         assert_eq!(stage(&d), None, "{who}");
         let refused = status(&d);
@@ -1529,7 +1523,7 @@ fn a_planned_reminders_preview_offers_sending_it_only_to_a_manager() {
         d.press("<Enter>");
         assert_eq!(stage(&d), Some(Stage::Preview), "{who}");
         assert_eq!(d.app.key_context(), KeyContext::Send);
-        let keys = offered(&d);
+        let keys = d.offered();
         assert!(
             !keys.contains(&"Send…".to_string()) && !keys.contains(&"Choose / go on".to_string()),
             "{who}: {keys:?}"
@@ -1551,7 +1545,7 @@ fn a_planned_reminders_preview_offers_sending_it_only_to_a_manager() {
     // A manager goes on to the confirmation.
     let (mut d, _) = f.driver("dana", (120, 40));
     d.press("E <Enter>");
-    assert!(offered(&d).contains(&"Send…".to_string()));
+    assert!(d.offered().contains(&"Send…".to_string()));
     d.press("s");
     assert_eq!(stage(&d), Some(Stage::Confirm));
 }

@@ -1379,17 +1379,11 @@ fn a_key_the_users_role_may_not_use_on_a_customer_is_refused_before_anything_is_
     assert_eq!(d.selected().as_deref(), Some("Kite Supplies"));
     let not_his = "bob (collector) may not write on K1: its finance owner is alice";
     // The footer does not offer them.
-    let offered = |d: &Driver| -> Vec<String> {
-        owed::tui::view::footer::hints(&d.app, d.app.key_context())
-            .into_iter()
-            .map(|(_, desc)| desc)
-            .collect()
-    };
     let writes = ["Note", "Promise", "Dispute", "Send a reminder…"];
     assert!(
-        !offered(&d).iter().any(|o| writes.contains(&o.as_str())),
+        !d.offered().iter().any(|o| writes.contains(&o.as_str())),
         "{:?}",
-        offered(&d)
+        d.offered()
     );
     for key in ["n", "C", "p", "i", "f", "A", "r"] {
         refused(&mut d, key, not_his);
@@ -1407,9 +1401,9 @@ fn a_key_the_users_role_may_not_use_on_a_customer_is_refused_before_anything_is_
     // His own customer: offered, and the form opens.
     d.press("<Esc> / lumen <Enter>");
     assert!(
-        offered(&d).contains(&"Note".to_string()),
+        d.offered().contains(&"Note".to_string()),
         "{:?}",
-        offered(&d)
+        d.offered()
     );
     d.press("n");
     assert!(d.app.form.is_some(), "{}", d.screen());
@@ -1424,9 +1418,9 @@ fn a_key_the_users_role_may_not_use_on_a_customer_is_refused_before_anything_is_
         "carol (auditor) may not write on K2: an auditor reads only",
     );
     assert!(
-        !offered(&d).iter().any(|o| writes.contains(&o.as_str())),
+        !d.offered().iter().any(|o| writes.contains(&o.as_str())),
         "{:?}",
-        offered(&d)
+        d.offered()
     );
     // A manager is refused nothing.
     let mut d = Driver::with_role(&db, "dana", Role::Manager, (120, 40), "default");
@@ -1471,20 +1465,14 @@ fn after_today_the_screen_is_read_only_and_its_writes_are_refused_naming_both_da
         assert_eq!(saves(&effects), 0, "{keys}");
         assert_eq!(status(d), sentence, "{keys}");
     };
-    let offered = |d: &Driver| -> Vec<String> {
-        owed::tui::view::footer::hints(&d.app, d.app.key_context())
-            .into_iter()
-            .map(|(_, desc)| desc)
-            .collect()
-    };
     let writes = ["Note", "Promise", "Dispute", "Send a reminder…"];
     // Pizza Palace (K5) has an open dispute: `I` would resolve it.
     d.press("/ pizza <Enter>");
     assert_eq!(d.selected().as_deref(), Some("🍕 Pizza Palace"));
     assert!(
-        !offered(&d).iter().any(|o| writes.contains(&o.as_str())),
+        !d.offered().iter().any(|o| writes.contains(&o.as_str())),
         "{:?}",
-        offered(&d)
+        d.offered()
     );
     let notes_before = notes(&db, "K5");
     for key in ["n", "C", "p", "i", "I", "f", "a", "A", "r"] {
