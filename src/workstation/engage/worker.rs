@@ -129,10 +129,14 @@ impl Sends {
         }
     }
 
-    /// Why the send should not go on to the next reminder, if it should not.
-    fn why_stop(&self) -> Option<String> {
-        self.stopped()
-            .then(|| "the workstation is stopping: the rest was not sent".to_string())
+    /// Refuses to go on to the next reminder once the sends are stopping.
+    fn go_on(&self) -> Result<()> {
+        if self.stopped() {
+            return Err(Error::runtime(
+                "the workstation is stopping: the rest was not sent",
+            ));
+        }
+        Ok(())
     }
 }
 
@@ -545,12 +549,8 @@ impl Answering<'_> {
         let (settings, from) = self.preview_settings(as_of)?;
         let mut out = Vec::with_capacity(cids.len());
         for &cid in cids {
-            if let Some(why) = self.sends.why_stop() {
-                return Err(Error::runtime(why));
-            }
-            let label = self.store.ledger().customer_label(cid)?;
-            let (customer_id, name) =
-                label.map_or((format!("#{cid}"), String::new()), |l| (l.id, l.name));
+            self.sends.go_on()?;
+            let (customer_id, name) = self.customer_named(cid)?;
             let mail = match manual::entry_for(&self.store, &customer_id, &template, as_of) {
                 Err(e) => Err(e.to_string()),
                 Ok(entry) => {
@@ -639,58 +639,79 @@ impl Answering<'_> {
         let settings = self.settings_to_send(as_of, channels)?;
         let mut mailer = self.connect(channels)?;
         for &cid in cids {
-            if let Some(why) = self.sends.why_stop() {
-                return Err(Error::runtime(why));
-            }
-            let label = self.store.ledger().customer_label(cid)?;
-            let (customer_id, name) =
-                label.map_or((format!("#{cid}"), String::new()), |l| (l.id, l.name));
-            let outcome = |result| SendOutcome {
-                cid: Some(cid),
-                customer_id: customer_id.clone(),
-                name: name.clone(),
-                result,
-            };
+            self.sends.go_on()?;
+            let (customer_id, name) = self.customer_named(cid)?;
             let entry = match manual::entry_for(&self.store, &customer_id, &template, as_of) {
                 Ok(entry) => entry,
                 Err(e) => {
                     emit(EngageResponse::Sent {
                         seq,
-                        outcome: outcome(SendResult::Failed(e.to_string())),
+                        outcome: SendOutcome {
+                            cid: Some(cid),
+                            customer_id,
+                            name,
+                            result: SendResult::Failed(e.to_string()),
+                        },
                     });
                     continue;
                 }
             };
-            let Some(cycles) = self.cycles.as_ref() else {
-                return Err(Error::runtime("the engagement cycles are not loaded"));
-            };
-            flight.at(Some(delivering(
-                &self.settings.actor,
-                &entry.cycle,
-                &entry.reminder,
-                &name,
-                &customer_id,
-            )));
-            let done = manual::send(
-                &mut self.store,
-                cycles,
-                &template,
+            self.deliver(
+                (&flight, seq, &mut *emit),
                 &entry,
-                mailer.as_mut(),
-                &settings,
+                (cid, &customer_id, &name),
+                |store, cycles| {
+                    manual::send(store, cycles, &template, &entry, mailer.as_mut(), &settings)
+                },
             )?;
-            flight.at(None);
-            let (result, stop) = send_result(done, entry.channel);
-            emit(EngageResponse::Sent {
-                seq,
-                outcome: outcome(result),
-            });
-            if let Some(why) = stop {
-                return Err(Error::runtime(why));
-            }
         }
         mailer.close();
         Ok(())
+    }
+
+    /// Customer `cid`'s id and name (`#cid` and no name when it is gone).
+    fn customer_named(&self, cid: i64) -> Result<(String, String)> {
+        let label = self.store.ledger().customer_label(cid)?;
+        Ok(label.map_or((format!("#{cid}"), String::new()), |l| (l.id, l.name)))
+    }
+
+    /// Delivers `entry` to customer `cid` (`customer_id`, `name`) through `send`, as one
+    /// reminder of the send in progress `flight` (which says what it delivers meanwhile, for
+    /// a stopping server's log), and emits how it went as answer `seq`. An error when the
+    /// send must stop there.
+    fn deliver(
+        &mut self,
+        (flight, seq, emit): (&InFlight, u64, &mut dyn FnMut(EngageResponse)),
+        entry: &PlanEntry,
+        (cid, customer_id, name): (i64, &str, &str),
+        send: impl FnOnce(&mut Store, &Cycles) -> Result<EntryOutcome>,
+    ) -> Result<()> {
+        let Some(cycles) = self.cycles.as_ref() else {
+            return Err(Error::runtime("the engagement cycles are not loaded"));
+        };
+        flight.at(Some(delivering(
+            &self.settings.actor,
+            &entry.cycle,
+            &entry.reminder,
+            name,
+            customer_id,
+        )));
+        let done = send(&mut self.store, cycles)?;
+        flight.at(None);
+        let (result, stop) = send_result(done, entry.channel);
+        emit(EngageResponse::Sent {
+            seq,
+            outcome: SendOutcome {
+                cid: Some(cid),
+                customer_id: customer_id.to_string(),
+                name: name.to_string(),
+                result,
+            },
+        });
+        match stop {
+            Some(why) => Err(Error::runtime(why)),
+            None => Ok(()),
+        }
     }
 
     /// Of `cids`, those held back from the cycles (by the hold the plan of `as_of` reads,
@@ -800,9 +821,7 @@ impl Answering<'_> {
         let settings = self.settings_to_send(as_of, channels)?;
         let mut mailer = self.connect(channels)?;
         for key in keys {
-            if let Some(why) = self.sends.why_stop() {
-                return Err(Error::runtime(why));
-            }
+            self.sends.go_on()?;
             let Some(entry) = find(plan, key) else {
                 let why = self.gone(as_of, key, find(&seen.plan, key), plan)?;
                 emit(EngageResponse::Sent {
@@ -816,32 +835,14 @@ impl Answering<'_> {
                 });
                 continue;
             };
-            let Some(cycles) = self.cycles.as_ref() else {
-                return Err(Error::runtime("the engagement cycles are not loaded"));
-            };
-            flight.at(Some(delivering(
-                &self.settings.actor,
-                &entry.cycle,
-                &entry.reminder,
-                &entry.customer_name,
-                &entry.customer_id,
-            )));
-            let done =
-                outbox::send_entry(&mut self.store, cycles, entry, mailer.as_mut(), &settings)?;
-            flight.at(None);
-            let (result, stop) = send_result(done, entry.channel);
-            emit(EngageResponse::Sent {
-                seq,
-                outcome: SendOutcome {
-                    cid: Some(entry.cid),
-                    customer_id: entry.customer_id.clone(),
-                    name: entry.customer_name.clone(),
-                    result,
+            self.deliver(
+                (&flight, seq, &mut *emit),
+                entry,
+                (entry.cid, &entry.customer_id, &entry.customer_name),
+                |store, cycles| {
+                    outbox::send_entry(store, cycles, entry, mailer.as_mut(), &settings)
                 },
-            });
-            if let Some(why) = stop {
-                return Err(Error::runtime(why));
-            }
+            )?;
         }
         mailer.close();
         Ok(())
