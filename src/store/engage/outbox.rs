@@ -49,6 +49,22 @@ pub struct NewReminder {
     pub run_date: Date,
 }
 
+/// The condition on a hold `h` that it is in force at day `?1`: its customer's latest placed
+/// by then, running until `?1` or later; of customer `?2` alone when `cid` is given (through
+/// its index: `?2 IS NULL OR …` would scan every hold).
+fn in_force(cid: Option<i64>) -> String {
+    let which = if cid.is_some() {
+        "h.cid = ?2"
+    } else {
+        "?2 IS NULL"
+    };
+    format!(
+        "{which} AND h.id = (SELECT max(x.id) FROM engagement_holds x
+                                 WHERE x.cid = h.cid AND ifnull(x.from_date, ?1) <= ?1)
+                    AND h.until_date >= ?1"
+    )
+}
+
 impl<S: std::ops::Deref<Target = Store>> Engagement<S> {
     /// The latest day a reminder (email or text message, of a cycle or by hand) was sent to
     /// each customer, by `as_of`.
@@ -168,19 +184,12 @@ impl<S: std::ops::Deref<Target = Store>> Engagement<S> {
     }
 
     fn held(&self, as_of: Date, cid: Option<i64>) -> Result<HashMap<i64, Date>> {
-        // One customer's through its index; `?2 IS NULL OR …` would scan every hold.
-        let which = if cid.is_some() {
-            "h.cid = ?2"
-        } else {
-            "?2 IS NULL"
-        };
         crate::store::rows(
             self.conn(),
             &format!(
                 "SELECT h.cid, h.until_date FROM engagement_holds h
-                  WHERE {which} AND h.id = (SELECT max(x.id) FROM engagement_holds x
-                                 WHERE x.cid = h.cid AND ifnull(x.from_date, ?1) <= ?1)
-                    AND h.until_date >= ?1"
+                  WHERE {}",
+                in_force(cid)
             ),
             params![day_number(as_of), cid],
             |r| Ok((r.get(0)?, from_day_number(r.get(1)?))),
@@ -195,21 +204,14 @@ impl<S: std::ops::Deref<Target = Store>> Engagement<S> {
 
     /// [`Engagement::holds_at`], of customer `cid` alone when given.
     fn holds_at_for(&self, as_of: Date, cid: Option<i64>) -> Result<Vec<HoldRow>> {
-        // One customer's through its index; `?2 IS NULL OR …` would scan every hold.
-        let which = if cid.is_some() {
-            "h.cid = ?2"
-        } else {
-            "?2 IS NULL"
-        };
         crate::store::rows(
             self.conn(),
             &format!(
                 "SELECT h.cid, c.id, c.name, h.until_date, h.collector, h.text, h.at
                    FROM engagement_holds h JOIN customers c ON c.cid = h.cid
-                  WHERE {which} AND h.id = (SELECT max(x.id) FROM engagement_holds x
-                                 WHERE x.cid = h.cid AND ifnull(x.from_date, ?1) <= ?1)
-                    AND h.until_date >= ?1
-                  ORDER BY c.id"
+                  WHERE {}
+                  ORDER BY c.id",
+                in_force(cid)
             ),
             params![day_number(as_of), cid],
             |r| {
