@@ -6,7 +6,7 @@ use super::{ActionForm, DraftKey, Drafts, FormState};
 use crate::domain::customer::{ActivityEntry, EntryRecord};
 use crate::domain::{Decimal, money};
 use crate::tui::app::{App, Mode, Status};
-use crate::tui::field::FieldId;
+use crate::tui::field::{Field, FieldId};
 use crate::tui::key_action::Action;
 use crate::tui::keymap::KeyContext;
 use crate::tui::update::Effect;
@@ -71,24 +71,39 @@ pub fn open(app: &mut App, action: Action) -> Vec<Effect> {
     } else {
         app.label(first).unwrap_or_default()
     };
-    let data_seq = app.next_seq();
-    app.form = Some(ActionForm {
+    let fields = fields(kind, &app.action_settings, &app.files);
+    let form = editing(app, kind, (cids, target, marked), fields, 0);
+    let data_seq = form.data_seq;
+    app.form = Some(form);
+    shown(app, first, kind, data_seq)
+}
+
+/// A form of `kind` being filled in on customers `cids` (`target` names them, `marked`: they
+/// are the marked ones), the cursor in field `focus`, its defaults to be asked for with the
+/// app's next request number.
+fn editing(
+    app: &mut App,
+    kind: FormKind,
+    (cids, target, marked): (Vec<i64>, String, bool),
+    fields: Vec<Field>,
+    focus: usize,
+) -> ActionForm {
+    ActionForm {
         kind,
         cids,
         target,
         marked,
-        fields: fields(kind, &app.action_settings, &app.files),
-        focus: 0,
+        fields,
+        focus,
         data: None,
-        data_seq,
+        data_seq: app.next_seq(),
         state: FormState::Editing,
         message: None,
         strict: false,
         files: app.files.clone(),
         record: None,
         paid_since: Vec::new(),
-    });
-    shown(app, first, kind, data_seq)
+    }
 }
 
 /// The title's target for marked customers: their count, and the first one's name once
@@ -177,23 +192,11 @@ pub fn open_record(app: &mut App, action: Action, entry: &ActivityEntry) -> Vec<
         .iter()
         .position(|f| !f.edited && f.id != FieldId::Issue)
         .unwrap_or(0);
-    let data_seq = app.next_seq();
-    app.form = Some(ActionForm {
-        kind,
-        cids: vec![cid],
-        target: app.label(cid).unwrap_or_default(),
-        marked: false,
-        fields,
-        focus,
-        data: None,
-        data_seq,
-        state: FormState::Editing,
-        message: None,
-        strict: false,
-        files: app.files.clone(),
-        record: Some((record, format!("{} · {}", entry.date, entry.text))),
-        paid_since: Vec::new(),
-    });
+    let target = app.label(cid).unwrap_or_default();
+    let mut form = editing(app, kind, (vec![cid], target, false), fields, focus);
+    form.record = Some((record, format!("{} · {}", entry.date, entry.text)));
+    let data_seq = form.data_seq;
+    app.form = Some(form);
     shown(app, cid, kind, data_seq)
 }
 
@@ -231,31 +234,24 @@ pub fn reopen(app: &mut App, draft: Draft) -> Vec<Effect> {
             field.set(text);
         }
     }
-    let data_seq = app.next_seq();
     let focus = draft.focus.min(fields.len().saturating_sub(1));
     if draft.marked {
         // The customers were the marked ones: marked again, as they were.
         app.marks.extend(draft.cids.iter().copied());
     }
-    app.form = Some(ActionForm {
-        kind: draft.kind,
-        cids: draft.cids,
-        target: draft.target,
-        marked: draft.marked,
+    let mut form = editing(
+        app,
+        draft.kind,
+        (draft.cids, draft.target, draft.marked),
         fields,
         focus,
-        data: None,
-        data_seq,
-        state: FormState::Editing,
-        message: Some(Status {
-            text: "Not saved when your last session ended: here it is again.".into(),
-            error: false,
-        }),
-        strict: false,
-        files: app.files.clone(),
-        record: None,
-        paid_since: Vec::new(),
+    );
+    form.message = Some(Status {
+        text: "Not saved when your last session ended: here it is again.".into(),
+        error: false,
     });
+    let data_seq = form.data_seq;
+    app.form = Some(form);
     app.mode = Mode::Form;
     app.status = None;
     vec![Effect::Request(Request::FormData {
