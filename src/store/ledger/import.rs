@@ -162,6 +162,19 @@ const STAGED_JOINS: &str = "temp.staged_applications s
     LEFT JOIN payments p ON p.id = s.source_id
     LEFT JOIN documents c ON c.id = s.source_id AND p.pid IS NULL";
 
+/// The deductions (`i`) opened by the payments this import changed (`p`), for
+/// [`ImportWriter::withdraw_deductions`] and [`ImportWriter::reopen_deductions`].
+const CHANGED_DEDUCTIONS: &str = "temp.changed_payments c
+    JOIN payments p ON p.pid = c.pid
+    JOIN deduction_payments dp ON dp.pid = p.pid
+    JOIN issues i ON i.id = dp.issue_id";
+
+/// The day of deduction `i`'s latest state: its opening, or its latest resolve or reopen if
+/// later.
+const DEDUCTION_DAY: &str = "max(i.opened_date, ifnull((SELECT max(e.event_date)
+                                                  FROM issue_events e WHERE e.issue_id = i.id),
+                                               i.opened_date))";
+
 fn staged_from_row(r: &rusqlite::Row) -> rusqlite::Result<StagedApplication> {
     let document = |at: usize| -> rusqlite::Result<Option<DocumentRef>> {
         Ok(match r.get::<_, Option<i64>>(at)? {
@@ -1718,17 +1731,14 @@ impl ImportWriter<'_> {
     ) -> Result<Vec<WithdrawnDeduction>> {
         let withdrawn: Vec<(WithdrawnDeduction, i32)> = crate::store::rows(
             &self.tx,
-            "SELECT i.id, p.id, p.status,
-                    max(i.opened_date, ifnull((SELECT max(e.event_date) FROM issue_events e
-                                                WHERE e.issue_id = i.id), i.opened_date))
-               FROM temp.changed_payments c
-               JOIN payments p ON p.pid = c.pid
-               JOIN deduction_payments dp ON dp.pid = p.pid
-               JOIN issues i ON i.id = dp.issue_id
-              WHERE p.status <> 'success'
-                AND ifnull((SELECT e.kind FROM issue_events e WHERE e.issue_id = i.id
-                             ORDER BY e.event_date DESC, e.id DESC LIMIT 1), 'reopen') = 'reopen'
-              ORDER BY i.id",
+            &format!(
+                "SELECT i.id, p.id, p.status, {DEDUCTION_DAY}
+                   FROM {CHANGED_DEDUCTIONS}
+                  WHERE p.status <> 'success'
+                    AND ifnull((SELECT e.kind FROM issue_events e WHERE e.issue_id = i.id
+                                 ORDER BY e.event_date DESC, e.id DESC LIMIT 1), 'reopen') = 'reopen'
+                  ORDER BY i.id"
+            ),
             [],
             |r| {
                 Ok((
@@ -1906,22 +1916,20 @@ impl ImportWriter<'_> {
     ) -> Result<Vec<ReturnedDeduction>> {
         let found: Vec<(i64, String, bool, i32)> = crate::store::rows(
             &self.tx,
-            "SELECT i.id, p.id,
-                    EXISTS (SELECT 1 FROM issue_documents l JOIN documents d ON d.did = l.did
-                             WHERE l.issue_id = i.id
-                               AND d.amount > ifnull((SELECT sum(a.amount) FROM applications a
-                                                       WHERE a.did = d.did), 0)),
-                    max(i.opened_date, ifnull((SELECT max(e.event_date) FROM issue_events e
-                                                WHERE e.issue_id = i.id), i.opened_date))
-               FROM temp.changed_payments c
-               JOIN payments p ON p.pid = c.pid
-               JOIN deduction_payments dp ON dp.pid = p.pid
-               JOIN issues i ON i.id = dp.issue_id
-              WHERE p.status = 'success'
-                AND (SELECT e.id FROM issue_events e WHERE e.issue_id = i.id
-                      ORDER BY e.event_date DESC, e.id DESC LIMIT 1)
-                    IN (SELECT event_id FROM deduction_withdrawals)
-              ORDER BY i.id",
+            &format!(
+                "SELECT i.id, p.id,
+                        EXISTS (SELECT 1 FROM issue_documents l JOIN documents d ON d.did = l.did
+                                 WHERE l.issue_id = i.id
+                                   AND d.amount > ifnull((SELECT sum(a.amount) FROM applications a
+                                                           WHERE a.did = d.did), 0)),
+                        {DEDUCTION_DAY}
+                   FROM {CHANGED_DEDUCTIONS}
+                  WHERE p.status = 'success'
+                    AND (SELECT e.id FROM issue_events e WHERE e.issue_id = i.id
+                          ORDER BY e.event_date DESC, e.id DESC LIMIT 1)
+                        IN (SELECT event_id FROM deduction_withdrawals)
+                  ORDER BY i.id"
+            ),
             [],
             |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
         )?;
