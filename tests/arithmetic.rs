@@ -24,6 +24,15 @@ fn book(files: Files) -> Book {
     Book { _dir: dir, store }
 }
 
+/// The customers `C` (Acme) and `D` (Delta) with `documents`, rows of the documents file
+/// whose last column is the billing system's balance.
+fn acme_and_delta(documents: &str) -> Files {
+    let header = "id,customer_id,type,doc_date,due_date,amount,billing_balance\n";
+    Files::new()
+        .file("customers.csv", "id,name\nC,Acme\nD,Delta\n")
+        .file("documents.csv", format!("{header}{documents}"))
+}
+
 /// The one customer `C` with an invoice `I1` of `amount`, dated 1 January 2026 and due on
 /// the 31st.
 fn invoice(amount: &str) -> Files {
@@ -284,22 +293,18 @@ fn the_streamed_aging_json_is_the_json_tree_written_out() {
 fn a_customer_the_billing_system_still_shows_owing_is_listed_and_its_mismatch_totalled() {
     // D paid its invoice in full by owed's books; the billing system still says 40.00 is
     // open on it. C owes 100.00 and nothing differs.
-    let files = Files::new()
-        .file("customers.csv", "id,name\nC,Acme\nD,Delta\n")
-        .file(
-            "documents.csv",
-            "id,customer_id,type,doc_date,due_date,amount,billing_balance\n\
-             I1,C,invoice,2026-01-01,2026-01-31,100.00,\n\
-             I2,D,invoice,2026-01-01,2026-01-31,50.00,40.00\n",
-        )
-        .file(
-            "payments.csv",
-            "id,customer_id,date,amount,currency,status\nP1,D,2026-01-10,50.00,USD,success\n",
-        )
-        .file(
-            "applications.csv",
-            "source_id,document_id,amount,date\nP1,I2,50.00,2026-01-10\n",
-        );
+    let files = acme_and_delta(
+        "I1,C,invoice,2026-01-01,2026-01-31,100.00,\n\
+         I2,D,invoice,2026-01-01,2026-01-31,50.00,40.00\n",
+    )
+    .file(
+        "payments.csv",
+        "id,customer_id,date,amount,currency,status\nP1,D,2026-01-10,50.00,USD,success\n",
+    )
+    .file(
+        "applications.csv",
+        "source_id,document_id,amount,date\nP1,I2,50.00,2026-01-10\n",
+    );
     let b = book(files);
     let p = b.portfolio("2026-03-01");
     let labels = b.store.ledger().customer_labels().unwrap();
@@ -318,14 +323,10 @@ fn a_customer_the_billing_system_still_shows_owing_is_listed_and_its_mismatch_to
 /// mismatch of a document that exists is still owed's balance after everything imported.
 #[test]
 fn the_mismatch_of_a_document_not_yet_dated_is_not_counted_back_dated() {
-    let files = Files::new()
-        .file("customers.csv", "id,name\nC,Acme\nD,Delta\n")
-        .file(
-            "documents.csv",
-            "id,customer_id,type,doc_date,due_date,amount,billing_balance\n\
-             I1,C,invoice,2026-01-01,2026-01-31,100.00,90.00\n\
-             I2,D,invoice,2026-08-07,2026-09-06,56.18,0.00\n",
-        );
+    let files = acme_and_delta(
+        "I1,C,invoice,2026-01-01,2026-01-31,100.00,90.00\n\
+         I2,D,invoice,2026-08-07,2026-09-06,56.18,0.00\n",
+    );
     let b = book(files);
     let labels = b.store.ledger().customer_labels().unwrap();
     let p = b.portfolio("2026-03-31");

@@ -736,26 +736,42 @@ fn a_restore_says_which_users_come_back_and_which_go() {
 fn a_backup_clears_what_a_killed_one_left_behind() {
     let fx = Fixture::new();
     let dir = fx.dir.path();
-    let target = dir.join("nightly.db");
+    let cut_short = b"a copy cut short".as_slice();
     // A process id past any that runs (Linux's largest is 4194304).
-    let dead = [
-        ".nightly.db.partial-4194999",
-        ".nightly.db.partial-4194999-journal",
-    ];
-    let alive = format!(".nightly.db.partial-{}", std::process::id());
-    for name in dead.iter().copied().chain([alive.as_str()]) {
-        std::fs::write(dir.join(name), b"a copy cut short").unwrap();
-    }
-    succeeded(&fx.owed(&["backup", target.to_str().unwrap()]));
-    let names = names_in(dir);
-    for name in dead {
-        assert!(!names.iter().any(|n| n == name), "{name} left: {names:?}");
-    }
-    assert!(
-        names.contains(&alive),
-        "a running process's copy stays: {names:?}"
+    let dead = leave(
+        dir,
+        &[
+            (".nightly.db.partial-4194999".into(), cut_short),
+            (".nightly.db.partial-4194999-journal".into(), cut_short),
+        ],
     );
-    assert!(names.contains(&"nightly.db".to_string()));
+    // A running process's copy stays.
+    let alive = format!(".nightly.db.partial-{}", std::process::id());
+    let mut kept = leave(dir, &[(alive, cut_short)]);
+    succeeded(&fx.owed(&["backup", dir.join("nightly.db").to_str().unwrap()]));
+    kept.push("nightly.db".into());
+    assert_cleared(dir, &dead, &kept);
+}
+
+/// Writes each of `files` (a name and its bytes) in `folder`, as a backup or a restore killed
+/// part-way leaves them; returns their names.
+fn leave(folder: &Path, files: &[(String, &[u8])]) -> Vec<String> {
+    for (name, bytes) in files {
+        std::fs::write(folder.join(name), bytes).unwrap();
+    }
+    files.iter().map(|(name, _)| name.clone()).collect()
+}
+
+/// Asserts that none of `dead` is left in `folder` and that all of `kept` are there.
+#[track_caller]
+fn assert_cleared(folder: &Path, dead: &[String], kept: &[String]) {
+    let names = names_in(folder);
+    for name in dead {
+        assert!(!names.contains(name), "{name} left: {names:?}");
+    }
+    for name in kept {
+        assert!(names.contains(name), "{name} removed: {names:?}");
+    }
 }
 
 /// What backups and restores killed part-way left for other file names in the folder —
@@ -775,57 +791,41 @@ fn a_backup_or_restore_clears_what_killed_ones_left_for_any_name() {
     let sqlite = b"SQLite format 3\0 and the pages cut short".as_slice();
     // Process ids past any that runs (Linux's largest is 4194304); the test's own runs.
     let alive = std::process::id();
-    let leave = |folder: &Path| {
-        let dead: Vec<(String, &[u8])> = vec![
-            (".owed-2026-12-01.db.partial-4194901".into(), sqlite),
-            (".owed-2026-12-01.db.partial-4194901-journal".into(), b"j"),
-            (".owed-2026-12-02.db.partial-4194902".into(), b""),
-            (".owed-2026-12-02.db.partial-4194902-journal".into(), b"j"),
-            (
-                ".owed.db.before-restore-20261201-020000.partial-4194903".into(),
-                sqlite,
-            ),
-            (".owed.db.restore-4194904".into(), sqlite),
-            (".owed.db.restore-4194904-wal".into(), b"w"),
-            (".owed.db.restore-4194904-shm".into(), b"s"),
-        ];
-        let kept: Vec<(String, &[u8])> = vec![
-            // A running process's copy.
-            (format!(".owed-2026-12-03.db.partial-{alive}"), sqlite),
-            (format!(".owed-2026-12-03.db.partial-{alive}-journal"), b"j"),
-            // Not an SQLite file: not owed's copy, whatever its name.
-            (".notes.txt.partial-4194905".into(), b"my notes"),
-            // Not the exact name.
-            (".owed-2026-12-04.db.partial-4194906.old".into(), sqlite),
-            ("owed-2026-12-04.db.partial-4194906".into(), sqlite),
-            (".owed-2026-12-04.db.partial-".into(), sqlite),
-            (".partial-4194907".into(), sqlite),
-            // A log whose copy is not there.
-            (".owed-2026-12-05.db.partial-4194908-journal".into(), b"j"),
-        ];
-        for (name, bytes) in dead.iter().chain(&kept) {
-            std::fs::write(folder.join(name), bytes).unwrap();
-        }
-        let names = |files: Vec<(String, &[u8])>| files.into_iter().map(|(n, _)| n).collect();
-        (names(dead), names(kept))
-    };
-    let cleared = |folder: &Path, (dead, kept): (Vec<String>, Vec<String>)| {
-        let names = names_in(folder);
-        for name in dead {
-            assert!(!names.contains(&name), "{name} left: {names:?}");
-        }
-        for name in kept {
-            assert!(names.contains(&name), "{name} removed: {names:?}");
-        }
-    };
-    let left = leave(&bk);
+    let dead: Vec<(String, &[u8])> = vec![
+        (".owed-2026-12-01.db.partial-4194901".into(), sqlite),
+        (".owed-2026-12-01.db.partial-4194901-journal".into(), b"j"),
+        (".owed-2026-12-02.db.partial-4194902".into(), b""),
+        (".owed-2026-12-02.db.partial-4194902-journal".into(), b"j"),
+        (
+            ".owed.db.before-restore-20261201-020000.partial-4194903".into(),
+            sqlite,
+        ),
+        (".owed.db.restore-4194904".into(), sqlite),
+        (".owed.db.restore-4194904-wal".into(), b"w"),
+        (".owed.db.restore-4194904-shm".into(), b"s"),
+    ];
+    let kept: Vec<(String, &[u8])> = vec![
+        // A running process's copy.
+        (format!(".owed-2026-12-03.db.partial-{alive}"), sqlite),
+        (format!(".owed-2026-12-03.db.partial-{alive}-journal"), b"j"),
+        // Not an SQLite file: not owed's copy, whatever its name.
+        (".notes.txt.partial-4194905".into(), b"my notes"),
+        // Not the exact name.
+        (".owed-2026-12-04.db.partial-4194906.old".into(), sqlite),
+        ("owed-2026-12-04.db.partial-4194906".into(), sqlite),
+        (".owed-2026-12-04.db.partial-".into(), sqlite),
+        (".partial-4194907".into(), sqlite),
+        // A log whose copy is not there.
+        (".owed-2026-12-05.db.partial-4194908-journal".into(), b"j"),
+    ];
+    let (gone, stay) = (leave(&bk, &dead), leave(&bk, &kept));
     succeeded(&fx.owed(&["backup", bk.join("owed-2026-12-09.db").to_str().unwrap()]));
-    cleared(&bk, left);
+    assert_cleared(&bk, &gone, &stay);
     assert!(bk.join("owed-2026-12-09.db").is_file());
 
     // A restore, in the database's folder, where it keeps the database first.
-    let left = leave(dir);
+    let (gone, stay) = (leave(dir, &dead), leave(dir, &kept));
     let backup = bk.join("owed-2026-12-09.db");
     succeeded(&fx.owed(&["restore", backup.to_str().unwrap(), "--yes"]));
-    cleared(dir, left);
+    assert_cleared(dir, &gone, &stay);
 }

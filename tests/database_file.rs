@@ -357,15 +357,11 @@ fn a_missing_database_names_the_demo_beside_it() {
     );
     succeeded(&made);
     let o = owed_db(dir.path(), db_s, &["report", "aging"]);
-    let msg = stderr(&o);
-    assert_eq!(o.status.code(), Some(2), "{msg}");
-    assert!(
-        msg.contains(&format!(
-            "open the demo with `owed demo` or `owed --db {}`",
-            demo.display()
-        )),
-        "{msg}"
+    let says = format!(
+        "open the demo with `owed demo` or `owed --db {}`",
+        demo.display()
     );
+    refused(&o, 2, &says);
     assert!(!db.exists(), "the default database was created");
 }
 

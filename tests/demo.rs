@@ -34,6 +34,20 @@ fn new_demo(customers: &str) -> (tempfile::TempDir, PathBuf, std::process::Outpu
     (dir, db, out)
 }
 
+/// A new demo of `customers` customers made of today (no `--as-of`), in a folder of its own:
+/// the folder and the database.
+fn demo_of_today(customers: &str) -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("demo.db");
+    owed_ok(
+        dir.path(),
+        &db,
+        None,
+        &["demo", "--no-tui", "--customers", customers],
+    );
+    (dir, db)
+}
+
 /// Asserts that `owed` said `words` on its standard error.
 #[track_caller]
 fn said(o: &std::process::Output, words: &str) {
@@ -127,14 +141,7 @@ fn the_demo_csvs_import_to_the_same_portfolio_and_are_deterministic() {
 fn a_reader_that_stops_early_ends_the_report_quietly() {
     use std::io::Read;
     use std::process::Stdio;
-    let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("demo.db");
-    owed_ok(
-        dir.path(),
-        &db,
-        None,
-        &["demo", "--no-tui", "--customers", "400"],
-    );
+    let (dir, db) = demo_of_today("400");
     let mut child = owed_command(dir.path(), &db, AS_OF, &["report", "aging", "--json"])
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -290,12 +297,7 @@ fn the_demo_brings_the_example_cycles_and_they_plan_reminders() {
     // The outbox lists the latest sent first, as after real runs.
     let outbox = owed_ok(dir.path(), &db, AS_OF, &["engage", "outbox", "--json"]);
     let outbox: serde_json::Value = serde_json::from_str(&outbox).unwrap();
-    let days: Vec<&str> = outbox
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|r| r["sent_date"].as_str().unwrap())
-        .collect();
+    let days = common::texts_of(&outbox, "sent_date");
     assert!(days.len() > 1, "{outbox}");
     assert!(days.windows(2).all(|w| w[0] >= w[1]), "{days:?}");
     for entry in planned.iter().filter(|p| p["cycle"] == "Standard dunning") {
@@ -694,14 +696,7 @@ fn a_demo_in_use_is_not_made_again_under_it() {
 /// `demo_activity.rs` for the day's activity kept, in its order).
 #[test]
 fn a_demo_of_today_has_no_activity_stamped_after_it_was_made() {
-    let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("demo.db");
-    owed_ok(
-        dir.path(),
-        &db,
-        None,
-        &["demo", "--no-tui", "--customers", "100"],
-    );
+    let (_dir, db) = demo_of_today("100");
     let done = chrono::Utc::now().format("%Y-%m-%dT%H:%M:%S").to_string();
     let latest: String = rusqlite::Connection::open(&db)
         .unwrap()

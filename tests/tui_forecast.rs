@@ -176,6 +176,26 @@ fn cids(db: &Path) -> HashMap<String, i64> {
         .collect()
 }
 
+/// `owed export queue` of `db` as of the fixture's date with `args`, to standard output, its
+/// base currency USD: the CSV, asserting the export succeeded.
+fn export_queue(dir: &Path, db: &Path, args: &[&str]) -> String {
+    std::fs::write(dir.join("none.toml"), "base_currency = \"USD\"\n").unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_owed"))
+        .args(["--db", db.to_str().unwrap(), "--as-of", AS_OF])
+        .args(["export", "queue"])
+        .args(args)
+        .args(["-o", "-"])
+        .env("OWED_CONFIG", dir.join("none.toml"))
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
 #[test]
 fn the_high_risk_tab_counts_and_lists_the_forecasts_high_risk_customers() {
     let (_dir, db) = portfolio();
@@ -562,26 +582,7 @@ fn a_high_risk_customer_with_nothing_open_is_not_in_the_high_risk_tab() {
         listed.len()
     );
     // The command line's queue export says the same.
-    std::fs::write(dir.path().join("none.toml"), "base_currency = \"USD\"\n").unwrap();
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_owed"))
-        .args([
-            "--db",
-            db.to_str().unwrap(),
-            "--as-of",
-            AS_OF,
-            "export",
-            "queue",
-        ])
-        .args(["--tab", "risk", "-o", "-"])
-        .env("OWED_CONFIG", dir.path().join("none.toml"))
-        .output()
-        .unwrap();
-    let csv = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let csv = export_queue(dir.path(), &db, &["--tab", "risk"]);
     assert!(csv.lines().any(|l| l.starts_with("K3,")), "{csv}");
     assert!(!csv.lines().any(|l| l.starts_with("K5,")), "{csv}");
 }
@@ -620,19 +621,7 @@ fn a_customer_with_only_credits_has_nothing_open_to_rate() {
     assert!(screen.contains("Risk — nothing open to rate"), "{screen}");
     assert!(!screen.contains("computing…"), "{screen}");
 
-    std::fs::write(dir.path().join("none.toml"), "base_currency = \"USD\"\n").unwrap();
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_owed"))
-        .args(["--db", db.to_str().unwrap(), "--as-of", AS_OF])
-        .args(["export", "queue", "--sort", "risk", "-o", "-"])
-        .env("OWED_CONFIG", dir.path().join("none.toml"))
-        .output()
-        .unwrap();
-    let csv = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let csv = export_queue(dir.path(), &db, &["--sort", "risk"]);
     let row = csv.lines().find(|l| l.starts_with("K7,")).expect(&csv);
     assert!(row.ends_with(",none"), "{row}");
     // The customers rated keep their level.

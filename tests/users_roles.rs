@@ -1112,12 +1112,9 @@ fn only_a_manager_imports_when_the_actor_is_a_registered_user() {
     assert_eq!(owner_of_v2(), "alice");
     succeeded(&fx.owed(&["--as", "root", "import", csv]));
     let runs: serde_json::Value = serde_json::from_str(&imports()).unwrap();
-    let by: Vec<&str> = runs
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|r| r["actor"].as_str().unwrap())
-        .collect();
     // Newest first.
-    assert!(by.starts_with(&["root", "dana"]), "{runs}");
+    assert!(
+        texts_of(&runs, "actor").starts_with(&["root".into(), "dana".into()]),
+        "{runs}"
+    );
 }
