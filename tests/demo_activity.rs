@@ -1,5 +1,6 @@
 //! The demo generator's collector activity lands in the activity log, once.
 
+mod common;
 mod fixture;
 
 use owed::demo::{DemoOptions, DemoOutcome, ensure_database};
@@ -13,16 +14,21 @@ fn d(s: &str) -> owed::domain::Date {
     owed::domain::date::parse_iso(s).unwrap()
 }
 
+/// A demo of 300 customers in USD whose history ends on 1 April 2026, drawn from `seed`.
+fn april_first(seed: u64) -> DemoOptions {
+    DemoOptions {
+        customers: 300,
+        seed,
+        today: d("2026-04-01"),
+        base_currency: "USD".into(),
+    }
+}
+
 #[test]
 fn demo_activity_is_recorded_with_the_demo_and_not_again_on_reuse() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("demo.db");
-    let options = DemoOptions {
-        customers: 300,
-        seed: 7,
-        today: d("2026-04-01"),
-        base_currency: "USD".into(),
-    };
+    let options = april_first(7);
     let DemoOutcome::Created { activities, .. } =
         ensure_database(&db, &options, made(), false).unwrap()
     else {
@@ -59,26 +65,22 @@ fn demo_activity_is_recorded_with_the_demo_and_not_again_on_reuse() {
         expected.followups > expected.followups_done && expected.followups_done > 0,
         "the calls' follow-ups, some done, some open: {expected:?}"
     );
-    let count = |table: &str| -> u64 {
-        let conn = rusqlite::Connection::open(&db).unwrap();
-        conn.query_row(&format!("SELECT count(*) FROM {table}"), [], |r| {
-            r.get::<_, i64>(0)
-        })
-        .unwrap()
-        .unsigned_abs()
+    let rows_of = |table: &str| {
+        let sql = format!("SELECT count(*) FROM {table}");
+        count(&db, &sql).unsigned_abs()
     };
     let stored = || BackfillCounts {
-        notes: count("notes"),
-        calls: count("calls"),
-        followups: count("followups f JOIN calls c ON c.followup_id = f.id"),
-        followups_done: count("followup_done"),
-        reminders: count("reminders WHERE status = 'sent'"),
-        replies: count(
+        notes: rows_of("notes"),
+        calls: rows_of("calls"),
+        followups: rows_of("followups f JOIN calls c ON c.followup_id = f.id"),
+        followups_done: rows_of("followup_done"),
+        reminders: rows_of("reminders WHERE status = 'sent'"),
+        replies: rows_of(
             "replies p JOIN reminders r ON r.message_id = p.in_reply_to AND r.cid = p.cid",
         ),
-        promises: count("promises"),
-        issues: count("issues WHERE reason <> 'short_payment'"),
-        resolved: count("issue_events"),
+        promises: rows_of("promises"),
+        issues: rows_of("issues WHERE reason <> 'short_payment'"),
+        resolved: rows_of("issue_events"),
     };
     assert_eq!(stored(), expected);
     // Each resolve event is dated on its dispute's resolution day.
@@ -92,15 +94,11 @@ fn demo_activity_is_recorded_with_the_demo_and_not_again_on_reuse() {
         })
         .collect();
     resolutions.sort_unstable();
-    let conn = rusqlite::Connection::open(&db).unwrap();
-    let mut stmt = conn
-        .prepare("SELECT event_date FROM issue_events ORDER BY event_date")
-        .unwrap();
-    let events: Vec<i32> = stmt
-        .query_map([], |r| r.get(0))
-        .unwrap()
-        .collect::<Result<_, _>>()
-        .unwrap();
+    let events: Vec<i32> = common::rows(
+        &db,
+        "SELECT event_date FROM issue_events ORDER BY event_date",
+        |r| r.get(0),
+    );
     assert_eq!(events, resolutions);
     assert!(matches!(
         ensure_database(&db, &options, made(), false).unwrap(),
@@ -131,7 +129,6 @@ const STAMPS: [&str; 11] = [
 
 /// The demo's activity stamps of each day: (day, how many).
 fn stamps_by_day(db: &std::path::Path) -> Vec<(String, i64)> {
-    let conn = rusqlite::Connection::open(db).unwrap();
     let all: Vec<String> = STAMPS
         .iter()
         .map(|s| {
@@ -143,37 +140,17 @@ fn stamps_by_day(db: &std::path::Path) -> Vec<(String, i64)> {
         "SELECT substr(at, 1, 10), count(*) FROM ({}) GROUP BY 1 ORDER BY 1",
         all.join(" UNION ALL ")
     );
-    let mut stmt = conn.prepare(&sql).unwrap();
-    stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
-        .unwrap()
-        .collect::<Result<_, _>>()
-        .unwrap()
+    common::rows(db, &sql, |r| Ok((r.get(0)?, r.get(1)?)))
 }
 
 /// The latest timestamp (to the second) in any column of the database named `at` or ending
 /// in `_at`: the activity's, the log of imports', the lockbox's.
 fn latest_stamp(db: &std::path::Path) -> String {
-    let conn = rusqlite::Connection::open(db).unwrap();
     let mut columns = Vec::new();
-    let mut tables = conn
-        .prepare("SELECT name FROM sqlite_master WHERE type = 'table'")
-        .unwrap();
-    let names: Vec<String> = tables
-        .query_map([], |r| r.get(0))
-        .unwrap()
-        .collect::<Result<_, _>>()
-        .unwrap();
-    for table in names {
-        let mut info = conn
-            .prepare(&format!(
-                "SELECT name, type FROM pragma_table_info('{table}')"
-            ))
-            .unwrap();
-        let found: Vec<(String, String)> = info
-            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
-            .unwrap()
-            .collect::<Result<_, _>>()
-            .unwrap();
+    let tables = "SELECT name FROM sqlite_master WHERE type = 'table'";
+    for table in common::rows::<String>(db, tables, |r| r.get(0)) {
+        let info = format!("SELECT name, type FROM pragma_table_info('{table}')");
+        let found: Vec<(String, String)> = common::rows(db, &info, |r| Ok((r.get(0)?, r.get(1)?)));
         for (column, kind) in found {
             if (column == "at" || column.ends_with("_at")) && kind.eq_ignore_ascii_case("TEXT") {
                 columns.push(format!(
@@ -183,12 +160,8 @@ fn latest_stamp(db: &std::path::Path) -> String {
         }
     }
     assert!(columns.len() >= STAMPS.len(), "{columns:?}");
-    conn.query_row(
-        &format!("SELECT max(at) FROM ({})", columns.join(" UNION ALL ")),
-        [],
-        |r| r.get(0),
-    )
-    .unwrap()
+    let latest = format!("SELECT max(at) FROM ({})", columns.join(" UNION ALL "));
+    common::value(db, &latest)
 }
 
 /// A demo of today made in the morning stamps none of its day's activity (calls, notes,
@@ -199,13 +172,8 @@ fn latest_stamp(db: &std::path::Path) -> String {
 /// counted in "touched today". Made again the same day, it is reused.
 #[test]
 fn a_demo_of_today_stamps_nothing_after_the_moment_it_is_made() {
-    let today = d("2026-04-01");
-    let options = DemoOptions {
-        customers: 300,
-        seed: 7,
-        today,
-        base_currency: "USD".into(),
-    };
+    let options = april_first(7);
+    let today = options.today;
     // At noon (UTC): the demo's day is today, or (east of +12) yesterday, in any time zone.
     let noon = today.and_hms_opt(12, 0, 0).unwrap().and_utc();
     let dir = tempfile::tempdir().unwrap();
@@ -248,21 +216,15 @@ fn a_demo_of_today_stamps_nothing_after_the_moment_it_is_made() {
 
 /// Runs `sql` on `db`, returning the one integer it selects.
 fn count(db: &std::path::Path, sql: &str) -> i64 {
-    let conn = rusqlite::Connection::open(db).unwrap();
-    conn.query_row(sql, [], |r| r.get(0)).unwrap()
+    common::value(db, sql)
 }
 
 #[test]
 fn the_recorded_history_is_consistent_and_read_as_of_past_dates() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("demo.db");
-    let today = d("2026-04-01");
-    let options = DemoOptions {
-        customers: 300,
-        seed: 11,
-        today,
-        base_currency: "USD".into(),
-    };
+    let options = april_first(11);
+    let today = options.today;
     ensure_database(&db, &options, made(), false).unwrap();
     let today_day = owed::domain::date::day_number(today);
     let broken = [
@@ -343,13 +305,11 @@ fn the_recorded_history_is_consistent_and_read_as_of_past_dates() {
 #[test]
 fn a_resolution_before_its_dispute_writes_nothing() {
     let fx = fixture::Fixture::new();
-    let mut store = fx.store();
     let before = fx.fingerprint();
-    let dispute = PastActivity {
-        customer_id: "V1".into(),
-        collector: "alice".into(),
-        at: d("2026-03-30"),
-        kind: PastActivityKind::Dispute {
+    let dispute = alices(
+        "V1",
+        "2026-03-30",
+        PastActivityKind::Dispute {
             reason: "pricing".into(),
             amount: "10".parse().unwrap(),
             document_ids: vec![],
@@ -358,27 +318,38 @@ fn a_resolution_before_its_dispute_writes_nothing() {
                 text: "credited".into(),
             }),
         },
-    };
-    let err = store
-        .activity_mut()
-        .backfill_activity(&[dispute])
-        .unwrap_err();
-    assert!(err.to_string().contains("resolved on 2026-03-29"), "{err}");
+    );
+    let err = backfill(&fx, &[dispute]).unwrap_err();
+    assert!(err.contains("resolved on 2026-03-29"), "{err}");
     assert_eq!(fx.fingerprint(), before);
+}
+
+/// Alice's past activity of `kind` on `customer`, on the day `at`.
+fn alices(customer: &str, at: &str, kind: PastActivityKind) -> PastActivity {
+    PastActivity {
+        customer_id: customer.into(),
+        collector: "alice".into(),
+        at: d(at),
+        kind,
+    }
+}
+
+/// Writes `activity` in one go into the fixture's database: the counts written, or what
+/// refused it.
+fn backfill(fx: &fixture::Fixture, activity: &[PastActivity]) -> Result<BackfillCounts, String> {
+    let mut store = fx.store();
+    let written = store.activity_mut().backfill_activity(activity);
+    written.map_err(|e| e.to_string())
 }
 
 /// Each of `bad`, written in one go after `good`, is refused with `message`, and nothing of
 /// either is written.
 #[track_caller]
 fn refused_whole(fx: &fixture::Fixture, good: &PastActivity, bad: &[PastActivity], message: &str) {
-    let mut store = fx.store();
     let before = fx.fingerprint();
     for bad in bad {
-        let err = store
-            .activity_mut()
-            .backfill_activity(&[good.clone(), bad.clone()])
-            .unwrap_err();
-        assert_eq!(err.to_string(), message);
+        let err = backfill(fx, &[good.clone(), bad.clone()]).unwrap_err();
+        assert_eq!(err, message);
         assert_eq!(fx.fingerprint(), before);
     }
 }
@@ -386,35 +357,27 @@ fn refused_whole(fx: &fixture::Fixture, good: &PastActivity, bad: &[PastActivity
 #[test]
 fn a_follow_up_due_or_done_before_its_call_writes_nothing() {
     let fx = fixture::Fixture::new();
-    let mut store = fx.store();
-    let call = |due: &str, done: Option<&str>| PastActivity {
-        customer_id: "V1".into(),
-        collector: "alice".into(),
-        at: d("2026-03-30"),
-        kind: PastActivityKind::Call {
+    let call = |due: &str, done: Option<&str>| {
+        let followup = PastFollowUp {
+            due: d(due),
+            text: "Call again (no answer)".into(),
+            done: done.map(d),
+        };
+        let kind = PastActivityKind::Call {
             outcome: CallOutcome::NoAnswer,
             text: "No answer".into(),
-            followup: Some(PastFollowUp {
-                due: d(due),
-                text: "Call again (no answer)".into(),
-                done: done.map(d),
-            }),
-        },
+            followup: Some(followup),
+        };
+        alices("V1", "2026-03-30", kind)
     };
-    refused_whole(
-        &fx,
-        &call("2026-04-01", None),
-        &[
-            call("2026-03-29", None),
-            call("2026-04-01", Some("2026-03-29")),
-        ],
-        "a past follow-up of `V1` on 2026-03-30 is due or done before it",
-    );
+    let message = "a past follow-up of `V1` on 2026-03-30 is due or done before it";
+    let bad = [
+        call("2026-03-29", None),
+        call("2026-04-01", Some("2026-03-29")),
+    ];
+    refused_whole(&fx, &call("2026-04-01", None), &bad, message);
     // A good one: the call, its follow-up, and the follow-up done.
-    let counts = store
-        .activity_mut()
-        .backfill_activity(&[call("2026-04-01", Some("2026-04-02"))])
-        .unwrap();
+    let counts = backfill(&fx, &[call("2026-04-01", Some("2026-04-02"))]).unwrap();
     assert_eq!(
         (counts.calls, counts.followups, counts.followups_done),
         (1, 1, 1)
@@ -424,33 +387,25 @@ fn a_follow_up_due_or_done_before_its_call_writes_nothing() {
 #[test]
 fn a_reply_to_a_later_reminder_or_read_before_it_came_writes_nothing() {
     let fx = fixture::Fixture::new();
-    let mut store = fx.store();
-    let reply = |answers: &str, read: Option<&str>| PastActivity {
-        customer_id: "V1".into(),
-        collector: "alice".into(),
-        at: d("2026-03-31"),
-        kind: PastActivityKind::Reply(PastReply {
+    let reply = |answers: &str, read: Option<&str>| {
+        let reply = PastReply {
             from: "ap@v1.example".into(),
             subject: "Re: Overdue".into(),
             body: "Paying Friday.".into(),
             in_reply_to: d(answers),
             read: read.map(d),
-        }),
+        };
+        alices("V1", "2026-03-31", PastActivityKind::Reply(reply))
     };
-    refused_whole(
-        &fx,
-        &reply("2026-03-30", None),
-        &[
-            reply("2026-04-01", None),
-            reply("2026-03-30", Some("2026-03-30")),
-        ],
-        "a past reply of `V1` on 2026-03-31 answers a later reminder or was read before it came",
-    );
+    let message =
+        "a past reply of `V1` on 2026-03-31 answers a later reminder or was read before it came";
+    let bad = [
+        reply("2026-04-01", None),
+        reply("2026-03-30", Some("2026-03-30")),
+    ];
+    refused_whole(&fx, &reply("2026-03-30", None), &bad, message);
     // A good one lands unread in the Replies tab's table, answering that day's reminder.
-    let counts = store
-        .activity_mut()
-        .backfill_activity(&[reply("2026-03-30", None)])
-        .unwrap();
+    let counts = backfill(&fx, &[reply("2026-03-30", None)]).unwrap();
     assert_eq!(counts.replies, 1);
     let conn = rusqlite::Connection::open(fx.db()).unwrap();
     let (in_reply_to, read): (String, Option<String>) = conn
@@ -468,21 +423,13 @@ fn a_reply_to_a_later_reminder_or_read_before_it_came_writes_nothing() {
 #[test]
 fn an_unknown_customer_or_document_writes_nothing() {
     let fx = fixture::Fixture::new();
-    let mut store = fx.store();
     let before = fx.fingerprint();
-    let note = |customer: &str| PastActivity {
-        customer_id: customer.into(),
-        collector: "alice".into(),
-        at: d("2026-03-30"),
-        kind: PastActivityKind::Note {
-            text: "called".into(),
-        },
+    let note = |customer: &str| {
+        let text = "called".into();
+        alices(customer, "2026-03-30", PastActivityKind::Note { text })
     };
-    let err = store
-        .activity_mut()
-        .backfill_activity(&[note("V1"), note("V9")])
-        .unwrap_err();
-    assert_eq!(err.to_string(), "past activity names unknown customer `V9`");
+    let err = backfill(&fx, &[note("V1"), note("V9")]).unwrap_err();
+    assert_eq!(err, "past activity names unknown customer `V9`");
     let foreign = PastActivity {
         kind: PastActivityKind::Promise {
             amount: "10".parse().unwrap(),
@@ -491,16 +438,8 @@ fn an_unknown_customer_or_document_writes_nothing() {
         },
         ..note("V1")
     };
-    assert!(
-        store
-            .activity_mut()
-            .backfill_activity(&[note("V1"), foreign])
-            .is_err()
-    );
+    assert!(backfill(&fx, &[note("V1"), foreign]).is_err());
     assert_eq!(fx.fingerprint(), before);
-    let counts = store
-        .activity_mut()
-        .backfill_activity(&[note("V1")])
-        .unwrap();
+    let counts = backfill(&fx, &[note("V1")]).unwrap();
     assert_eq!(counts.notes, 1);
 }

@@ -37,23 +37,24 @@ fn fixture() -> Fixture {
     }
 }
 
-/// SQL that records reminder `id` of the standard cycle as sent to `customer` at 07:00 UTC
-/// on `date` (to run through `workstation::with_day_numbers`).
-fn sent_reminder(
-    id: i64,
-    customer: &str,
-    date: &str,
-    reminder: &str,
-    to: &str,
-    subject: &str,
-) -> String {
-    format!(
-        "INSERT INTO reminders (id, cid, at, collector, cycle, reminder, to_addr, subject, body,
-                                status, sent_at, sent_date, message_id)
-         SELECT {id}, cid, '{date}T07:00:00Z', 'alice', 'Standard dunning', '{reminder}', '{to}',
-                '{subject}', 'text', 'sent', '{date}T07:00:01Z', {{{date}}}, '<{id}@x>'
-           FROM customers WHERE id = '{customer}';\n"
-    )
+/// SQL that records each of `sent` (rows `id,customer,date,reminder,to,subject`) as a
+/// reminder of the standard cycle sent to its customer at 07:00 UTC on its date (to run
+/// through `workstation::with_day_numbers`).
+fn sent_reminders(sent: &[&str]) -> String {
+    let one = |row: &&str| {
+        let fields: Vec<&str> = row.splitn(6, ',').collect();
+        let [id, customer, date, reminder, to, subject] = fields[..] else {
+            panic!("not a reminder sent: {row}");
+        };
+        format!(
+            "INSERT INTO reminders (id, cid, at, collector, cycle, reminder, to_addr, subject,
+                                    body, status, sent_at, sent_date, message_id)
+             SELECT {id}, cid, '{date}T07:00:00Z', 'alice', 'Standard dunning', '{reminder}',
+                    '{to}', '{subject}', 'text', 'sent', '{date}T07:00:01Z', {{{date}}}, '<{id}@x>'
+               FROM customers WHERE id = '{customer}';\n"
+        )
+    };
+    sent.iter().map(one).collect()
 }
 
 /// The fixture with no email address for `customer`.
@@ -72,6 +73,16 @@ impl Fixture {
         let config = workstation::engage_config(&self.cycles, 2525);
         let source = workstation::engage_source(&self.db, collector, config, mail.factory());
         (Driver::with_engage(&self.db, collector, size, source), mail)
+    }
+
+    /// Alice's outbox (`:engage outbox`) in a terminal of `size`: the screen.
+    #[track_caller]
+    fn alices_outbox(&self, size: (u16, u16)) -> String {
+        let (mut d, _mail) = self.driver("alice", size);
+        command(&mut d, "engage outbox");
+        assert_eq!(d.app.screen, Screen::Engage);
+        assert_eq!(d.app.engage.screen.pane, Pane::Outbox);
+        d.screen()
     }
 
     fn sql<T: rusqlite::types::FromSql>(&self, sql: &str) -> T {
@@ -222,25 +233,10 @@ fn the_picker_marks_what_the_plan_sends_not_what_it_skips() {
 #[test]
 fn with_nothing_planned_the_picker_starts_on_the_reminder_a_cycle_last_sent() {
     let f = fixture();
-    f.execute(&workstation::with_day_numbers(&format!(
-        "{}{}",
-        sent_reminder(
-            60,
-            "K5",
-            "2026-04-01",
-            "Friendly",
-            "ap@pizza.example",
-            "Hello"
-        ),
-        sent_reminder(
-            61,
-            "K5",
-            "2026-04-10",
-            "Firm",
-            "ap@pizza.example",
-            "Overdue"
-        ),
-    )));
+    f.execute(&workstation::with_day_numbers(&sent_reminders(&[
+        "60,K5,2026-04-01,Friendly,ap@pizza.example,Hello",
+        "61,K5,2026-04-10,Firm,ap@pizza.example,Overdue",
+    ])));
     f.execute(&workstation::with_day_numbers(
         "INSERT INTO reminders (id, cid, at, collector, cycle, reminder, to_addr, subject, body,
                                 status, sent_at, sent_date, message_id)
@@ -731,11 +727,7 @@ fn failed_and_pending_reminders_show_in_the_outbox_with_their_errors() {
          SELECT cid, '2026-04-29T08:00:01Z', 'alice', 'Standard dunning', 'Final', 'keiri@tokyo.example',
                 'Final notice', 'text', 'pending', 'delivery unknown: connection reset' FROM customers WHERE id = 'K4';",
     );
-    let (mut d, _mail) = f.driver("alice", (120, 40));
-    command(&mut d, "engage outbox");
-    assert_eq!(d.app.screen, Screen::Engage);
-    assert_eq!(d.app.engage.screen.pane, Pane::Outbox);
-    let screen = d.screen();
+    let screen = f.alices_outbox((120, 40));
     assert_contains_all(
         &screen,
         &[
@@ -753,27 +745,13 @@ fn failed_and_pending_reminders_show_in_the_outbox_with_their_errors() {
 #[test]
 fn the_outbox_shows_every_reminder_id_whole() {
     let f = fixture();
-    let sql = sent_reminder(
-        121_039,
-        "K2",
-        "2026-04-28",
-        "Firm",
-        "ap@example.com",
-        "Overdue",
-    ) + &sent_reminder(
-        99_990,
-        "K6",
-        "2026-04-27",
-        "Friendly",
-        "ap@acme.example",
-        "Friendly reminder",
-    );
+    let sql = sent_reminders(&[
+        "121039,K2,2026-04-28,Firm,ap@example.com,Overdue",
+        "99990,K6,2026-04-27,Friendly,ap@acme.example,Friendly reminder",
+    ]);
     f.execute(&workstation::with_day_numbers(&sql));
     for size in [(160, 40), (80, 24)] {
-        let (mut d, _mail) = f.driver("alice", size);
-        command(&mut d, "engage outbox");
-        assert_eq!(d.app.engage.screen.pane, Pane::Outbox);
-        let screen = d.screen();
+        let screen = f.alices_outbox(size);
         assert_contains_all(&screen, &["121039 sent ", " 99990 sent ", "     1 sent "]);
         assert!(!screen.contains("1210…"), "{screen}");
         if size.0 == 80 {
@@ -786,15 +764,10 @@ fn the_outbox_shows_every_reminder_id_whole() {
 fn the_report_pane_shows_what_the_reminders_achieved() {
     let f = fixture();
     // Two more reminders sent earlier: Kite's partly paid since, Acme promised within 7 days.
-    let kite = sent_reminder(
-        50,
-        "K1",
-        "2026-04-01",
-        "Friendly",
-        "ap@kite.example",
-        "Friendly reminder",
-    );
-    let acme = sent_reminder(51, "K6", "2026-04-10", "Firm", "ap@acme.example", "Overdue");
+    let sent = sent_reminders(&[
+        "50,K1,2026-04-01,Friendly,ap@kite.example,Friendly reminder",
+        "51,K6,2026-04-10,Firm,ap@acme.example,Overdue",
+    ]);
     let documents = "INSERT INTO reminder_documents (cycle, reminder, did, reminder_id, cycle_key,
                                           reminder_key)
          SELECT 'Standard dunning', 'Friendly', did, 50, 'standard dunning', 'friendly'
@@ -809,7 +782,7 @@ fn the_report_pane_shows_what_the_reminders_achieved() {
            FROM documents d, reminders r
           WHERE d.id = 'B1' AND r.cycle = 'Standard dunning' AND r.reminder = 'Friendly'
             AND r.to_addr = 'buchhaltung@lumen.example';";
-    f.execute(&workstation::with_day_numbers(&(kite + &acme + documents)));
+    f.execute(&workstation::with_day_numbers(&(sent + documents)));
     let (mut d, _mail) = f.driver("alice", (120, 40));
     d.press("E [");
     assert_eq!(d.app.engage.screen.pane, Pane::Report);
@@ -847,15 +820,9 @@ fn the_report_pane_puts_the_busiest_cycle_first_and_says_what_does_not_fit() {
     {
         for k in 0..*n {
             let id = 60 + i * 10 + k;
-            sql += &sent_reminder(
-                id as i64,
-                "K1",
-                "2026-04-20",
-                "Friendly",
-                "ap@kite.example",
-                "Hi",
-            )
-            .replace("'Standard dunning'", &format!("'{cycle}'"));
+            let friendly = format!("{id},K1,2026-04-20,Friendly,ap@kite.example,Hi");
+            sql +=
+                &sent_reminders(&[&friendly]).replace("'Standard dunning'", &format!("'{cycle}'"));
         }
     }
     f.execute(&workstation::with_day_numbers(&sql));
@@ -1245,14 +1212,8 @@ fn a_reply_from_an_unverified_sender_is_marked_in_the_replies_tab_and_the_timeli
 #[test]
 fn a_reminder_that_named_no_documents_is_not_counted_as_paid() {
     let f = fixture();
-    f.execute(&workstation::with_day_numbers(&sent_reminder(
-        60,
-        "K1",
-        "2026-04-01",
-        "Friendly",
-        "ap@kite.example",
-        "Friendly reminder",
-    )));
+    let sent = sent_reminders(&["60,K1,2026-04-01,Friendly,ap@kite.example,Friendly reminder"]);
+    f.execute(&workstation::with_day_numbers(&sent));
     let store = owed::store::Store::open_existing(&f.db).unwrap();
     let outcomes = store
         .engagement()
@@ -1458,16 +1419,11 @@ fn a_pending_reminder_without_an_error_says_it_may_be_sending_now_whole_at_120_c
                 'keiri@tokyo.example', 'Final notice', 'text', 'pending'
            FROM customers WHERE id = 'K4';",
     );
-    let (mut d, _mail) = f.driver("alice", (120, 36));
-    command(&mut d, "engage outbox");
-    let screen = d.screen();
-    let line = screen
-        .lines()
-        .find(|l| l.contains("2477"))
-        .unwrap_or_else(|| panic!("{screen}"));
-    assert!(
-        line.contains("being sent now, or maybe delivered by a run that ended"),
-        "{line}"
+    let screen = f.alices_outbox((120, 36));
+    let line = common::line_where(&screen, |l| l.contains("2477"));
+    assert_contains_all(
+        line,
+        &["being sent now, or maybe delivered by a run that ended"],
     );
 }
 

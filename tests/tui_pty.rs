@@ -1843,10 +1843,7 @@ fn the_team_screen_shows_another_processs_promise_without_a_key() {
         &["Team as of 2026-04-30 (USD)", "Today", " alice ", " total "],
     );
     let contents = s.contents();
-    let header = contents
-        .lines()
-        .find(|l| l.starts_with(" Collector "))
-        .unwrap_or_else(|| panic!("{contents}"));
+    let header = common::line_where(&contents, |l| l.starts_with(" Collector "));
     assert_eq!(
         header.split_whitespace().nth(5),
         Some("Today"),

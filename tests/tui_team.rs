@@ -254,10 +254,7 @@ fn a_hostile_owner_name_is_drawn_visible() {
     let cells: String = buffer.content().iter().map(|c| c.symbol()).collect();
     assert!(!cells.contains('\u{1b}') && !cells.contains('\u{202e}'));
     let screen = d.screen();
-    let row = screen
-        .lines()
-        .find(|l| l.contains("ev") && l.contains("il"))
-        .unwrap_or_else(|| panic!("{screen}"));
+    let row = common::line_where(&screen, |l| l.contains("ev") && l.contains("il"));
     assert!(row.contains("700.00"), "{row}");
 }
 

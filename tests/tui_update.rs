@@ -222,16 +222,22 @@ fn a_filter_that_matches_no_one_leaves_no_customer_in_the_detail() {
     assert_eq!(d.app.detail.as_ref().unwrap().detail.header.id, "K6");
 }
 
+/// Types the filter `typed` and Enter; asserts that it was refused (the field stays open, the
+/// status line an error) and returns what the status line says.
+#[track_caller]
+fn refused_filter(d: &mut Driver, typed: &str) -> String {
+    d.press(&format!("/ {typed} <Enter>"));
+    assert_eq!(d.app.mode, Mode::Filter, "{typed}");
+    let status = d.app.status.clone().unwrap();
+    assert!(status.error, "{status:?}");
+    status.text
+}
+
 #[test]
 fn a_bad_filter_says_why_and_keeps_the_field_open() {
     let (_dir, mut d) = driver("alice", (120, 40));
-    d.press("/ colour:red <Enter>");
-    assert_eq!(d.app.mode, Mode::Filter);
-    let status = d.app.status.clone().unwrap();
-    assert!(
-        status.error && status.text.contains("unknown filter"),
-        "{status:?}"
-    );
+    let said = refused_filter(&mut d, "colour:red");
+    assert!(said.contains("unknown filter"), "{said}");
     assert!(d.screen().contains("unknown filter"));
     d.press("<Esc>");
     assert_eq!(d.app.mode, Mode::Normal);
@@ -240,9 +246,7 @@ fn a_bad_filter_says_why_and_keeps_the_field_open() {
     // At 80 columns the sentence does not fit beside what was typed: it stands whole above
     // the field (it had not been shown at all: Enter seemed to do nothing).
     d.resize(80, 24);
-    d.press("/ risk>50 <Enter>");
-    assert_eq!(d.app.mode, Mode::Filter);
-    let said = d.app.status.clone().unwrap().text;
+    let said = refused_filter(&mut d, "risk>50");
     assert!(said.starts_with("unknown field `risk`"), "{said}");
     assert!(said.len() > 80, "{said}");
     let screen = d.screen();
@@ -258,15 +262,10 @@ fn a_bad_filter_says_why_and_keeps_the_field_open() {
 #[test]
 fn an_unknown_issue_reason_is_refused_naming_the_known_ones() {
     let (_dir, mut d) = driver("alice", (120, 40));
-    d.press("/ issue:pricng <Enter>");
-    assert_eq!(d.app.mode, Mode::Filter);
-    let status = d.app.status.clone().unwrap();
+    let said = refused_filter(&mut d, "issue:pricng");
     assert!(
-        status.error
-            && status
-                .text
-                .starts_with("`pricng` is not an issue reason (try pricing, quantity, quality,"),
-        "{status:?}"
+        said.starts_with("`pricng` is not an issue reason (try pricing, quantity, quality,"),
+        "{said}"
     );
     d.press("<Esc> / issue:PRICING <Enter>");
     assert_eq!(d.app.mode, Mode::Normal);
@@ -441,10 +440,7 @@ fn the_queue_title_cuts_a_long_filter_and_keeps_the_marks_at_80_columns() {
     assert!(total >= 3, "{}", d.screen());
     d.press("<Space> <Space>");
     let screen = d.screen();
-    let title = screen
-        .lines()
-        .find(|l| l.contains("Queue · mine (alice)"))
-        .unwrap_or_else(|| panic!("{screen}"));
+    let title = common::line_where(&screen, |l| l.contains("Queue · mine (alice)"));
     let wanted = [
         "filter: overdue>1 ".to_string(),
         "… · 2 marked".to_string(),
@@ -1365,14 +1361,8 @@ fn a_filter_given_up_with_esc_leaves_the_selection_where_it_was() {
     }
 }
 
-/// The issues chart's bars and shares follow the money: the fixture's pricing issue of 800.00
-/// and a quality issue of 200.00, one each, are 80% and 20% of the open issues' 1,000.00,
-/// their bars four to one. Each showed `· 1 · 33%`, a share of the count (the follow-up
-/// counted in) beside an amount, with bars of one length. The follow-ups due are counted
-/// without a bar.
-#[test]
-fn the_issues_charts_bars_and_shares_are_of_the_money() {
-    let (dir, db) = fixture();
+/// Alice disputes `amount` of K1 for `reason` through `owed dispute`, as of the fixture's date.
+fn dispute_on_k1(dir: &std::path::Path, db: &std::path::Path, reason: &str, amount: &str) {
     let args = [
         "--as",
         "alice",
@@ -1381,13 +1371,30 @@ fn the_issues_charts_bars_and_shares_are_of_the_money() {
         "dispute",
         "K1",
         "--reason",
-        "quality",
+        reason,
         "--amount",
-        "200",
+        amount,
     ];
-    common::succeeded(&common::owed_db(dir.path(), &db, &args));
-    let mut d = Driver::new(&db, "alice", (120, 40));
+    common::succeeded(&common::owed_db(dir, db, &args));
+}
+
+/// Alice's workstation on `db` showing the issues chart.
+fn issues_chart(db: &std::path::Path) -> Driver {
+    let mut d = Driver::new(db, "alice", (120, 40));
     command(&mut d, "chart issues");
+    d
+}
+
+/// The issues chart's bars and shares follow the money: the fixture's pricing issue of 800.00
+/// and a quality issue of 200.00, one each, are 80% and 20% of the open issues' 1,000.00,
+/// their bars four to one. Each showed `· 1 · 33%`, a share of the count (the follow-up
+/// counted in) beside an amount, with bars of one length. The follow-ups due are counted
+/// without a bar.
+#[test]
+fn the_issues_charts_bars_and_shares_are_of_the_money() {
+    let (dir, db) = fixture();
+    dispute_on_k1(dir.path(), &db, "quality", "200");
+    let d = issues_chart(&db);
     let (title, bars) = owed::tui::view::chart::bars(&d.app, 200);
     assert_eq!(
         title,
@@ -1419,23 +1426,9 @@ fn the_issues_chart_gathers_the_reasons_that_do_not_fit() {
     let reasons = owed::config::Config::default().dispute_reasons;
     assert_eq!(reasons.len(), 7);
     for (i, reason) in reasons.iter().enumerate() {
-        let amount = format!("{}", 70 - 10 * i);
-        let args = [
-            "--as",
-            "alice",
-            "--as-of",
-            workstation::AS_OF,
-            "dispute",
-            "K1",
-            "--reason",
-            reason,
-            "--amount",
-            &amount,
-        ];
-        common::succeeded(&common::owed_db(dir.path(), &db, &args));
+        dispute_on_k1(dir.path(), &db, reason, &format!("{}", 70 - 10 * i));
     }
-    let mut d = Driver::new(&db, "alice", (120, 40));
-    command(&mut d, "chart issues");
+    let d = issues_chart(&db);
     let rows = owed::tui::view::chart::issue_rows(&d.app);
     use owed::tui::view::chart::IssueRow;
     let counted: u64 = rows

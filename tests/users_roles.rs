@@ -27,6 +27,14 @@ const DANA_SHA256: &str = "SHA256:YgoKStLUXjCgw7160KkeWcKDlhGxv4sWIMy/0C9ovnk";
 const ALICE_SHA256: &str = "SHA256:e4IQBNsgC7aYdMnRFRXrkzrWS6T+HrQR0F4m+uUA44U";
 const ALICE_2_SHA256: &str = "SHA256:0eFLdeDFzS3J53yvuGyXqrWHsLkShJKk7Jq6GuiLEmQ";
 
+/// Dana (a manager) runs `owed user` with `args`: asserts that it succeeded and said `says`
+/// first.
+#[track_caller]
+fn dana_changes(fx: &Fixture, args: &[&str], says: &str) {
+    let out = succeeded(&fx.owed(&[&["--as", "dana", "user"], args].concat()));
+    assert!(out.starts_with(says), "{out}");
+}
+
 fn refused(out: &std::process::Output) -> String {
     assert_eq!(out.status.code(), Some(2), "stdout: {}", stdout(out));
     let err = stderr(out);
@@ -140,10 +148,10 @@ fn users_are_added_listed_changed_removed_and_logged() {
         refused(&out),
         "owed: alice (collector) may not change users: only a manager may\n"
     );
-    let out = succeeded(&fx.owed(&["--as", "dana", "user", "role", "alice", "auditor"]));
-    assert!(
-        out.starts_with("alice's role is now auditor (was collector)"),
-        "{out}"
+    dana_changes(
+        &fx,
+        &["role", "alice", "auditor"],
+        "alice's role is now auditor (was collector)",
     );
     assert_eq!(who(&fx), Some(("alice".to_string(), Role::Auditor)));
     // The last manager keeps the role.
@@ -978,13 +986,12 @@ fn a_name_differing_only_in_case_is_no_second_user() {
 #[test]
 fn a_user_is_changed_and_removed_by_their_name_in_any_case() {
     let fx = team();
-    let out = succeeded(&fx.owed(&["--as", "dana", "user", "role", "ALICE", "manager"]));
-    assert!(
-        out.starts_with("alice's role is now manager (was collector)"),
-        "{out}"
+    dana_changes(
+        &fx,
+        &["role", "ALICE", "manager"],
+        "alice's role is now manager (was collector)",
     );
-    let out = succeeded(&fx.owed(&["--as", "dana", "user", "remove", "Ｂob"]));
-    assert!(out.starts_with("User bob (collector) removed"), "{out}");
+    dana_changes(&fx, &["remove", "Ｂob"], "User bob (collector) removed");
     let users = list_json(&fx);
     let roles: Vec<(&str, &str)> = users
         .as_array()
@@ -1026,13 +1033,12 @@ fn a_user_is_changed_and_removed_by_their_name_in_any_case() {
         either
     );
     assert_eq!(fx.fingerprint(), before, "nothing written");
-    let out = succeeded(&fx.owed(&["--as", "dana", "user", "role", "ALICE", "auditor"]));
-    assert!(
-        out.starts_with("ALICE's role is now auditor (was collector)"),
-        "{out}"
+    dana_changes(
+        &fx,
+        &["role", "ALICE", "auditor"],
+        "ALICE's role is now auditor (was collector)",
     );
-    let out = succeeded(&fx.owed(&["--as", "dana", "user", "remove", "alice"]));
-    assert!(out.starts_with("User alice (manager) removed"), "{out}");
+    dana_changes(&fx, &["remove", "alice"], "User alice (manager) removed");
     assert_eq!(
         refused(&fx.owed(&["--as", "dana", "user", "remove", "nobody"])),
         "owed: no user is named `nobody`\n"

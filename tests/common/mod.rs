@@ -131,6 +131,14 @@ pub fn assert_contains_all(text: &str, parts: &[&str]) {
     }
 }
 
+/// The first line of `text` that `keep` keeps, showing `text` whole when none does.
+#[track_caller]
+pub fn line_where(text: &str, keep: impl Fn(&str) -> bool) -> &str {
+    text.lines()
+        .find(|l| keep(l))
+        .unwrap_or_else(|| panic!("no such line in:\n{text}"))
+}
+
 /// The JSON a successful run of `owed` printed on stdout.
 #[track_caller]
 pub fn json_of(o: &Output) -> serde_json::Value {
