@@ -4,7 +4,7 @@
 mod common;
 mod fixture;
 
-use common::demo_csv;
+use common::{demo_csv, said};
 use fixture::{owed_command, owed_ok, owed_on, stderr};
 use std::path::{Path, PathBuf};
 
@@ -46,13 +46,6 @@ fn demo_of_today(customers: &str) -> (tempfile::TempDir, PathBuf) {
         &["demo", "--no-tui", "--customers", customers],
     );
     (dir, db)
-}
-
-/// Asserts that `owed` said `words` on its standard error.
-#[track_caller]
-fn said(o: &std::process::Output, words: &str) {
-    let err = stderr(o);
-    assert!(err.contains(words), "`{words}` in: {err}");
 }
 
 #[test]

@@ -123,6 +123,13 @@ pub fn refused(o: &Output, code: i32, message: &str) -> String {
     err
 }
 
+/// Asserts that `owed` said `words` on its standard error.
+#[track_caller]
+pub fn said(o: &Output, words: &str) {
+    let err = stderr(o);
+    assert!(err.contains(words), "`{words}` in: {err}");
+}
+
 /// Asserts that `text` contains each of `parts`, showing it whole when it does not.
 #[track_caller]
 pub fn assert_contains_all(text: &str, parts: &[&str]) {

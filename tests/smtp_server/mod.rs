@@ -120,6 +120,11 @@ impl SmtpServer {
     pub fn received(&self) -> Vec<Received> {
         self.inbox.lock().unwrap().clone()
     }
+
+    /// The envelope's recipients of each message received so far, in order.
+    pub fn recipients(&self) -> Vec<String> {
+        self.received().into_iter().flat_map(|m| m.to).collect()
+    }
 }
 
 /// A loopback port nobody listens on (bound, then released).
