@@ -262,6 +262,53 @@ fn report_team_json_gives_the_figures_worked_out_by_hand() {
     );
 }
 
+/// A lockbox run's deductions counted as touches of whoever ran it: dana's bank file, with a
+/// cheque short of Umber's invoice (a customer no one owns), gave her a touch on Umber the
+/// day of the cheque, and the cheque itself as paid within 14 days of it (50.00). A
+/// deduction the bank's file opened is no collector's touch: the team's figures are as
+/// before, but for what Umber has overdue.
+#[test]
+fn a_lockbox_runs_deductions_are_no_touches() {
+    let dir = portfolio();
+    let lockbox = common::folder_of(
+        dir.path(),
+        "lockbox",
+        &[(
+            "lockbox.csv",
+            "item_id,date,amount,currency,payer,check_number,invoices\n\
+             1,2026-04-25,50.00,USD,U1,901,IU1\n",
+        )],
+    );
+    let lockbox = lockbox.to_str().unwrap();
+    let args = [
+        "--as",
+        "dana",
+        "--as-of",
+        "2026-04-30",
+        "lockbox",
+        "import",
+        lockbox,
+    ];
+    let said = owed(dir.path(), &args);
+    assert!(said.contains("1 deductions opened"), "{said}");
+    let json: serde_json::Value = serde_json::from_str(&owed(
+        dir.path(),
+        &["--as-of", "2026-04-30", "report", "team", "--json"],
+    ))
+    .unwrap();
+    let rows: Vec<String> = json["collectors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(csv_of)
+        .collect();
+    assert_eq!(rows, EXPECTED);
+    assert_eq!(
+        json["unassigned"],
+        serde_json::json!({"customers": 1, "customers_overdue": 1, "overdue": "20.00"})
+    );
+}
+
 /// `owed export team --format FORMAT -o TO` as of 30 April 2026.
 fn export(dir: &Path, format: &str, to: &Path) {
     let to = to.to_str().unwrap();

@@ -77,6 +77,15 @@ pub fn to_json(s: &LockboxSummary) -> serde_json::Value {
             "currency": u.currency,
             "reason": u.reason,
         })).collect::<Vec<_>>(),
+        "deductions_resolved": s.settled.iter().map(|d| json!({
+            "issue": d.issue,
+            "customer_id": d.customer_id,
+            "payment": d.payment,
+            "outcome": d.outcome.map(|o| o.as_str()),
+            "date": crate::domain::date::from_day_number(d.date).to_string(),
+            "documents": d.documents.iter().map(|x| x.id.as_str()).collect::<Vec<_>>(),
+            "document_numbers": d.documents.iter().map(NamedDocument::number).collect::<Vec<_>>(),
+        })).collect::<Vec<_>>(),
         "not_found": s.not_found.iter().map(|n| json!({
             "item_id": n.item_id,
             "payment": n.payment,
@@ -91,13 +100,14 @@ pub fn to_json(s: &LockboxSummary) -> serde_json::Value {
 pub fn to_text(s: &LockboxSummary) -> String {
     let mut out = format!(
         "lockbox.csv: {} items: {} cheque payments written, {} unchanged; {} applications; \
-         {} images attached; {} deductions opened; {} items with money unapplied.\n",
+         {} images attached; {} deductions opened;{} {} items with money unapplied.\n",
         s.items,
         s.payments,
         s.unchanged,
         s.applications,
         s.images,
         s.deductions.len(),
+        s.settled_words(),
         s.unmatched.len()
     );
     if !s.deductions.is_empty() {
@@ -110,6 +120,19 @@ pub fn to_text(s: &LockboxSummary) -> String {
                 d.customer_id,
                 grouped(d.amount, &d.currency),
                 d.currency,
+                labels(&d.documents)
+            ));
+        }
+    }
+    if !s.settled.is_empty() {
+        out.push_str("\nDeductions resolved (their documents settled in full):\n");
+        for d in &s.settled {
+            out.push_str(&format!(
+                "  issue {:<6} {:<12} {:<10} {:<12} on {}\n",
+                d.issue,
+                d.payment.as_deref().unwrap_or("—"),
+                d.customer_id,
+                d.outcome.map_or("no outcome", |o| o.as_str()),
                 labels(&d.documents)
             ));
         }

@@ -6,7 +6,9 @@
 //!
 //! - a **touch** is any entry a collector recorded on a customer: a note, a call, a promise
 //!   or its void, an issue or its resolve / reopen, a follow-up or
-//!   its done, a reminder sent. Its day is the action's own date where it has one (a
+//!   its done, a reminder sent (not what a run wrote under their name: a deduction a lockbox
+//!   file opened, a deduction's resolve or reopen by an import). Its day is the action's own
+//!   date where it has one (a
 //!   promise's recorded date, an issue's opened date, a reminder's sent date), else the day
 //!   of its timestamp (UTC);
 //! - the **week** runs from its Monday through the as-of date; the **window** is the

@@ -28,13 +28,14 @@ use super::row::{Header, Lines};
 use crate::domain::action_checks::{Stamp, in_minor_units};
 use crate::domain::attachment::{A_LINK, max_bytes, not_a_file, over_limit};
 use crate::domain::date::{day_number, from_day_number};
-use crate::domain::document::NamedDocument;
+use crate::domain::document::{NamedDocument, labels};
 use crate::domain::money::{self, plain};
 use crate::domain::users::{Work, may};
 use crate::domain::{Decimal, format};
 use crate::error::quoted;
 use crate::files::open_no_follow;
 use crate::store::Store;
+use crate::store::ledger::deductions::SettledDeduction;
 use crate::store::ledger::import::{ImportKind, ImportRun};
 use crate::store::ledger::lockbox::{ChequePayment, LockboxWriter, OpenItem, Payer, Payers};
 use crate::{Error, Result};
@@ -116,6 +117,9 @@ pub struct LockboxSummary {
     /// currency (a typo, another customer's), whatever took their money (other invoices
     /// they name, an amount match, nothing): for someone to follow up.
     pub not_found: Vec<NotFound>,
+    /// Open deductions (this file's or earlier ones) whose documents its cheques settled in
+    /// full: resolved by the run (see `store::ledger::deductions`).
+    pub settled: Vec<SettledDeduction>,
 }
 
 impl LockboxSummary {
@@ -124,14 +128,27 @@ impl LockboxSummary {
     pub fn per_file(&self) -> String {
         format!(
             "{FILE} {} items: {} cheque payments written, {} unchanged; {} applications; \
-             {} images attached; {} deductions opened; {} items with money unapplied",
+             {} images attached; {} deductions opened;{} {} items with money unapplied",
             self.items,
             self.payments,
             self.unchanged,
             self.applications,
             self.images,
             self.deductions.len(),
+            self.settled_words(),
             self.unmatched.len()
+        )
+    }
+
+    /// ` 1 deductions resolved, their documents settled;` when the run resolved any, else
+    /// nothing.
+    pub fn settled_words(&self) -> String {
+        if self.settled.is_empty() {
+            return String::new();
+        }
+        format!(
+            " {} deductions resolved, their documents settled;",
+            self.settled.len()
         )
     }
 }
@@ -180,7 +197,7 @@ pub fn import_lockbox(
     let file = lockbox_file(dir)?;
     store.ensure_writable()?;
     store.check_base_currency(&options.base_currency)?;
-    let items = read_items(&file)?;
+    let items = read_items(&file, day_number(stamp.today))?;
     // The images are most of what is written: once into the file, not through the log,
     // when no one else has the database open.
     let rollback_journal = store.rollback_journal_if_alone()?;
@@ -215,7 +232,9 @@ fn write_items(
     for item in items {
         run.item(&writer, item)?;
     }
-    let summary = run.summary;
+    let mut summary = run.summary;
+    // Once every cheque is applied: one may pay the gap another left (or an earlier file).
+    summary.settled = writer.settle_deductions(stamp)?;
     // In the log of imports with the run, as `owed import` is.
     let (at, actor, file, source) = match &options.logged_as {
         Some(logged) => (
@@ -265,8 +284,9 @@ fn lockbox_file(dir: &Path) -> Result<PathBuf> {
     Ok(file)
 }
 
-/// Reads and checks every row; the first bad one stops the import.
-fn read_items(path: &Path) -> Result<Vec<Item>> {
+/// Reads and checks every row; the first bad one stops the import. `today` is the day the
+/// import is as of: a cheque the bank received is dated by then.
+fn read_items(path: &Path, today: i32) -> Result<Vec<Item>> {
     let file =
         std::fs::File::open(path).map_err(|e| Error::input(format!("{}: {e}", path.display())))?;
     let mut reader = csv::ReaderBuilder::new()
@@ -300,6 +320,19 @@ fn read_items(path: &Path) -> Result<Vec<Item>> {
             ));
         }
         let date = day_number(row.date("date")?);
+        // Dated later, its money would be in no figure until then, and an item does not
+        // change once imported: it could not be corrected.
+        if date > today {
+            return Err(row.error(
+                "date",
+                format!(
+                    "the cheque is dated {}, after {}, the date this import is as of: a cheque \
+                     the bank received is dated by then; correct the date",
+                    from_day_number(date),
+                    from_day_number(today)
+                ),
+            ));
+        }
         let amount = row.positive_amount("amount")?;
         let currency = row
             .opt_currency("currency")?
@@ -491,8 +524,16 @@ impl<'a> Run<'a> {
         let mut left = item.amount;
         let mut owed: i64 = 0;
         let mut short: Vec<NamedDocument> = Vec::new();
+        let mut owed_on: Vec<NamedDocument> = Vec::new();
         for t in &targets {
             owed += t.balance;
+            if t.balance > 0 {
+                owed_on.push(NamedDocument {
+                    did: t.did,
+                    id: t.id.clone(),
+                    number: t.number.clone(),
+                });
+            }
             let paid = left.min(t.balance);
             if paid > 0 {
                 w.apply(pid, t.did, paid, item.date.max(t.doc_date))?;
@@ -508,8 +549,12 @@ impl<'a> Run<'a> {
             }
         }
         if named && owed > item.amount {
-            let gap = owed - item.amount;
-            self.deduction(w, item, payer, (pid, &payment_id), gap, &short)?;
+            let gap = Gap {
+                amount: owed - item.amount,
+                short,
+                owed_on,
+            };
+            self.deduction(w, item, payer, (pid, &payment_id), &gap)?;
         }
         // A reference that named nothing payable is listed whatever took the money (the
         // invoices it names, an amount match, nothing): someone has to follow it up, and an
@@ -622,9 +667,13 @@ impl<'a> Run<'a> {
         item: &Item,
         payer: &Payer,
         (pid, payment_id): (i64, &str),
-        gap: i64,
-        short: &[NamedDocument],
+        gap: &Gap,
     ) -> Result<()> {
+        let Gap {
+            amount: gap,
+            ref short,
+            ref owed_on,
+        } = *gap;
         let base = &self.options.base_currency;
         let own = payer.currency.clone().unwrap_or_else(|| base.clone());
         let amount = if own == item.currency {
@@ -650,7 +699,9 @@ impl<'a> Run<'a> {
             item.currency,
             plain(money::from_units(item.amount + gap), &item.currency),
             item.currency,
-            item.invoices.join(", ")
+            // The invoices found, as people know them: a reference that named none is under
+            // not found, not in what was owed.
+            labels(owed_on)
         );
         let dids: Vec<i64> = short.iter().map(|d| d.did).collect();
         let issue = w.open_deduction(self.stamp, payer.cid, pid, units, item.date, &dids, &text)?;
@@ -751,6 +802,16 @@ fn matching(open: &[OpenItem], amount: i64) -> Vec<OpenItem> {
         }
     }
     Vec::new()
+}
+
+/// What a short cheque left owed ([`Run::deduction`]).
+struct Gap {
+    /// Ten-thousandths of the cheque's currency.
+    amount: i64,
+    /// The documents it left open (the deduction is on them).
+    short: Vec<NamedDocument>,
+    /// Those that owed something when it came (what it paid and the gap).
+    owed_on: Vec<NamedDocument>,
 }
 
 /// What an item pays ([`Run::targets`]).

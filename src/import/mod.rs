@@ -13,13 +13,15 @@ mod quotes;
 mod row;
 
 use crate::domain::action_checks::{in_minor_units, too_many_decimals};
+use crate::domain::document::labels;
 use crate::domain::{Decimal, date::day_number, format, money};
 use crate::error::quoted;
 use crate::store::Store;
+use crate::store::ledger::deductions::SettledDeduction;
 use crate::store::ledger::import::{
     ContactRecord, CustomerRecord, CustomerRef, DeductionReturn, DocumentRecord, ImportKind,
     ImportRun, ImportWriter, PaymentRecord, RestoredApplication, ReturnedDeduction, Shortfall,
-    StagedApplication, Unfit, Upsert, WithdrawnDeduction, phase,
+    StagedApplication, Unfit, UnsettledDeduction, Upsert, WithdrawnDeduction, phase,
 };
 use crate::{Error, Result};
 use quotes::{QuoteCheck, QuoteError};
@@ -117,6 +119,12 @@ pub struct ImportSummary {
     /// Deductions withdrawn earlier whose payment is successful again: reopened, or left
     /// withdrawn and why (see [`ImportWriter::reopen_deductions`]).
     pub deductions_returned: Vec<ReturnedDeduction>,
+    /// Deductions resolved because their documents are settled in full now (see
+    /// [`ImportWriter::settle_deductions`]).
+    pub deductions_settled: Vec<SettledDeduction>,
+    /// Deductions resolved so earlier whose documents have a balance open again: reopened
+    /// (see [`ImportWriter::reopen_unsettled_deductions`]).
+    pub deductions_unsettled: Vec<UnsettledDeduction>,
     /// Documents and payments already stored that a new or changed exchange rate converts
     /// differently (see [`ImportWriter::rerate`]).
     pub rerated: u64,
@@ -205,8 +213,43 @@ impl ImportSummary {
                 left.join(", ")
             ));
         }
+        if !self.deductions_unsettled.is_empty() {
+            let n = self.deductions_unsettled.len();
+            let (s, their) = if n == 1 { ("", "its") } else { ("s", "their") };
+            let which: Vec<String> = self
+                .deductions_unsettled
+                .iter()
+                .map(|d| format!("issue {}", d.issue))
+                .collect();
+            text.push_str(&format!(
+                "; {n} deduction{s} reopened, {their} documents open again: {}",
+                which.join(", ")
+            ));
+        }
+        if !self.deductions_settled.is_empty() {
+            text.push_str(&settled_text(&self.deductions_settled));
+        }
         text
     }
+}
+
+/// The deductions resolved because their documents are settled, in the import's line (`; 2
+/// deductions resolved, their documents settled: issue 2 on INV-3 (invalid), issue 3 on
+/// INV-2 (valid)`).
+fn settled_text(settled: &[SettledDeduction]) -> String {
+    let n = settled.len();
+    let (s, their) = if n == 1 { ("", "its") } else { ("s", "their") };
+    let which: Vec<String> = settled
+        .iter()
+        .map(|d| {
+            let outcome = d.outcome.map_or("no outcome", |o| o.as_str());
+            format!("issue {} on {} ({outcome})", d.issue, labels(&d.documents))
+        })
+        .collect();
+    format!(
+        "; {n} deduction{s} resolved, {their} documents settled: {}",
+        which.join(", ")
+    )
 }
 
 /// The restored applications in the import's line: how many, and each that did not come back
@@ -511,6 +554,13 @@ fn import_in_one_transaction(
         ),
         e => e,
     })?;
+    // After the totals: what settles a deduction's documents, or opens them again.
+    summary.deductions_unsettled = importer
+        .writer
+        .reopen_unsettled_deductions(&options.actor, options.at)?;
+    summary.deductions_settled = importer
+        .writer
+        .settle_deductions(&options.actor, options.at)?;
     let documents_changed = summary.rerated > 0
         || summary
             .files

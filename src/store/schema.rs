@@ -733,6 +733,23 @@ CREATE TABLE IF NOT EXISTS reply_readers (
     collector TEXT NOT NULL     -- when: the reply's `read_at`
 );
 "#,
+    // 29: the events a run wrote on a deduction, not a collector: `reopened` by an import
+    // (its cheque successful again), `settled` by a lockbox run or import whose payments or
+    // credit notes settled every document it is on (a deduction on paid documents stayed open,
+    // counted in the open deductions as if money were still disputed). Withdrawals are
+    // `deduction_withdrawals`. None of them, nor a deduction a lockbox run opened, is a
+    // collector's touch in the team's figures. Filled for the reopenings written before, by
+    // their text. Created only if missing, as 15 does.
+    r#"
+CREATE TABLE IF NOT EXISTS deduction_run_events (
+    event_id INTEGER PRIMARY KEY REFERENCES issue_events(id),
+    kind TEXT NOT NULL CHECK (kind IN ('reopened', 'settled'))
+);
+INSERT OR IGNORE INTO deduction_run_events (event_id, kind)
+SELECT e.id, 'reopened' FROM issue_events e JOIN deduction_payments dp ON dp.issue_id = e.issue_id
+ WHERE e.kind = 'reopen'
+   AND e.text LIKE 'Reopened by an import: the billing system''s export gives payment %';
+"#,
 ];
 
 /// The migration after which the daily sales are rebuilt from the documents (in Rust: the

@@ -1,7 +1,10 @@
 //! What the team figures need from the database (`domain::team`), aggregated in SQL.
 //!
 //! A touch is any entry a collector recorded on a customer (see `domain::team`); its day is
-//! the action's own date where the table has one, else the day of its timestamp. `TOUCHES`
+//! the action's own date where the table has one, else the day of its timestamp. What a run
+//! wrote in their name is none: a deduction a lockbox file opened (`deduction_payments`),
+//! and a deduction's resolve or reopen an import or lockbox run wrote
+//! (`deduction_withdrawals`, `deduction_run_events`). `TOUCHES`
 //! is the one definition, shared by the touches listed and the money paid after them.
 
 use crate::Result;
@@ -30,9 +33,12 @@ fn touches_sql() -> String {
           WHERE {v} BETWEEN ?1 AND ?2
          UNION ALL
          SELECT collector, cid, opened_date FROM issues WHERE opened_date BETWEEN ?1 AND ?2
+            AND id NOT IN (SELECT issue_id FROM deduction_payments)
          UNION ALL
          SELECT e.collector, i.cid, e.event_date FROM issue_events e JOIN issues i ON i.id = e.issue_id
           WHERE e.event_date BETWEEN ?1 AND ?2
+            AND e.id NOT IN (SELECT event_id FROM deduction_withdrawals
+                             UNION ALL SELECT event_id FROM deduction_run_events)
          UNION ALL
          SELECT collector, cid, {f} FROM followups WHERE {f} BETWEEN ?1 AND ?2
          UNION ALL

@@ -357,6 +357,20 @@ impl ReturnedDeduction {
     }
 }
 
+/// A deduction resolved because its documents were settled, reopened by an import that took
+/// away what settled them (see [`ImportWriter::reopen_unsettled_deductions`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnsettledDeduction {
+    /// The issue's id.
+    pub issue: i64,
+}
+
+impl UnsettledDeduction {
+    /// The reopening's text, in the customer's activity.
+    pub const TEXT: &'static str = "Reopened by an import: its documents have a balance open \
+        again (what settled them was taken away or changed), so the short payment stands again.";
+}
+
 /// Something settled or used beyond its amount after the import.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OverApplied {
@@ -1938,6 +1952,10 @@ impl ImportWriter<'_> {
             "INSERT INTO issue_events (issue_id, at, collector, kind, event_date, text)
              VALUES (?1, ?2, ?3, 'reopen', ?4, ?5)",
         )?;
+        // The run's, not a collector's (`deduction_run_events`).
+        let mut mark = self.tx.prepare_cached(
+            "INSERT INTO deduction_run_events (event_id, kind) VALUES (?1, 'reopened')",
+        )?;
         let mut returned = Vec::new();
         for (issue, payment, open_left, day) in found {
             let in_full = restored
@@ -1956,10 +1974,70 @@ impl ImportWriter<'_> {
             };
             if outcome == DeductionReturn::Reopened {
                 reopen.execute(params![d.issue, at, actor, day, d.text()])?;
+                mark.execute([self.tx.last_insert_rowid()])?;
             }
             returned.push(d);
         }
         Ok(returned)
+    }
+
+    /// Reopens the deductions a run resolved because their documents were settled
+    /// ([`super::deductions`]) when this import took away what settled them (a payment no
+    /// longer successful): a document they are on has a balance open again, so the short
+    /// payment stands again. Not one whose own cheque is no longer successful (its gap went
+    /// with it). Each is reopened by `actor` at `at` as of the day of its resolve, so that as
+    /// of every day since it stands as before, its text saying why. Returns their ids.
+    pub fn reopen_unsettled_deductions(
+        &self,
+        actor: &str,
+        at: chrono::DateTime<chrono::Utc>,
+    ) -> Result<Vec<UnsettledDeduction>> {
+        let found: Vec<(UnsettledDeduction, i32)> = crate::store::rows(
+            &self.tx,
+            "SELECT i.id, e.event_date FROM issues i
+               JOIN issue_events e ON e.id = (SELECT x.id FROM issue_events x
+                                               WHERE x.issue_id = i.id
+                                               ORDER BY x.event_date DESC, x.id DESC LIMIT 1)
+               JOIN deduction_run_events r ON r.event_id = e.id AND r.kind = 'settled'
+               LEFT JOIN deduction_payments dp ON dp.issue_id = i.id
+               LEFT JOIN payments p ON p.pid = dp.pid
+              WHERE ifnull(p.status, 'success') = 'success'
+                AND EXISTS (SELECT 1 FROM issue_documents l JOIN documents d ON d.did = l.did
+                             WHERE l.issue_id = i.id
+                               AND d.amount > ifnull((SELECT sum(a.amount) FROM applications a
+                                                       WHERE a.did = d.did), 0))
+              ORDER BY i.id",
+            [],
+            |r| Ok((UnsettledDeduction { issue: r.get(0)? }, r.get(1)?)),
+        )?;
+        let at = at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+        let mut reopen = self.tx.prepare_cached(
+            "INSERT INTO issue_events (issue_id, at, collector, kind, event_date, text)
+             VALUES (?1, ?2, ?3, 'reopen', ?4, ?5)",
+        )?;
+        let mut mark = self.tx.prepare_cached(
+            "INSERT INTO deduction_run_events (event_id, kind) VALUES (?1, 'reopened')",
+        )?;
+        for (d, day) in &found {
+            reopen.execute(params![d.issue, at, actor, day, UnsettledDeduction::TEXT])?;
+            mark.execute([self.tx.last_insert_rowid()])?;
+        }
+        Ok(found.into_iter().map(|(d, _)| d).collect())
+    }
+
+    /// Resolves the open deductions whose documents are settled in full now (see
+    /// [`super::deductions`]), by `actor` at `at`. Returns them, oldest first.
+    pub fn settle_deductions(
+        &self,
+        actor: &str,
+        at: chrono::DateTime<chrono::Utc>,
+    ) -> Result<Vec<super::deductions::SettledDeduction>> {
+        super::deductions::settle_deductions(
+            &self.tx,
+            actor,
+            &at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+            super::deductions::SettlingRun::Import,
+        )
     }
 
     /// The first application (already stored, or staged by this import) that a change this

@@ -310,6 +310,21 @@ impl LockboxWriter<'_> {
         )
     }
 
+    /// Resolves the open deductions whose documents this file's cheques (or earlier
+    /// payments) settled in full, by `stamp`'s collector as of the day they were settled (see
+    /// [`super::deductions`]). Returns them, oldest first.
+    pub fn settle_deductions(
+        &self,
+        stamp: &Stamp,
+    ) -> Result<Vec<super::deductions::SettledDeduction>> {
+        super::deductions::settle_deductions(
+            &self.tx,
+            &stamp.collector,
+            &stamp.at,
+            super::deductions::SettlingRun::Lockbox,
+        )
+    }
+
     /// Records this run in the log of imports (committed with it, or not at all).
     pub fn record(&self, run: &super::import::ImportRun) -> Result<()> {
         super::import::record_run(&self.tx, run)

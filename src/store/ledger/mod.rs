@@ -13,7 +13,7 @@
 //!
 //! This module also declares [`Ledger`], the ledger's type over the store; its other methods
 //! live beside their SQL in `customers`, `documents`, `payments`, `rates`, `import`,
-//! `lockbox`, `statement`, `history` and `customer_detail`.
+//! `lockbox`, `deductions`, `statement`, `history` and `customer_detail`.
 
 use super::Store;
 use crate::Result;
@@ -23,6 +23,7 @@ use rusqlite::params;
 
 pub mod customer_detail;
 pub mod customers;
+pub mod deductions;
 pub mod documents;
 pub mod history;
 pub mod import;
