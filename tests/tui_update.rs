@@ -1543,3 +1543,111 @@ fn a_key_refused_among_those_that_waited_drops_the_keys_typed_after_it() {
     assert_eq!((sort_of(&d), d.app.query.tab), (sort, tab));
     assert!(d.app.form.is_none());
 }
+
+/// Customer `id` given to bob as its finance owner by another program (`owed assign`), and
+/// the workstation told of it when `told`.
+fn assigned_to_bob(dir: &tempfile::TempDir, d: &mut Driver, id: &str, told: bool) {
+    let mut other = owed::store::Store::open_existing(&dir.path().join("owed.db")).unwrap();
+    let stamp =
+        owed::domain::action_checks::Stamp::new("dana", chrono::Utc::now(), workstation::as_of())
+            .unwrap();
+    owed::actions::assign(
+        &mut other,
+        &stamp,
+        id,
+        owed::domain::action_checks::OwnerRole::Finance,
+        "bob",
+    )
+    .unwrap();
+    if told {
+        for answer in d.source.poll_changes() {
+            let fx = owed::tui::update::response(&mut d.app, answer);
+            d.run(fx);
+        }
+    }
+}
+
+/// A customer before the selected one assigned away in another session: the selection and
+/// the detail stay on the customer selected (they moved on to the next customer, the row's
+/// index kept, and the next `n` acted on it); the selected one assigned away: the row that
+/// took its place is selected, and the status line says so.
+#[test]
+fn the_selection_stays_on_its_customer_when_the_page_is_answered_again() {
+    let (dir, mut d) = driver("alice", (120, 40));
+    d.press("j j");
+    assert_eq!(d.selected().as_deref(), Some("Acme Widgets"));
+    assigned_to_bob(&dir, &mut d, "K6", true);
+    assert_eq!(d.app.page.total, 4, "Acme Corp left alice's queue");
+    assert_eq!(d.selected().as_deref(), Some("Acme Widgets"));
+    assert_eq!(d.app.cursor, 1);
+    assert!(d.screen().contains("2 of 4"), "{}", d.screen());
+    assert_eq!(d.app.detail.as_ref().unwrap().detail.header.id, "K7");
+    assert_eq!(status_text(&d.app), "", "nothing to say");
+    d.press("n");
+    assert_eq!(d.app.form.as_ref().unwrap().target, "Acme Widgets (K7)");
+    d.press("<Esc>");
+    // The customer selected leaves: the one that took its place is selected, and said.
+    assigned_to_bob(&dir, &mut d, "K7", true);
+    assert_eq!(d.selected().as_deref(), Some("🍕 Pizza Palace"));
+    assert_eq!(
+        status_text(&d.app),
+        "Acme Widgets (K7) is no longer in this view."
+    );
+    assert_eq!(d.app.detail.as_ref().unwrap().detail.header.id, "K5");
+}
+
+/// A key typed for the selected customer while `R` reads the page again acts on that
+/// customer wherever the page now has it, and is dropped, said, when it has left the view
+/// (with the keys typed after it): never on the customer that took its place.
+#[test]
+fn a_key_typed_while_the_page_is_read_again_acts_on_the_customer_it_was_typed_for() {
+    let (dir, mut d) = driver("alice", (120, 40));
+    d.press("j j");
+    assigned_to_bob(&dir, &mut d, "K6", false);
+    let fx = d.press_unanswered("R n");
+    assert!(d.app.form.is_none(), "n waits for the page");
+    d.run(fx);
+    assert_eq!(d.app.form.as_ref().unwrap().target, "Acme Widgets (K7)");
+    d.press("<Esc>");
+    assert_eq!(d.selected().as_deref(), Some("Acme Widgets"));
+    assigned_to_bob(&dir, &mut d, "K7", false);
+    let fx = d.press_unanswered("R n j");
+    d.run(fx);
+    assert!(
+        d.app.form.is_none(),
+        "{:?}",
+        d.app.form.as_ref().map(|f| &f.target)
+    );
+    assert_eq!(
+        status_text(&d.app),
+        "Acme Widgets (K7) is no longer in this view: the key typed for it was not run \
+         (1 key typed after it was not run)."
+    );
+    assert_eq!(d.selected().as_deref(), Some("🍕 Pizza Palace"));
+    assert_eq!(d.app.cursor, 1);
+}
+
+/// A save that moves its customer up the queue's order (a note, sorted by the last contact,
+/// newest first): the cursor moves on to the customer that was after it, not to the one after
+/// its new place, nor to the one the row's index now holds.
+#[test]
+fn a_save_that_re_ranks_its_customer_moves_on_to_the_customer_after_it() {
+    let (_dir, mut d) = driver("alice", (120, 40));
+    let today = owed::cli::today();
+    let fx = owed::tui::update::set_as_of(&mut d.app, today);
+    d.run(fx);
+    d.press("2");
+    command(&mut d, "sort contact desc");
+    let before = d.names();
+    d.press("j j");
+    let saved_on = d.selected().unwrap();
+    let after = before[3].clone();
+    d.press("n Left <Space> a <Space> message <Enter>");
+    assert_eq!(d.names()[0], saved_on, "the note put it first");
+    assert_eq!(d.selected(), Some(after.clone()));
+    assert!(
+        status_text(&d.app).contains(&format!(" · next: {after} (")),
+        "{}",
+        status_text(&d.app)
+    );
+}

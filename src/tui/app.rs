@@ -32,10 +32,12 @@ pub enum Screen {
 
 /// A key that waits for an answer the screen is on its way to ([`App::typeahead`]): a page, a
 /// detail, a form's defaults or its save. The first one waiting, then every key typed after it;
-/// one that acts on the selected row waits as the action it was resolved to when pressed.
+/// one that acts on the selected row waits as the action it was resolved to when pressed, with
+/// the customer the screen kept selected then ([`App::follow`]: the page of a reload), if any:
+/// it acts on that customer, or not at all.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Typed {
-    Action(Action),
+    Action(Action, Option<Followed>),
     Key(crossterm::event::KeyEvent),
     Paste(String),
 }
@@ -171,6 +173,14 @@ impl App {
     }
 }
 
+/// A customer the queue keeps selected while its page is read again: its key and how titles
+/// name it (`Acme Corp (K6)`), to say so when it has left the view.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Followed {
+    pub cid: i64,
+    pub label: String,
+}
+
 /// A page request in flight or answered.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct PageTicket {
@@ -233,6 +243,15 @@ pub struct App {
     /// Keys typed while the screen waited for an answer (a page, a detail, a form's defaults or
     /// its save), to run in order when it comes.
     pub typeahead: VecDeque<Typed>,
+    /// The customer selected when the current query's page was asked for again (`R`, the
+    /// day moving on): the page that comes selects it again, wherever it now is. (A page of the
+    /// same query answered again, after any session's save or another process's commit, keeps
+    /// the customer selected on the page it replaces.)
+    pub follow: Option<Followed>,
+    /// The customer after the selected one when a form was saved on it: with
+    /// `advance_after_action` the cursor moves on to it (the save may have moved the customer
+    /// saved on in the queue's order, or out of the tab).
+    pub advance_to: Option<i64>,
     /// Absolute position of the cursor in the queue.
     pub cursor: u64,
     /// Absolute position of the first row shown.
@@ -372,6 +391,8 @@ impl App {
             loaded: None,
             inflight: None,
             typeahead: VecDeque::new(),
+            follow: None,
+            advance_to: None,
             cursor: 0,
             scroll: 0,
             marks: BTreeSet::new(),
@@ -586,6 +607,14 @@ impl App {
     pub fn row(&self, i: u64) -> Option<&QueueRow> {
         let rel = i.checked_sub(self.page.offset)?;
         self.page.rows.get(usize::try_from(rel).ok()?)
+    }
+
+    /// The selected customer as [`App::follow`] keeps it.
+    pub fn followed(&self) -> Option<Followed> {
+        self.selected().map(|r| Followed {
+            cid: r.cid,
+            label: format!("{} ({})", r.name, r.id),
+        })
     }
 
     /// The row under the cursor, when loaded for the current query.

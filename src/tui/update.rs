@@ -4,7 +4,9 @@
 //! sequence can be tested.
 
 use super::action_forms;
-use super::app::{App, CHART_OFF, ChartFold, ChartKind, Focus, Mode, PageTicket, Screen, Typed};
+use super::app::{
+    App, CHART_OFF, ChartFold, ChartKind, Focus, Followed, Mode, PageTicket, Screen, Typed,
+};
 use super::engage;
 use super::key_action::Action;
 use super::keymap::{Key, KeyContext, Resolved};
@@ -139,7 +141,8 @@ pub fn key(app: &mut App, event: KeyEvent) -> Vec<Effect> {
             Resolved::Run(action) => {
                 app.pending_keys.clear();
                 if waits_for_page(app, action) {
-                    wait(app, Typed::Action(action));
+                    let meant = app.follow.clone();
+                    wait(app, Typed::Action(action, meant));
                     return Vec::new();
                 }
                 return update(app, action);
@@ -241,7 +244,7 @@ fn waits_for_answer(app: &App, event: &KeyEvent) -> bool {
 /// Whether a key that waited still waits.
 fn still_waits(app: &App, typed: &Typed) -> bool {
     match typed {
-        Typed::Action(action) => waits_for_page(app, *action),
+        Typed::Action(action, _) => waits_for_page(app, *action),
         Typed::Key(event) => waits_for_answer(app, event),
         Typed::Paste(_) => action_forms::saving_now(app),
     }
@@ -250,7 +253,9 @@ fn still_waits(app: &App, typed: &Typed) -> bool {
 /// Runs the keys that waited ([`App::typeahead`]) as far as nothing stops them: a key that
 /// waits again (`Enter` typed among them opens a detail still to come) keeps the rest behind
 /// it. A key refused (an error said) drops the keys typed after it, which were meant to follow
-/// it: run against the queue they would sort, mark and open what nobody asked for.
+/// it: run against the queue they would sort, mark and open what nobody asked for. A key typed
+/// for the customer a reload kept selected, which its page no longer selects (it left the
+/// view), is dropped in the same way: it never acts on the customer that took its place.
 fn run_typeahead(app: &mut App) -> Vec<Effect> {
     let mut fx = Vec::new();
     let mut rest = std::mem::take(&mut app.typeahead).into_iter();
@@ -260,9 +265,24 @@ fn run_typeahead(app: &mut App) -> Vec<Effect> {
             app.typeahead.extend(rest);
             break;
         }
+        if let Typed::Action(_, Some(meant)) = &typed
+            && app.selected().map(|r| r.cid) != Some(meant.cid)
+        {
+            let mut text = format!(
+                "{} is no longer in this view: the key typed for it was not run",
+                meant.label
+            );
+            match rest.len() {
+                0 => text.push('.'),
+                1 => text.push_str(" (1 key typed after it was not run)."),
+                n => text.push_str(&format!(" ({n} keys typed after it were not run).")),
+            }
+            app.say_error(text);
+            break;
+        }
         let before = app.status.clone();
         fx.extend(match typed {
-            Typed::Action(action) => update(app, action),
+            Typed::Action(action, _) => update(app, action),
             Typed::Key(event) => key(app, event),
             Typed::Paste(text) => paste(app, &text),
         });
@@ -325,10 +345,26 @@ fn answer(app: &mut App, response: Response) -> Vec<Effect> {
                 (_, Some(t)) if t.seq == seq => t,
                 _ => return Vec::new(),
             };
+            // The customer selected stays selected: on the page this one replaces (the same
+            // query's, answered again after a save or another process's commit), or the one
+            // a reload kept.
+            let kept = if ticket.generation == app.generation {
+                let follow = app.follow.take();
+                if app.page_is_current() {
+                    app.followed()
+                } else {
+                    follow
+                }
+            } else {
+                None
+            };
             app.page = page;
             app.loaded = Some(ticket);
             let total = app.total();
             app.cursor = app.cursor.min(total.saturating_sub(1));
+            if let Some(kept) = kept {
+                keep_selected(app, kept);
+            }
             adjust_scroll(app);
             let fx = sync(app);
             // A new filter that keeps the customer shown (`/N00650` on the first row's
@@ -486,6 +522,35 @@ fn answer(app: &mut App, response: Response) -> Vec<Effect> {
             action_forms::defaults_failed(app);
             Vec::new()
         }
+    }
+}
+
+/// A page came in place of one on which `kept` was selected: the cursor goes to it, wherever
+/// the page now has it (a save re-ranked it, a customer before it left). Not on the page, it
+/// has left the view (assigned to someone else, no longer overdue) or moved out of the rows
+/// read: the row that took its place is selected, and the status line says so while the queue
+/// is shown (after what it said already).
+fn keep_selected(app: &mut App, kept: Followed) {
+    if let Some(i) = app.page.rows.iter().position(|r| r.cid == kept.cid) {
+        app.cursor = app.page.offset + i as u64;
+        return;
+    }
+    if app.screen != Screen::Main {
+        return;
+    }
+    let whole = app.page.offset == 0 && app.page.rows.len() as u64 >= app.total();
+    let text = if whole {
+        format!("{} is no longer in this view.", kept.label)
+    } else {
+        format!(
+            "{} is no longer among the rows around the cursor: it left this view or moved in \
+             its order.",
+            kept.label
+        )
+    };
+    match app.status.as_mut() {
+        Some(status) => status.text = format!("{} · {text}", status.text),
+        None => app.say(text),
     }
 }
 
@@ -1471,6 +1536,10 @@ fn reload(app: &mut App) -> Vec<Effect> {
 
 /// Asks for the figures (`figures`), the page and the detail again.
 fn refresh(app: &mut App, figures: Request) -> Vec<Effect> {
+    // The page read again selects the same customer (a page not in yet: the one kept before).
+    if let Some(selected) = app.followed() {
+        app.follow = Some(selected);
+    }
     app.summary_pending = true;
     app.detail_cid = None;
     // The forecast comes again with the figures when the portfolio of the date has one; one
@@ -1507,6 +1576,7 @@ fn save_view(app: &mut App, name: &str) -> Vec<Effect> {
 
 /// The query changed: back to the top, new pages.
 pub(crate) fn requery(app: &mut App) -> Vec<Effect> {
+    app.follow = None;
     app.generation += 1;
     app.cursor = 0;
     app.scroll = 0;
@@ -1524,6 +1594,11 @@ pub(crate) fn move_cursor(app: &mut App, delta: i64) -> Vec<Effect> {
     app.cursor = target.clamp(0, total as i64 - 1) as u64;
     adjust_scroll(app);
     sync(app)
+}
+
+/// Moves the queue's cursor to row `at` (absolute, within the tab).
+pub(crate) fn select_row(app: &mut App, at: u64) -> Vec<Effect> {
+    move_cursor(app, at as i64 - app.cursor as i64)
 }
 
 /// The queue shown again after a screen that hid it (engagement, team): kept on screen, and

@@ -80,6 +80,18 @@ pub(super) fn submit(app: &mut App) -> Vec<Effect> {
 pub(super) fn save(app: &mut App) -> Vec<Effect> {
     let seq = app.next_seq();
     let as_of = app.as_of;
+    // On the selected customer alone, from the queue: whom the cursor moves on to after.
+    let alone = app
+        .form
+        .as_ref()
+        .filter(|f| !f.marked)
+        .map(|f| f.cids.first().copied());
+    app.advance_to = match alone {
+        Some(first) if app.screen != Screen::Detail && app.selected().map(|r| r.cid) == first => {
+            app.row(app.cursor + 1).map(|r| r.cid)
+        }
+        _ => None,
+    };
     let Some(form) = app.form.as_mut() else {
         return Vec::new();
     };
@@ -217,15 +229,19 @@ pub fn saved(app: &mut App, seq: u64, outcome: SaveOutcome) -> Vec<Effect> {
     if app.screen == Screen::Detail {
         return Vec::new();
     }
-    // The refreshed page came first: when the customer is still under the cursor (it did not
-    // leave the tab), move on to the next one. Either way the footer names who is under the
-    // cursor now when it is someone else.
+    // The refreshed page came first, the cursor still on the customer saved on if it is in
+    // the tab (wherever the save moved it), else on the row that took its place: move on to
+    // the customer that was after it, or else the next row. Either way the footer names who
+    // is under the cursor now when it is someone else.
     let mut fx = Vec::new();
-    if app.action_settings.advance_after_action
-        && first_cid.is_some()
-        && app.selected().map(|r| r.cid) == first_cid
-    {
-        fx = update::move_cursor(app, 1);
+    let after = app.advance_to.take();
+    if app.action_settings.advance_after_action && first_cid.is_some() {
+        let at = after.and_then(|cid| app.page.rows.iter().position(|r| r.cid == cid));
+        if let Some(i) = at {
+            fx = update::select_row(app, app.page.offset + i as u64);
+        } else if app.selected().map(|r| r.cid) == first_cid {
+            fx = update::move_cursor(app, 1);
+        }
     }
     if let Some(row) = app.selected().filter(|r| Some(r.cid) != first_cid) {
         let next = format!(" · next: {} ({})", row.name, row.id);
