@@ -1029,6 +1029,50 @@ fn an_auditor_or_another_collector_opening_a_reply_leaves_it_unread_for_its_coll
     assert_eq!(unread(), 0);
 }
 
+/// A manager opening a reply of a customer a registered user owns only looks, as an auditor
+/// does: the reply stays unread for its owner (it left bob's Replies tab, and `report team`
+/// counted one reply less waiting for him, "read by dana"). Bob reading it marks it read.
+#[test]
+fn a_manager_opening_a_reply_leaves_it_unread_for_the_customers_owner() {
+    use owed::domain::users::{Actor, Role};
+    let f = fixture();
+    let unread = || f.sql::<i64>("SELECT count(*) FROM replies WHERE read_at IS NULL");
+    let mut store = owed::store::Store::open_existing(&f.db).unwrap();
+    let stamp = |name: &str| {
+        owed::domain::action_checks::Stamp::for_actor(
+            &Actor::new(name, Role::Manager),
+            chrono::Utc::now(),
+            workstation::as_of(),
+        )
+        .unwrap()
+    };
+    store
+        .users_mut()
+        .add(&stamp("dana"), "dana", Role::Manager, &[])
+        .unwrap();
+    store
+        .users_mut()
+        .add(&stamp("dana"), "bob", Role::Collector, &[])
+        .unwrap();
+    drop(store);
+    let mut d = workstation::Driver::with_role(&f.db, "dana", Role::Manager, (120, 40), "default");
+    d.press("m 6");
+    assert_eq!(d.names(), ["Lumen GmbH"]);
+    d.press("<Enter>");
+    assert_eq!(d.app.screen, Screen::Detail);
+    assert_eq!(unread(), 1, "still bob's to read");
+    assert_eq!(
+        f.sql::<i64>("SELECT count(*) FROM reply_readers"),
+        0,
+        "nobody read it"
+    );
+    d.press("<Esc>");
+    assert_eq!(d.app.page.counts[5], 1, "still in the tab");
+    let mut d = workstation::Driver::with_role(&f.db, "bob", Role::Collector, (120, 40), "default");
+    d.press("6 <Enter>");
+    assert_eq!(unread(), 0);
+}
+
 /// A back-dated session opening a customer from the Replies tab marks read only the replies
 /// its detail shows, those received by its date: one received later, never seen, stays in
 /// the Replies tab of today.

@@ -406,7 +406,7 @@ pub(crate) fn as_now(conn: &Connection, actor: &Actor) -> Result<Actor> {
 
 /// The registered user `name` stands for ([`Users::registered`]): the name exactly, read by
 /// the index, else every user's compared ([`registered_as`]).
-fn registered(conn: &Connection, name: &str) -> Result<Option<(String, Role)>> {
+pub(crate) fn registered(conn: &Connection, name: &str) -> Result<Option<(String, Role)>> {
     let name = crate::domain::text::nfc(name.trim());
     if let Some(role) = role_of(conn, &name)? {
         return Ok(Some((name.into_owned(), role)));

@@ -183,7 +183,9 @@ impl Engagement<&mut Store> {
 
     /// Marks a customer's replies read (opening them in the workstation), when `actor` may
     /// ([`Work::ReadReplies`]: its collector or a manager; an auditor or another collector
-    /// looking at them leaves them unread for the collector).
+    /// looking at them leaves them unread for the collector) and reads them for the customer's
+    /// collector ([`reads_for_owner`]): a manager looking at a customer another user owns
+    /// only looks, and marks nothing (returns 0).
     ///
     /// # Errors
     ///
@@ -197,6 +199,9 @@ impl Engagement<&mut Store> {
     ) -> Result<usize> {
         let tx = self.store.write_tx()?;
         crate::store::activity::action_writes::may_on(&tx, actor, Work::ReadReplies, cid)?;
+        if !reads_for_owner(&tx, actor, cid)? {
+            return Ok(0);
+        }
         // Only the replies the detail shows as of its date: one received later was not seen.
         // Who read them beside when (`read_at`).
         tx.execute(
@@ -213,4 +218,30 @@ impl Engagement<&mut Store> {
         tx.commit()?;
         Ok(n)
     }
+}
+
+/// Whether `actor` reading customer `cid`'s replies reads them for the one who collects them:
+/// they are its finance owner, or no registered user is (no owner, or a name no user goes by:
+/// the replies are then whoever reads them first's). A manager opening the replies of a
+/// customer another user owns only looks, as an auditor does: they stay unread for that user
+/// (in the Replies tab, and `owed report team`'s replies waiting).
+fn reads_for_owner(conn: &rusqlite::Connection, actor: &Actor, cid: i64) -> Result<bool> {
+    let actor = crate::store::users::as_now(conn, actor)?;
+    let owner: Option<String> = conn
+        .prepare_cached("SELECT finance_owner FROM customers WHERE cid = ?1")?
+        .query_row([cid], |r| r.get(0))?;
+    let Some(owner) = owner.as_deref().map(str::trim).filter(|o| !o.is_empty()) else {
+        return Ok(true);
+    };
+    if owner == actor.name.trim() {
+        return Ok(true);
+    }
+    // The owner as registered (in whatever case the ledger spells it); a spelling two users
+    // could be is some user's.
+    Ok(match crate::store::users::registered(conn, owner) {
+        Ok(Some((name, _))) => name == actor.name,
+        Ok(None) => true,
+        Err(crate::Error::Input(_)) => false,
+        Err(e) => return Err(e),
+    })
 }
