@@ -265,6 +265,35 @@ fn everyone_in_the_all_tab_with_marks() {
     );
 }
 
+/// Everyone's queue names each customer's owner beside the detail (the Owner column came only
+/// in a queue of 100 columns, on no terminal with the detail beside it: not at 120×36 nor at
+/// 160×45), the outstanding giving way where both do not fit; my own queue, all mine, does not.
+#[test]
+fn everyone_s_queue_shows_the_owner_beside_the_detail() {
+    let (_dir, db) = fixture();
+    for (w, h, outstanding) in [(120, 36, false), (160, 45, true), (80, 24, true)] {
+        let mut d = Driver::new(&db, "alice", (w, h));
+        assert!(!d.screen().contains("Owner"), "{w}×{h}: {}", d.screen());
+        d.press("m 2");
+        let screen = d.screen();
+        let header = screen
+            .lines()
+            .find(|l| l.contains(" Flag "))
+            .unwrap_or_else(|| panic!("{w}×{h}: {screen}"));
+        assert!(header.contains("Owner"), "{w}×{h}: {screen}");
+        assert_eq!(
+            header.contains("Outstanding"),
+            outstanding,
+            "{w}×{h}: {screen}"
+        );
+        let lumen = screen
+            .lines()
+            .find(|l| l.contains("Lumen GmbH"))
+            .unwrap_or_else(|| panic!("{w}×{h}: {screen}"));
+        assert!(lumen.contains(" bob "), "{w}×{h}: {lumen}");
+    }
+}
+
 /// At every width the queue's tab bar names its saved views, says how many it leaves out
 /// ("+4 views", "+4"), or leaves them out altogether: it never cuts that to a bare "+" (at 100
 /// columns the demo's counts left one column for it).

@@ -31,23 +31,29 @@ struct Columns {
     contact: usize,
 }
 
-fn columns(width: u16) -> Columns {
+/// The columns of a queue `width` wide: in my own queue the owner (always me) from 100
+/// columns where the name keeps 20; in everyone's (`everyone`) whose customer each is matters
+/// more than its outstanding (the detail beside says it): the owner wherever the name keeps 20
+/// columns, the outstanding too where both fit.
+fn columns(width: u16, everyone: bool) -> Columns {
     let width = usize::from(width);
-    let mut owner = width >= 100;
     let contact = if width >= 90 { 10 } else { 6 };
-    let outstanding = width >= 64;
-    let mut fixed = 2 + 1 + AMOUNT_W + 1 + DAYS_W + 1 + contact + 1 + FLAGS_W;
-    if outstanding {
-        fixed += AMOUNT_W + 1;
-    }
-    if owner && width < fixed + OWNER_W + 1 + 20 {
-        owner = false;
-    }
-    if owner {
-        fixed += OWNER_W + 1;
+    let base = 2 + 1 + AMOUNT_W + 1 + DAYS_W + 1 + contact + 1 + FLAGS_W;
+    let fixed = |outstanding: bool, owner: bool| {
+        base + if outstanding { AMOUNT_W + 1 } else { 0 } + if owner { OWNER_W + 1 } else { 0 }
+    };
+    let fits = |outstanding, owner| fixed(outstanding, owner) + 20 <= width;
+    let mut outstanding = width >= 64;
+    let owner = if everyone {
+        fits(false, true)
+    } else {
+        width >= 100 && fits(outstanding, true)
+    };
+    if owner && !fits(outstanding, true) {
+        outstanding = false;
     }
     Columns {
-        name: width.saturating_sub(fixed).max(8),
+        name: width.saturating_sub(fixed(outstanding, owner)).max(8),
         owner,
         outstanding,
         contact,
@@ -123,7 +129,8 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
     if area.height < 3 {
         return;
     }
-    let cols = columns(area.width);
+    let everyone = app.query.scope == Scope::Everyone || app.page.mine_fallback;
+    let cols = columns(area.width, everyone);
     render_header(
         app,
         &cols,
