@@ -840,7 +840,7 @@ fn events_of_one_second_are_listed_in_the_order_they_happened() {
             ("issue", "alice", ""),
             ("issue resolved", "bob", "invalid"),
             ("issue reopened", "bob", ""),
-            ("issue resolved", "dana", "written off"),
+            ("issue resolved", "dana", "written_off"),
         ]
     );
     let ids: Vec<i64> = rows[1..]

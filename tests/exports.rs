@@ -2008,3 +2008,63 @@ fn row_with_id(s: &Sheet, id: &str) -> u32 {
         .find(|&r| s.text(r, s.col("ID")) == id)
         .unwrap_or_else(|| panic!("no row {id}"))
 }
+
+/// A deduction written off: the CSV names the outcome as `owed resolve --outcome` and
+/// `owed activity --json` do (`written_off`, beside the reason `short_payment`), the
+/// activity export's `outcome` too; the workbooks, for people, in words (`written off`).
+#[test]
+fn csv_exports_name_a_written_off_outcome_as_the_command_line_does() {
+    let dir = portfolio();
+    ok(
+        dir.path(),
+        &[
+            "--as-of",
+            "2026-04-21",
+            "dispute",
+            "K2",
+            "--reason",
+            "short_payment",
+            "--amount",
+            "20",
+            "--document",
+            "B1",
+        ],
+    );
+    ok(
+        dir.path(),
+        &[
+            "--as-of",
+            "2026-04-22",
+            "resolve",
+            "3",
+            "--outcome",
+            "written_off",
+            "wo",
+        ],
+    );
+    let csv = stdout(&export_stdout(dir.path(), AS_OF, "deductions", &[]));
+    assert_eq!(
+        csv_column(&csv, "issue_id", "3", "outcome"),
+        ["written_off"],
+        "{csv}"
+    );
+    assert_eq!(csv_column(&csv, "issue_id", "2", "outcome"), ["valid"]);
+    let s = &read(&export(dir.path(), "deductions", &[]))[0];
+    let row = (2..s.data_rows().end)
+        .find(|&r| s.text(r, s.col("Resolution")) == "wo")
+        .unwrap();
+    assert_eq!(s.text(row, s.col("Outcome")), "written off");
+    let csv = stdout(&export_stdout(dir.path(), AS_OF, "activity", &[]));
+    assert_eq!(
+        csv_column(&csv, "kind", "issue resolved", "outcome"),
+        ["valid", "written_off"],
+        "{csv}"
+    );
+    let s = &read(&export(dir.path(), "activity", &[]))[0];
+    let outcomes: Vec<String> = s
+        .data_rows()
+        .map(|r| s.text(r, s.col("Outcome")))
+        .filter(|o| !o.is_empty())
+        .collect();
+    assert_eq!(outcomes, ["valid", "written off"]);
+}

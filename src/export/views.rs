@@ -714,7 +714,7 @@ pub fn activity(
             Cell::Text(e.event_id),
             Cell::from(e.status),
             Cell::from(e.error),
-            Cell::from(e.outcome),
+            e.outcome.map_or(Cell::Empty, words),
             Cell::from(e.to),
             Cell::from(e.cc),
             Cell::from((!e.documents.is_empty()).then(|| e.documents.join(" "))),
@@ -916,7 +916,9 @@ pub fn deductions(store: &Store, as_of: Date, base: &str, sheet: &mut dyn Sheet)
             Cell::from(state),
             Cell::from(resolution.map(|e| e.date)),
             Cell::from(resolution.map(|e| e.collector.clone())),
-            Cell::from(resolution.and_then(|e| e.outcome.as_ref().map(|o| o.replace('_', " ")))),
+            resolution
+                .and_then(|e| e.outcome.clone())
+                .map_or(Cell::Empty, words),
             Cell::from(resolution.and_then(|e| e.text.clone())),
             Cell::from(i.text),
             Cell::amount(base_amount, base),

@@ -56,7 +56,8 @@ pub struct LogEntry {
     pub status: Option<String>,
     /// Why a reminder failed, or why a pending one may not have been delivered.
     pub error: Option<String>,
-    /// A resolve's outcome: `valid`, `invalid` or `written off`.
+    /// A resolve's outcome as `owed resolve --outcome` names it: `valid`, `invalid` or
+    /// `written_off`.
     pub outcome: Option<String>,
     /// A reminder's recipient, and who it was copied to.
     pub to: Option<String>,
@@ -151,7 +152,7 @@ fn log_sql(one_customer: bool) -> String {
          UNION ALL
          SELECT e.event_date, e.at, CASE e.kind WHEN 'resolve' THEN 4 ELSE 5 END, i.cid,
                 e.collector, ifnull(e.text, ''), NULL, NULL, i.reason, i.id, NULL, e.id, 4,
-                NULL, NULL, replace(e.outcome, '_', ' '), NULL, NULL, NULL,
+                NULL, NULL, e.outcome, NULL, NULL, NULL,
                 'issue-event-' || e.id
            FROM issue_events e JOIN issues i ON i.id = e.issue_id
          UNION ALL
