@@ -354,3 +354,80 @@ fn a_database_in_use_is_not_attached() {
     }
     drop(store);
 }
+
+/// SPEC: `owed attach CUSTOMER FILE... [--document ID] [TEXT]`. The TEXT was taken for a file
+/// (`cannot read `signed PO``, exit 2) unless it followed `--` or `--text`: after at least one
+/// file, a last word that is no file and does not look like a file's name (white space in
+/// it, or neither a folder nor an extension) is the TEXT. A misspelt file name is still
+/// refused as a missing file, and `--` and `--text` still work.
+#[test]
+fn the_last_word_is_the_text_when_it_is_no_file_name() {
+    let fx = Fixture::new();
+    let dir = fx.dir.path();
+    std::fs::create_dir(dir.join("att")).unwrap();
+    std::fs::write(dir.join("att/b.txt"), "PO 4711\n").unwrap();
+    std::fs::write(dir.join("att/c.txt"), "PO 4712\n").unwrap();
+    let b = dir.join("att/b.txt");
+    let b = b.to_str().unwrap();
+    let c = dir.join("att/c.txt");
+    let c = c.to_str().unwrap();
+    let before = fx.fingerprint();
+    // Misspelt files: refused as files, nothing written.
+    for typo in ["b.txtt", "att/c.pdf"] {
+        let out = run(&fx, &["attach", "V1", b, typo]);
+        let err = stderr(&out);
+        assert_eq!(out.status.code(), Some(2), "{err}");
+        assert!(err.contains(&format!("cannot read `{typo}`")), "{err}");
+        assert_eq!(fx.fingerprint(), before);
+    }
+    // A lone argument after the customer is a file, whatever it looks like.
+    let out = run(&fx, &["attach", "V1", "signed PO"]);
+    assert!(
+        stderr(&out).contains("cannot read `signed PO`"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(fx.fingerprint(), before);
+
+    let mut kept = 0;
+    for (args, text, files) in [
+        (vec![b, "signed PO"], "signed PO", 1),
+        (
+            vec![b, c, "--document", "I1", "remittance"],
+            "remittance",
+            2,
+        ),
+        (vec![b, "--text", "cheque 5001"], "cheque 5001", 1),
+        (vec![b, "--", "signed", "PO"], "signed PO", 1),
+    ] {
+        let mut all = vec!["attach", "V1"];
+        all.extend(&args);
+        succeeded(&run(&fx, &all));
+        kept += files;
+        let listed = attachments(&fx, "V1");
+        assert_eq!(listed.len(), kept, "{args:?}: {listed:?}");
+        assert!(
+            listed.iter().filter(|a| a["text"] == text).count() >= files,
+            "{args:?}: {listed:?}"
+        );
+        assert!(listed.iter().all(|a| a["name"] != text), "{listed:?}");
+    }
+    // A file of that name in the working folder is a file.
+    std::fs::write(dir.join("remittance"), "a remittance advice\n").unwrap();
+    let out = fixture::owed_command(
+        dir,
+        &fx.db(),
+        None,
+        &["--as", "alice", "attach", "V1", b, "remittance"],
+    )
+    .current_dir(dir)
+    .output()
+    .unwrap();
+    succeeded(&out);
+    let listed = attachments(&fx, "V1");
+    assert_eq!(listed.len(), kept + 2, "{listed:?}");
+    assert!(
+        listed.iter().any(|a| a["name"] == "remittance"),
+        "{listed:?}"
+    );
+}

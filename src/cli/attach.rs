@@ -1,4 +1,4 @@
-//! `owed attach CUSTOMER FILE... [--document ID] [-- TEXT]` keeps files inside the database
+//! `owed attach CUSTOMER FILE... [--document ID] [TEXT]` keeps files inside the database
 //! with the customer's activity; `owed attachment get ID -o FILE` writes one back, byte for
 //! byte (SPEC "Attachments, lockbox and deductions").
 
@@ -14,13 +14,15 @@ use std::path::PathBuf;
 pub struct AttachArgs {
     /// The customer's id.
     pub customer: String,
-    /// The files to keep (each at most `max_attachment_mb`).
+    /// The files to keep (each at most `max_attachment_mb`), then what they are: after at
+    /// least one file, a last word that is no file and has white space in it, or neither a
+    /// folder nor an extension (`signed PO`, `remittance`), is the TEXT.
     #[arg(required = true, value_name = "FILE")]
     pub files: Vec<PathBuf>,
     /// A document the files are about (repeat, or separate with commas).
     #[arg(long = "document", value_name = "ID", value_delimiter = ',')]
     pub documents: Vec<String>,
-    /// What the files are (after `--`, or with --text).
+    /// What the files are, after `--` (`-- signed PO`), or as the last word.
     #[arg(last = true, value_name = "TEXT")]
     pub text: Vec<String>,
     /// What the files are.
@@ -48,13 +50,21 @@ pub enum AttachmentCommand {
 
 pub fn attach(ctx: &Context, args: &AttachArgs) -> Result<()> {
     ctx.dated_by_today()?;
-    // Every file is read (and checked) before the database is opened for writing.
-    let files = actions::read_attachments(&args.files, ctx.config.max_attachment_mb)?;
     let words = args.text.join(" ");
-    let text = args
+    let given = args
         .text_option
         .clone()
         .or_else(|| (!words.trim().is_empty()).then_some(words));
+    // Without `--` or `--text`, the last of two or more words may be the TEXT (SPEC: `owed
+    // attach CUSTOMER FILE... [TEXT]`).
+    let (paths, text) = match (given, args.files.split_last()) {
+        (None, Some((last, files))) if !files.is_empty() && is_text(last) => {
+            (files, Some(last.to_string_lossy().into_owned()))
+        }
+        (given, _) => (&args.files[..], given),
+    };
+    // Every file is read (and checked) before the database is opened for writing.
+    let files = actions::read_attachments(paths, ctx.config.max_attachment_mb)?;
     let form = AttachForm {
         customer: &args.customer,
         files: &files,
@@ -65,6 +75,16 @@ pub fn attach(ctx: &Context, args: &AttachArgs) -> Result<()> {
     let stamp = ctx.stamp(&store)?;
     let recorded = actions::attach(&mut store, &stamp, &form)?;
     outln!("{}", recorded.said())
+}
+
+/// Whether the last word of `owed attach` is its TEXT rather than a file: it is no file
+/// (nothing of that name exists), and does not look like a file's name, having white space
+/// in it or neither a folder nor an extension (`signed PO`, `remittance`). A misspelt file
+/// name (`b.txtt`, `att/c.pdf`) stays a file, refused as one that cannot be read.
+fn is_text(word: &std::path::Path) -> bool {
+    let shown = word.to_string_lossy();
+    let named = shown.contains(std::path::is_separator) || word.extension().is_some();
+    std::fs::symlink_metadata(word).is_err() && (shown.contains(char::is_whitespace) || !named)
 }
 
 pub fn attachment(ctx: &Context, args: &AttachmentArgs) -> Result<()> {
