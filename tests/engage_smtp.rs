@@ -2086,3 +2086,91 @@ fn a_failed_or_released_reminder_keeps_its_documents_and_its_error() {
     assert_eq!(row["documents"], "INV-0", "{row:?}");
     assert_eq!(plan_customers(&setup), ["K000"]);
 }
+
+/// The customers K1 and K2 carry `cf_seats` (and K2 `cf_region`), imported beside their
+/// names; the dunning cycle's customer rule is `rule`, written as TOML's basic string
+/// holds it (escapes and all).
+fn with_seats_and_rule(setup: &Setup, rule: &str) {
+    let seats = setup.dir.path().join("seats");
+    write_files(
+        &seats,
+        &[(
+            "customers.csv",
+            "id,name,cf_seats,cf_region\nK1,Kite Supplies,12,\nK2,Lark,3,north\n",
+        )],
+    );
+    succeeded(&setup.owed(&["import", seats.to_str().unwrap()]));
+    std::fs::write(
+        setup.dir.path().join("cycles/dunning.toml"),
+        format!(
+            "name = \"Dunning\"\ncustomer = \"{rule}\"\n[[reminder]]\nname = \"Friendly\"\n\
+             after_due_days = 3\ntemplate = \"templates/friendly.md\"\n"
+        ),
+    )
+    .unwrap();
+}
+
+/// `cf_seat = 10` planned nothing, exit 0, without a word, and `cf_Seats > 5` was taken for
+/// another text field: a custom field that neither `[custom_fields]` declares nor any
+/// imported customer carries is a misspelt field, refused as one (file, rule, position, and
+/// the name meant when one is close), by `plan` and by a run from cron, which sends nothing.
+#[test]
+fn a_misspelt_custom_field_is_an_error_naming_the_file_the_rule_and_the_position() {
+    let server = SmtpServer::start();
+    let setup = Setup::kite_and_lark(server.port);
+    for (rule, column, shown, said) in [
+        (
+            "cf_seat = 10",
+            13,
+            "cf_seat = 10",
+            "unknown field `cf_seat` at customer level; did you mean `cf_seats`?",
+        ),
+        (
+            "overdue > 0 and cf_Seats > 5",
+            29,
+            "overdue > 0 and cf_Seats > 5",
+            "unknown field `cf_Seats` at customer level; did you mean `cf_seats`?",
+        ),
+        (
+            "cf_tier = gold",
+            13,
+            "cf_tier = gold",
+            "unknown field `cf_tier` at customer level",
+        ),
+    ] {
+        with_seats_and_rule(&setup, rule);
+        for args in [&["engage", "plan", "--json"][..], &["engage", "run"]] {
+            let o = setup.owed(args);
+            let err = stderr(&o);
+            assert_eq!(o.status.code(), Some(2), "{args:?} {rule}: {err}");
+            assert!(
+                err.contains(&format!(
+                    "dunning.toml, line 2, column {column}, customer rule: error in rule \
+                     `{shown}`"
+                )),
+                "{err}"
+            );
+            assert!(err.contains(said), "{err}");
+            assert!(stdout(&o).is_empty(), "{}", stdout(&o));
+        }
+    }
+    assert!(server.received().is_empty());
+    assert!(setup.outbox().is_empty());
+    // Known names work: imported (`cf_seats`, `cf_region` though K1 leaves it empty), or
+    // declared in the config though no customer carries it yet.
+    with_seats_and_rule(&setup, "cf_seats = 12 or cf_region = south");
+    let plan = setup.json(&["engage", "plan", "--json"]);
+    let planned: Vec<&str> = plan
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["customer_id"].as_str().unwrap())
+        .collect();
+    assert_eq!(planned, ["K1"], "{plan}");
+    let config = setup.dir.path().join("config.toml");
+    let mut text = std::fs::read_to_string(&config).unwrap();
+    text.push_str("\n[custom_fields]\ncf_tier = \"text\"\n");
+    std::fs::write(&config, text).unwrap();
+    with_seats_and_rule(&setup, "cf_tier = gold");
+    succeeded(&setup.owed(&["engage", "plan", "--json"]));
+}

@@ -106,8 +106,12 @@ pub fn run(ctx: &Context, args: &EngageArgs) -> Result<()> {
 /// # Errors
 ///
 /// As [`engage::load_cycles`].
-pub fn load_cycles(ctx: &Context, explicit: Option<&std::path::Path>) -> Result<engage::Cycles> {
-    let cycles = engage::load_cycles(&ctx.config, explicit)?;
+pub fn load_cycles(
+    ctx: &Context,
+    explicit: Option<&std::path::Path>,
+    store: &crate::store::Store,
+) -> Result<engage::Cycles> {
+    let cycles = engage::load_cycles(&ctx.config, explicit, store)?;
     for warning in cycles.warnings() {
         errln!("warning: {warning}");
     }
@@ -115,8 +119,8 @@ pub fn load_cycles(ctx: &Context, explicit: Option<&std::path::Path>) -> Result<
 }
 
 fn plan(ctx: &Context, args: &PlanArgs) -> Result<()> {
-    let cycles = load_cycles(ctx, args.cycles.cycles.as_deref())?;
     let store = ctx.open_store()?;
+    let cycles = load_cycles(ctx, args.cycles.cycles.as_deref(), &store)?;
     let owned = super::owned(&store, args.owner.as_deref())?;
     let plan = engage::plan::compute(
         &store,
@@ -210,7 +214,7 @@ fn send(ctx: &Context, args: &RunArgs) -> Result<()> {
         // planned: one sentence, without warnings about cycles it may not run.
         store.activity().may(&sender, Work::EngagementRun, None)?;
     }
-    let cycles = load_cycles(ctx, args.cycles.cycles.as_deref())?;
+    let cycles = load_cycles(ctx, args.cycles.cycles.as_deref(), &store)?;
     let plan = engage::plan::compute(
         &store,
         &cycles,

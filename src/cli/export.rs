@@ -166,7 +166,7 @@ pub fn run(ctx: &Context, args: &ExportArgs) -> Result<()> {
             })?;
         }
         View::Plan => {
-            let cycles = super::engage::load_cycles(ctx, args.cycles.as_deref())?;
+            let cycles = super::engage::load_cycles(ctx, args.cycles.as_deref(), &store)?;
             let plan = crate::engage::plan::compute(
                 &store,
                 &cycles,

@@ -30,7 +30,9 @@ pub mod template;
 use crate::config::Config;
 use crate::domain::Date;
 use crate::domain::date::Clock;
+use crate::domain::rules::{CUSTOM_PREFIX, Level};
 use crate::domain::users::Actor;
+use crate::store::Store;
 use crate::{Error, Result};
 use lettre::message::Mailbox;
 use std::path::Path;
@@ -40,25 +42,60 @@ pub use cycle::{Cycle, Cycles};
 pub use outbox::{RetryPolicy, SendSettings};
 pub use plan::{Plan, PlanEntry, PlanSettings};
 
-/// Loads the cycles of `explicit` (`--cycles DIR`), else of the config's cycles folder.
+/// Loads the cycles of `explicit` (`--cycles DIR`), else of the config's cycles folder, for
+/// the ledger of `store` (see [`load_cycles_from`]).
 ///
 /// # Errors
 ///
 /// [`Error::Input`] naming the file, line and rule of the first problem.
-pub fn load_cycles(config: &Config, explicit: Option<&Path>) -> Result<Cycles> {
+pub fn load_cycles(config: &Config, explicit: Option<&Path>, store: &Store) -> Result<Cycles> {
     let dir = config
         .cycles_dir(explicit)
         .ok_or_else(|| Error::input("no engagement cycles folder: give one with --cycles DIR"))?;
-    load_cycles_from(config, &dir)
+    load_cycles_from(config, &dir, store)
 }
 
-/// Loads the cycles of `dir`, with the config's custom field types.
+/// Loads the cycles of `dir`, with the config's custom field types, for the ledger of
+/// `store`: a custom field a rule names must be one the config's `[custom_fields]` declares
+/// or one some customer (document, in a document rule) carries, else it is a misspelt field
+/// (`cf_seat` for `cf_seats`), refused as one.
 ///
 /// # Errors
 ///
 /// [`Error::Input`] naming the file, line and rule of the first problem.
-pub fn load_cycles_from(config: &Config, dir: &Path) -> Result<Cycles> {
-    let custom = config.custom_field_types().map_err(Error::input)?;
+pub fn load_cycles_from(config: &Config, dir: &Path, store: &Store) -> Result<Cycles> {
+    let mut custom = config.custom_field_types().map_err(Error::input)?;
+    let first = cycle::load_dir_with(dir, &custom);
+    // Each custom field named and not declared is looked for (a query that stops at the first
+    // record carrying it). Only when one is carried by none, or the folder did not read (a
+    // misspelt `cf_Seats > 5` is refused as a text field's comparison before it is looked
+    // for), are the names carried all read, and the folder read again knowing them: the
+    // error then names the misspelt field, its file, rule and position, and the name meant.
+    let unknown = match &first {
+        Err(_) => true,
+        Ok(cycles) => {
+            let mut unknown = false;
+            for level in [Level::Customer, Level::Document] {
+                for name in cycles.field_names(level) {
+                    unknown = unknown
+                        || name.starts_with(CUSTOM_PREFIX)
+                            && !custom.declares(name)
+                            && !store.engagement().carries_custom_field(level, name)?;
+                }
+            }
+            unknown
+        }
+    };
+    if !unknown {
+        return first;
+    }
+    for level in [Level::Customer, Level::Document] {
+        match store.engagement().custom_field_names(level) {
+            Ok(names) => custom.know(level, names),
+            // The folder's own error before the database's.
+            Err(e) => return first.and(Err(e)),
+        }
+    }
     cycle::load_dir_with(dir, &custom)
 }
 

@@ -176,9 +176,17 @@ const PAYMENT_FIELDS: &[(&str, FieldType)] = &[
 ];
 
 /// The types of custom fields (`cf_*`), from the config's `[custom_fields]`; a custom field
-/// not listed is text.
+/// not listed is text. Which custom fields exist at a level may be told too
+/// ([`CustomFields::know`]: those the imported customers or documents carry): then a `cf_*`
+/// name neither typed here nor among them is an unknown field, a misspelling.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct CustomFields(std::collections::BTreeMap<String, FieldType>);
+pub struct CustomFields {
+    types: std::collections::BTreeMap<String, FieldType>,
+    /// The custom fields the customers carry, and the documents; `None`: not told, any
+    /// `cf_*` name is taken.
+    customers: Option<std::collections::BTreeSet<String>>,
+    documents: Option<std::collections::BTreeSet<String>>,
+}
 
 impl CustomFields {
     /// The type names a config may give: `number`, `date`, `text`.
@@ -205,14 +213,67 @@ impl CustomFields {
                 ));
             }
         };
-        self.0.insert(name.to_string(), ty);
+        self.types.insert(name.to_string(), ty);
         Ok(())
     }
 
     /// The type of custom field `name`: as configured, else text.
     #[must_use]
     pub fn type_of(&self, name: &str) -> FieldType {
-        self.0.get(name).copied().unwrap_or(Text)
+        self.types.get(name).copied().unwrap_or(Text)
+    }
+
+    /// Whether the config types `name` (declares it in `[custom_fields]`).
+    #[must_use]
+    pub fn declares(&self, name: &str) -> bool {
+        self.types.contains_key(name)
+    }
+
+    /// Tells which custom fields the records of `level` carry (the `cf_*` columns imported
+    /// with a value): from now on a `cf_*` name at that level is known when it is one of
+    /// `names` or typed in the config, and refused as a misspelt field otherwise. A level
+    /// without custom fields is left as it is.
+    pub fn know(&mut self, level: Level, names: impl IntoIterator<Item = String>) {
+        let set = names.into_iter().collect();
+        match level {
+            Level::Customer => self.customers = Some(set),
+            Level::Document => self.documents = Some(set),
+            Level::Payment => {}
+        }
+    }
+
+    /// Whether custom fields of `level` are limited to the known ones.
+    #[must_use]
+    pub fn knows(&self, level: Level) -> bool {
+        self.carried(level).is_some()
+    }
+
+    fn carried(&self, level: Level) -> Option<&std::collections::BTreeSet<String>> {
+        match level {
+            Level::Customer => self.customers.as_ref(),
+            Level::Document => self.documents.as_ref(),
+            Level::Payment => None,
+        }
+    }
+
+    /// Whether `name` (a `cf_*` name) is a custom field of `level`: typed in the config, or
+    /// carried by its records, or anything when they were not told.
+    #[must_use]
+    pub fn is_known(&self, level: Level, name: &str) -> bool {
+        self.declares(name) || self.carried(level).is_none_or(|set| set.contains(name))
+    }
+
+    /// The known custom field names of `level`, in order (none when they were not told).
+    fn names(&self, level: Level) -> impl Iterator<Item = &str> {
+        let carried = self.carried(level);
+        let mut names: Vec<&str> = self.types.keys().map(String::as_str).collect();
+        names.extend(carried.into_iter().flatten().map(String::as_str));
+        names.sort_unstable();
+        names.dedup();
+        if carried.is_none() {
+            names.clear();
+        }
+        names.into_iter()
     }
 }
 
@@ -283,8 +344,10 @@ pub(super) fn resolve(
     custom: &CustomFields,
 ) -> Result<(String, FieldType), String> {
     if is_custom(word) {
-        return if level.has_custom_fields() {
+        return if level.has_custom_fields() && custom.is_known(level, word) {
             Ok((word.to_string(), custom.type_of(word)))
+        } else if level.has_custom_fields() {
+            Err(unknown_custom(level, word, custom))
         } else {
             Err(format!(
                 "custom fields such as `{word}` belong to customers and documents; \
@@ -296,6 +359,26 @@ pub(super) fn resolve(
         return Ok((name.to_string(), ty));
     }
     Err(not_at_level(level, word))
+}
+
+/// The message for a well-formed `cf_*` name that is no custom field of `level`: neither
+/// typed in the config nor carried by any record imported.
+fn unknown_custom(level: Level, word: &str, custom: &CustomFields) -> String {
+    let mut message = format!("unknown field `{word}` at {level} level");
+    let records = match level {
+        Level::Document => "documents",
+        _ => "customers",
+    };
+    if let Some(close) = closest(word, custom.names(level)) {
+        let _ = write!(message, "; did you mean `{close}`?");
+    } else {
+        let _ = write!(
+            message,
+            "; no imported {records} carry it, and `[custom_fields]` in the config does not \
+             declare it"
+        );
+    }
+    message
 }
 
 /// The message for a name that is not a field of `level`.

@@ -1274,3 +1274,52 @@ proptest! {
         prop_assert_eq!(reparsed.as_ref(), Ok(&expr));
     }
 }
+
+/// Told which custom fields the customers and documents carry, a `cf_*` name among none of
+/// them nor typed in the config is a misspelt field, refused at its position with the
+/// name meant when one is close (`cf_Seats` is not another text field); untold, any `cf_*`
+/// name is taken, as before.
+#[test]
+fn a_custom_field_no_record_carries_is_unknown_when_they_are_told() {
+    let mut custom = CustomFields::default();
+    custom.insert("cf_renewal", "date").unwrap();
+    assert!(parse_with(Level::Customer, "cf_seat = 10", &custom).is_ok());
+    custom.know(
+        Level::Customer,
+        ["cf_seats".to_string(), "cf_region".to_string()],
+    );
+    custom.know(Level::Document, ["cf_po".to_string()]);
+    let refused = |level, src: &str| {
+        let e = parse_with(level, src, &custom).unwrap_err();
+        (e.offset, e.message)
+    };
+    assert_eq!(
+        refused(Level::Customer, "overdue > 1 and cf_seat = 10"),
+        (
+            16,
+            "unknown field `cf_seat` at customer level; did you mean `cf_seats`?".to_string()
+        )
+    );
+    assert_eq!(
+        refused(Level::Customer, "cf_Seats = 5").1,
+        "unknown field `cf_Seats` at customer level; did you mean `cf_seats`?"
+    );
+    assert_eq!(
+        refused(Level::Customer, "cf_po = x").1,
+        "unknown field `cf_po` at customer level; no imported customers carry it, and \
+         `[custom_fields]` in the config does not declare it"
+    );
+    assert_eq!(
+        refused(Level::Document, "cf_p0 = x").1,
+        "unknown field `cf_p0` at document level; did you mean `cf_po`?"
+    );
+    // Carried, or typed in the config though nothing carries it yet: known, at both levels.
+    for (level, src) in [
+        (Level::Customer, "cf_seats = 5 and cf_region = north"),
+        (Level::Customer, "cf_renewal < today"),
+        (Level::Document, "cf_po = x and cf_renewal is empty"),
+    ] {
+        assert!(parse_with(level, src, &custom).is_ok(), "{src}");
+    }
+    assert!(custom.knows(Level::Customer) && !custom.knows(Level::Payment));
+}

@@ -8,6 +8,7 @@ use super::{Engagement, date_of};
 use crate::Result;
 use crate::domain::date::{day_number, from_day_number};
 use crate::domain::document::DocumentKind;
+use crate::domain::rules::Level;
 use crate::domain::{Date, Decimal, money};
 use crate::store::Store;
 use rusqlite::params;
@@ -356,6 +357,48 @@ impl<S: std::ops::Deref<Target = Store>> Engagement<S> {
             *out.entry(r.get(0)?).or_default().entry(month).or_default() += amount;
         }
         Ok(out)
+    }
+}
+
+/// The table whose records carry the custom fields of a rule's `level` (none for the
+/// payment level).
+fn custom_table(level: Level) -> Option<&'static str> {
+    match level {
+        Level::Customer => Some("customers"),
+        Level::Document => Some("documents"),
+        Level::Payment => None,
+    }
+}
+
+impl<S: std::ops::Deref<Target = Store>> Engagement<S> {
+    /// Whether a customer (at `Level::Document`: a document) carries the custom field `name`
+    /// with a value (an import's `cf_*` column; an empty cell is no value). Stops at the
+    /// first that does.
+    pub fn carries_custom_field(&self, level: Level, name: &str) -> Result<bool> {
+        let Some(table) = custom_table(level) else {
+            return Ok(false);
+        };
+        let sql = format!(
+            "SELECT EXISTS (SELECT 1 FROM {table} t, json_each(t.custom) j
+                             WHERE t.custom <> '{{}}' AND j.key = ?1)"
+        );
+        Ok(self
+            .conn()
+            .prepare_cached(&sql)?
+            .query_row([name], |r| r.get(0))?)
+    }
+
+    /// Every custom field name the customers (at `Level::Document`: the documents) carry
+    /// with a value, in order. Reads every one of them.
+    pub fn custom_field_names(&self, level: Level) -> Result<Vec<String>> {
+        let Some(table) = custom_table(level) else {
+            return Ok(Vec::new());
+        };
+        let sql = format!(
+            "SELECT DISTINCT j.key FROM {table} t, json_each(t.custom) j
+              WHERE t.custom <> '{{}}' ORDER BY 1"
+        );
+        crate::store::rows(self.conn(), &sql, [], |r| r.get(0))
     }
 }
 

@@ -109,11 +109,10 @@ impl Plans {
         if state.watch.is_none() {
             state.watch = Some(Store::open_existing(&self.db)?);
         }
-        let version = match state.watch.as_ref() {
-            Some(watch) => watch.data_version()?,
+        let (version, cycles) = match state.watch.as_ref() {
+            Some(watch) => (watch.data_version()?, load_cycles(&self.config, watch)?),
             None => return Err(Error::runtime("the engagement plans' connection is closed")),
         };
-        let cycles = load_cycles(&self.config)?;
         if let Some(kept) = &state.kept
             && kept.as_of == as_of
             && kept.today == today
@@ -260,12 +259,13 @@ fn give_back() {
     }
 }
 
-/// The cycles of the config's folder, read now (their files may have changed since).
+/// The cycles of the config's folder, read now (their files may have changed since), for
+/// the ledger of `store` (its custom fields: [`engage::load_cycles_from`]).
 ///
 /// # Errors
 ///
 /// [`Error::Input`] when there is no folder, or a cycle cannot be read.
-pub fn load_cycles(config: &Config) -> Result<Cycles> {
+pub fn load_cycles(config: &Config, store: &Store) -> Result<Cycles> {
     let dir = config
         .cycles_dir(None)
         .ok_or_else(|| Error::input("no engagement cycles folder: set `cycles` in the config"))?;
@@ -276,7 +276,7 @@ pub fn load_cycles(config: &Config) -> Result<Cycles> {
             dir.display()
         )));
     }
-    engage::load_cycles_from(config, &dir)
+    engage::load_cycles_from(config, &dir, store)
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {

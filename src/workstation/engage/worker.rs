@@ -409,7 +409,7 @@ impl Answering<'_> {
     /// since the last).
     fn cycles(&mut self) -> Result<&mut Cycles> {
         if self.cycles.is_none() {
-            self.cycles = Some(plans::load_cycles(&self.settings.config)?);
+            self.cycles = Some(plans::load_cycles(&self.settings.config, &self.store)?);
         }
         self.cycles
             .as_mut()
