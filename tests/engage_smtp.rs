@@ -2174,3 +2174,35 @@ fn a_misspelt_custom_field_is_an_error_naming_the_file_the_rule_and_the_position
     with_seats_and_rule(&setup, "cf_tier = gold");
     succeeded(&setup.owed(&["engage", "plan", "--json"]));
 }
+
+/// ESC and BEL in a rule were shown as spaces in its error (`al [31mice `): the rule is
+/// quoted, and its line shown, with them made visible as every outside text is (`␛`, `␇`),
+/// the caret still under the bad field.
+#[test]
+fn a_rules_control_characters_are_made_visible_in_its_error() {
+    let setup = Setup::kite_and_lark(closed_port());
+    with_seats_and_rule(
+        &setup,
+        r#"finance_owner = \"al\u001b[31mice\u0007\" and bogus = 1"#,
+    );
+    let o = setup.owed(&["engage", "plan", "--json"]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = stderr(&o);
+    assert!(!err.contains('\x1b') && !err.contains('\x07'), "{err:?}");
+    let lines: Vec<&str> = err.lines().collect();
+    assert!(
+        lines[0].ends_with("error in rule `finance_owner = \"al␛[31mice␇\" and bogus = 1`"),
+        "{err}"
+    );
+    assert_eq!(lines[1], "  finance_owner = \"al␛[31mice␇\" and bogus = 1");
+    let caret = lines[2].chars().count() - 1;
+    assert_eq!(lines[2].trim(), "^", "{err}");
+    assert!(
+        lines[1]
+            .chars()
+            .skip(caret)
+            .collect::<String>()
+            .starts_with("bogus"),
+        "{err}"
+    );
+}

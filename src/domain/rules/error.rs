@@ -35,10 +35,11 @@ impl RuleError {
     /// ```
     ///
     /// A rule may span lines in TOML: the rule is quoted on one line, and the
-    /// line under it is the rule's line that holds the error. White space and
-    /// control characters are shown as single spaces so the caret stays
-    /// aligned; the caret is indented by the display width of the characters
-    /// before it.
+    /// line under it is the rule's line that holds the error. White space is
+    /// shown as single spaces, and characters a terminal must not get raw (ESC,
+    /// BEL, …) made visible (`crate::domain::text::visible`: `␛`, `␇`), so the
+    /// caret stays aligned: it is indented by the display width of the
+    /// characters before it as they are shown.
     /// A long rule is quoted cut (`crate::error::quoted`), and the line under
     /// it shows only a window of about 80 characters around the
     /// error, with `…` where it was cut, so that a rule of thousands of terms
@@ -79,10 +80,12 @@ impl RuleError {
 /// How many characters of a rule's line the error shows around the error.
 const WINDOW: usize = 80;
 
-/// A character of a rule as the error shows it: white space and control characters as a
-/// space, so the caret stays aligned.
+/// A character of a rule as the error shows it: white space a terminal does not obey
+/// (newline, tab, the spaces) as a space, so the caret stays aligned. Every other character
+/// stays: those a terminal must not get raw (ESC, BEL, a carriage return, a line separator)
+/// are made visible where the rule is shown, as every outside text is.
 fn blank(c: char) -> char {
-    if c.is_whitespace() || c.is_control() {
+    if c.is_whitespace() && !is_unsafe(c) {
         ' '
     } else {
         c
@@ -193,6 +196,33 @@ mod tests {
         assert_eq!(
             error.render("f", "a\n  b >\n"),
             "f: error in rule `a   b > `\n    b >\n       ^\n  oops"
+        );
+    }
+
+    /// ESC and BEL were shown as spaces: they are made visible as `visible` shows them, in
+    /// the quote and in the line, and the caret counts them as they are shown. White space
+    /// a terminal obeys (a carriage return, a line separator) is made visible too; a tab
+    /// and a newline are spaces.
+    #[test]
+    fn control_characters_are_made_visible_not_blanked() {
+        let rule = "finance_owner = \"al\u{1b}[31mice\u{7}\" and bogus = 1";
+        let at = rule.chars().position(|c| c == 'b').unwrap();
+        let rendered = RuleError::new(at, "oops").render("f", rule);
+        assert_eq!(
+            rendered,
+            format!(
+                "f: error in rule `finance_owner = \"al␛[31mice␇\" and bogus = 1`\n  \
+                 finance_owner = \"al␛[31mice␇\" and bogus = 1\n  {}^\n  oops",
+                " ".repeat(at)
+            )
+        );
+        let rendered = RuleError::new(6, "oops").render("f", "a\rb\u{2028}c\td = x");
+        assert_eq!(
+            rendered,
+            format!(
+                "f: error in rule `a␍b<U+2028>c d = x`\n  a␍b<U+2028>c d = x\n  {}^\n  oops",
+                " ".repeat(13)
+            )
         );
     }
 
