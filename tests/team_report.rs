@@ -354,6 +354,32 @@ fn export_team_writes_the_same_figures() {
     let s = &sheets[0];
     let summed = workbook::check_table(s, "Team", "2026-04-30");
     workbook::check_about(&sheets, "Team", "Promise state", "2026-04-30");
+    // The title names the week and the window the figures count, as `report team` does,
+    // and About says what each figure of the sheet counts (it explained three).
+    let title = s.title();
+    assert!(
+        title.contains("week from 2026-04-27") && title.contains("30 days from 2026-04-01"),
+        "{title}"
+    );
+    let about = sheets.last().unwrap();
+    let explained: Vec<String> = (0..about.values.height() as u32)
+        .map(|r| about.text(r, 0))
+        .collect();
+    for figure in [
+        "Week and window",
+        "Customers assigned, overdue",
+        "Touched today, this week",
+        "Calls",
+        "Promises taken, kept, partially kept, broken, open; kept share",
+        "Paid within 14 days of a touch",
+        "Broken promises without follow-up",
+        "Replies waiting",
+    ] {
+        assert!(
+            explained.iter().any(|e| e == figure),
+            "{figure}: {explained:?}"
+        );
+    }
     assert_eq!(s.headers()[0], "Collector");
     assert_eq!(s.headers()[12], "Kept share");
     assert_eq!(summed.len(), 14, "every count and amount is totalled");

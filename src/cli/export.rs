@@ -199,6 +199,7 @@ pub fn run(ctx: &Context, args: &ExportArgs) -> Result<()> {
             crate::domain::users::may_see_team(&ctx.actor(&store)?).map_err(Error::Input)?;
             let p = portfolio()?;
             let report = TeamReport::compute(&store, &p, grace)?;
+            meta.scope = crate::export::screen::team_scope(&report);
             write_view(&args.output, &options, &meta, |s| views::team(&report, s))?;
         }
         View::Queue => {

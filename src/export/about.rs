@@ -105,6 +105,38 @@ pub const STATEMENT: Figure = (
     "Statement",
     "Open debits, credit notes with credit left and payments not applied at D, in each document's own currency; Open is signed (credits and cash negative), so its total per currency is the balance due.",
 );
+pub const TEAM_PERIOD: Figure = (
+    "Week and window",
+    "The week runs from the Monday of D's week through D; the window is the 30 days ending on D (both named in the title row).",
+);
+pub const TEAM_OWNED: Figure = (
+    "Customers assigned, overdue",
+    "The customers whose finance owner the collector is at D, how many of them have something overdue, and Σ their overdue (base currency).",
+);
+pub const TOUCH: Figure = (
+    "Touched today, this week",
+    "Customers on which the collector recorded anything (a note, a call, a promise or its void, an issue or its resolve or reopen, a follow-up or its done, a reminder sent) on D / in the week, on the action's own date where it has one, else its timestamp's day. What an import or a lockbox run wrote (its deductions, their resolves and reopens) is no touch.",
+);
+pub const CALLS: Figure = (
+    "Calls",
+    "Calls the collector logged in the window (notes are not counted as calls).",
+);
+pub const PROMISES_TAKEN: Figure = (
+    "Promises taken, kept, partially kept, broken, open; kept share",
+    "Promises the collector recorded in the window (voided ones left out), by their state at D; kept share = kept ÷ (kept + partially kept + broken) × 100, empty when none has come due.",
+);
+pub const PAID_AFTER_TOUCH: Figure = (
+    "Paid within 14 days of a touch",
+    "Σ payments applied to the documents of customers the collector touched in the window, from the touch's day through 14 days after it (each application once per collector; a customer touched by two collectors counts for both).",
+);
+pub const BROKEN_WITHOUT_FOLLOWUP: Figure = (
+    "Broken promises without follow-up",
+    "Promises whose deadline (date + grace) passed in the window, broken or partially kept, with no touch on the customer by anyone since.",
+);
+pub const REPLIES_WAITING: Figure = (
+    "Replies waiting",
+    "Unread replies of the customers the collector owns at D.",
+);
 pub const TOTALS: Figure = (
     "Totals",
     "The Total row below each table is SUBTOTAL(109, …) over the data rows: the sum of the rows the filter shows.",

@@ -88,11 +88,22 @@ pub fn team(report: &crate::report::team::TeamReport, as_of: Date) -> Result<Pre
         "Team",
         as_of,
         &report.currency,
-        "every collector",
+        team_scope(report),
         views::TEAM_FIGURES,
     );
     let rows = report.collectors.len() as u64 + u64::from(report.unassigned.customers > 0);
     Ok(Prepared::read(meta, |s| views::team(report, s))?.counting(rows))
+}
+
+/// Whom and which days the team's figures count, for the title row: the week and the
+/// window are as much a part of them as the as-of date.
+pub fn team_scope(report: &crate::report::team::TeamReport) -> String {
+    format!(
+        "every collector · week from {} · calls, promises and payments over the {} days from {}",
+        report.period.week_start,
+        crate::domain::team::WINDOW_DAYS,
+        report.period.window_start
+    )
 }
 
 /// An engagement plan (the reminders it sends, then those it skips; of `owner`'s customers

@@ -88,7 +88,19 @@ pub const STATEMENT_FIGURES: &[Figure] = &[
 ];
 pub const ENGAGEMENT_FIGURES: &[Figure] = &[about::BASE_CURRENCY];
 pub const PLAN_FIGURES: &[Figure] = &[about::BASE_CURRENCY];
-pub const TEAM_FIGURES: &[Figure] = &[about::OVERDUE, about::PROMISE_STATE, about::BASE_CURRENCY];
+pub const TEAM_FIGURES: &[Figure] = &[
+    about::TEAM_PERIOD,
+    about::TEAM_OWNED,
+    about::OVERDUE,
+    about::TOUCH,
+    about::CALLS,
+    about::PROMISES_TAKEN,
+    about::PROMISE_STATE,
+    about::PAID_AFTER_TOUCH,
+    about::BROKEN_WITHOUT_FOLLOWUP,
+    about::REPLIES_WAITING,
+    about::BASE_CURRENCY,
+];
 
 /// A value named as the import names it (`bank_transfer`, `in_progress`), for programs, and
 /// in words for people (`bank transfer`).
