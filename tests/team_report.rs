@@ -232,7 +232,8 @@ fn report_team_json_gives_the_figures_worked_out_by_hand() {
     assert_eq!(rows, EXPECTED);
     assert_eq!(
         json["unassigned"],
-        serde_json::json!({"customers": 1, "customers_overdue": 1, "overdue": "70.00"})
+        serde_json::json!({"customers": 1, "customers_overdue": 1, "overdue": "70.00",
+                           "broken_promises_without_followup": 0})
     );
 
     // As of 16 April: the week from 13 April, the window from 18 March. Alice's A2 promise
@@ -340,7 +341,7 @@ fn export_team_writes_the_same_figures() {
          broken_promises_without_followup,replies_waiting"
     );
     let body: Vec<String> = lines[1..].iter().map(|l| l.to_string()).collect();
-    let unassigned = "(unassigned),1,1,70.00,,,,,,,,,,,,";
+    let unassigned = "(unassigned),1,1,70.00,,,,,,,,,,,0,";
     let want: Vec<&str> = EXPECTED.into_iter().chain([unassigned]).collect();
     assert_eq!(body, want);
 
@@ -445,4 +446,90 @@ fn a_collector_may_not_see_the_teams_figures_from_the_shell() {
     let exported = run("dana", &["export", "team", "-o", file.to_str().unwrap()]);
     assert!(exported.status.success(), "{}", stderr(&exported));
     assert!(file.exists());
+}
+
+/// The row of `name` in `report team --json` as of 30 April 2026.
+fn team_row(dir: &Path, name: &str) -> serde_json::Value {
+    let json: serde_json::Value = serde_json::from_str(&owed(
+        dir,
+        &["--as-of", "2026-04-30", "report", "team", "--json"],
+    ))
+    .unwrap();
+    json["collectors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["collector"] == name)
+        .unwrap_or_else(|| panic!("no row {name}: {json}"))
+        .clone()
+}
+
+/// A broken promise nobody followed up is work to do on the customer: when the customer moves
+/// to another collector, the count moves with it; the promise taken, and how it went, stay
+/// with who took it.
+#[test]
+fn a_broken_promise_without_followup_follows_the_customer_to_its_new_owner() {
+    let dir = portfolio();
+    // A2's promise, alice's, broke on 17 April and nobody touched A2 since.
+    owed(dir.path(), &["--as", "dana", "assign", "A2", "carl"]);
+    let alice = team_row(dir.path(), "alice");
+    assert_eq!(
+        csv_of(&alice),
+        "alice,1,1,550.00,1,1,2,2,1,0,1,0,50.0,400.00,0,0"
+    );
+    let carl = team_row(dir.path(), "carl");
+    assert_eq!(csv_of(&carl), "carl,1,0,0.00,0,0,0,0,0,0,0,0,,0.00,1,0");
+    let text = owed(dir.path(), &["--as-of", "2026-04-30", "report", "team"]);
+    let cells = |name: &str| -> Vec<String> {
+        let line = text.lines().find(|l| l.starts_with(name)).unwrap();
+        line.split_whitespace().map(str::to_string).collect()
+    };
+    // The table's last two columns: broken, no f/u; replies.
+    assert_eq!(cells("carl")[10..], ["1", "0"], "{text}");
+    assert_eq!(cells("alice")[10..], ["0", "0"], "{text}");
+}
+
+/// Owners that differ only in case are one person's customers, as `--owner` counts them: one
+/// row, under the spelling most of them have (or the registered user's).
+#[test]
+fn owners_in_two_cases_are_one_row_of_the_team() {
+    let dir = portfolio();
+    let csv = dir.path().join("upper");
+    std::fs::create_dir_all(&csv).unwrap();
+    std::fs::write(
+        csv.join("customers.csv"),
+        "id,name,finance_owner\nA2,Apex,ALICE\nB1,Birch,CARL\n",
+    )
+    .unwrap();
+    owed(
+        dir.path(),
+        &["--as", "dana", "import", csv.to_str().unwrap()],
+    );
+    let json: serde_json::Value = serde_json::from_str(&owed(
+        dir.path(),
+        &["--as-of", "2026-04-30", "report", "team", "--json"],
+    ))
+    .unwrap();
+    let rows: Vec<(String, u64)> = json["collectors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            (
+                r["collector"].as_str().unwrap().to_string(),
+                r["customers_assigned"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    // alice and ALICE: one each, alice first by its lower case; CARL is the user carl; bob
+    // owned B1 only and stays, for what he did.
+    let want = [("alice", 2), ("bob", 0), ("carl", 1), ("dana", 0)];
+    let want: Vec<(String, u64)> = want.iter().map(|(n, c)| (n.to_string(), *c)).collect();
+    assert_eq!(rows, want);
+    let metrics: serde_json::Value = serde_json::from_str(&owed(
+        dir.path(),
+        &["report", "metrics", "--json", "--owner", "alice"],
+    ))
+    .unwrap();
+    assert_eq!(metrics["owner"], "alice");
 }

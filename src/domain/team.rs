@@ -84,6 +84,9 @@ pub struct TeamInput {
     pub paid_after_touch: HashMap<String, Decimal>,
     /// Names that get a row even with nothing to show (the registered collectors).
     pub names: Vec<String>,
+    /// Every registered user's name: how a row is spelt when its owner is one of them in
+    /// another case (`BOB` on customers imported so is the user bob's row).
+    pub users: Vec<String>,
 }
 
 /// One collector's figures.
@@ -113,8 +116,9 @@ pub struct CollectorFigures {
     pub kept_share: Option<Decimal>,
     /// See [`TeamInput::paid_after_touch`].
     pub paid_after_touch: Decimal,
-    /// Promises they took whose deadline passed in the window, broken or partially kept, with
-    /// no touch on the customer by anyone since the deadline.
+    /// Promises (whoever took them) of the customers they own now whose deadline passed in
+    /// the window, broken or partially kept, with no touch on the customer by anyone since
+    /// the deadline: work to do, so it follows the customer's owner.
     pub broken_without_followup: u64,
     /// Unread replies of the customers they own.
     pub replies_waiting: u64,
@@ -126,32 +130,107 @@ pub struct Unassigned {
     pub customers: u64,
     pub customers_overdue: u64,
     pub overdue: Decimal,
+    /// Broken promises without a follow-up on customers nobody owns now.
+    pub broken_without_followup: u64,
 }
 
-/// The row of `name`, made when missing.
-fn row<'a>(
-    rows: &'a mut BTreeMap<String, CollectorFigures>,
-    name: &str,
-) -> &'a mut CollectorFigures {
-    rows.entry(name.to_string())
-        .or_insert_with(|| CollectorFigures {
-            collector: name.to_string(),
-            ..CollectorFigures::default()
+/// The key two spellings of an owner are one row by: trimmed, composed, and without regard
+/// to case, as `--owner` and the queue's `owner:` compare finance owners (`ERIN` and `erin`
+/// are one person's customers).
+pub fn owner_key(name: &str) -> String {
+    super::text::nfc(name.trim()).to_ascii_lowercase()
+}
+
+/// How each owner's row is spelt, by [`owner_key`]: a registered user's name as registered,
+/// else the spelling most of their customers have (of two as common, the one with more
+/// lower-case letters: `erin` before `Erin` before `ERIN`).
+fn spellings(input: &TeamInput) -> HashMap<String, String> {
+    let mut counts: HashMap<String, HashMap<&str, u64>> = HashMap::new();
+    for c in &input.customers {
+        if let Some(o) = c.owner.as_deref().map(str::trim).filter(|o| !o.is_empty()) {
+            *counts
+                .entry(owner_key(o))
+                .or_default()
+                .entry(o)
+                .or_default() += 1;
+        }
+    }
+    let others = input
+        .names
+        .iter()
+        .map(String::as_str)
+        .chain(input.touches.iter().map(|t| t.collector.as_str()))
+        .chain(input.promises.iter().map(|p| p.collector.as_str()))
+        .chain(input.calls.keys().map(String::as_str))
+        .chain(input.paid_after_touch.keys().map(String::as_str));
+    for o in others.map(str::trim).filter(|o| !o.is_empty()) {
+        counts
+            .entry(owner_key(o))
+            .or_default()
+            .entry(o)
+            .or_default();
+    }
+    let mut out: HashMap<String, String> = counts
+        .into_iter()
+        .map(|(key, spelt)| {
+            let best = spelt
+                .into_iter()
+                .max_by(|a, b| a.1.cmp(&b.1).then_with(|| a.0.cmp(b.0)))
+                .map(|(s, _)| s.to_string())
+                .unwrap_or_default();
+            (key, best)
         })
+        .collect();
+    for u in &input.users {
+        if let Some(spelt) = out.get_mut(&owner_key(u)) {
+            spelt.clone_from(u);
+        }
+    }
+    out
 }
 
-/// The team's figures: one row per collector by name, and the customers nobody owns.
+/// The rows by [`owner_key`], each spelt as [`spellings`] says.
+struct Rows {
+    rows: BTreeMap<String, CollectorFigures>,
+    spelt: HashMap<String, String>,
+}
+
+impl Rows {
+    /// The row of `name` (in whatever case), made when missing.
+    fn of(&mut self, name: &str) -> &mut CollectorFigures {
+        let key = owner_key(name);
+        let spelt = &self.spelt;
+        self.rows
+            .entry(key)
+            .or_insert_with_key(|key| CollectorFigures {
+                collector: spelt
+                    .get(key)
+                    .cloned()
+                    .unwrap_or_else(|| name.trim().to_string()),
+                ..CollectorFigures::default()
+            })
+    }
+}
+
+/// The team's figures: one row per collector by name (two spellings of a name that differ
+/// only in case are one row, [`owner_key`]), and the customers nobody owns.
 pub fn team(period: &Period, input: &TeamInput) -> (Vec<CollectorFigures>, Unassigned) {
-    let mut rows: BTreeMap<String, CollectorFigures> = BTreeMap::new();
+    let mut rows = Rows {
+        rows: BTreeMap::new(),
+        spelt: spellings(input),
+    };
     for name in &input.names {
-        row(&mut rows, name);
+        rows.of(name);
     }
     let mut unassigned = Unassigned::default();
+    // Each customer's owner now, for the work to do on it.
+    let mut owners: HashMap<i64, &str> = HashMap::new();
     for c in &input.customers {
         let overdue = c.overdue > Decimal::ZERO;
         match c.owner.as_deref().map(str::trim).filter(|o| !o.is_empty()) {
             Some(owner) => {
-                let r = row(&mut rows, owner);
+                owners.insert(c.cid, owner);
+                let r = rows.of(owner);
                 r.customers_assigned += 1;
                 r.customers_overdue += u64::from(overdue);
                 r.overdue += c.overdue;
@@ -164,39 +243,51 @@ pub fn team(period: &Period, input: &TeamInput) -> (Vec<CollectorFigures>, Unass
             }
         }
     }
-    let mut today: HashMap<&str, HashSet<i64>> = HashMap::new();
-    let mut week: HashMap<&str, HashSet<i64>> = HashMap::new();
+    let mut today: HashMap<String, HashSet<i64>> = HashMap::new();
+    let mut week: HashMap<String, HashSet<i64>> = HashMap::new();
     // The latest touch on each customer by anyone, for "no follow-up since".
     let mut latest: HashMap<i64, Date> = HashMap::new();
     for t in input.touches.iter().filter(|t| t.day <= period.as_of) {
         if t.day == period.as_of {
-            today.entry(&t.collector).or_default().insert(t.cid);
+            today
+                .entry(owner_key(&t.collector))
+                .or_default()
+                .insert(t.cid);
+            rows.of(&t.collector);
         }
         if t.day >= period.week_start {
-            week.entry(&t.collector).or_default().insert(t.cid);
+            week.entry(owner_key(&t.collector))
+                .or_default()
+                .insert(t.cid);
+            rows.of(&t.collector);
         }
         let l = latest.entry(t.cid).or_insert(t.day);
         *l = (*l).max(t.day);
     }
-    for (name, cids) in &today {
-        row(&mut rows, name).touched_today = cids.len() as u64;
+    for (key, cids) in &today {
+        if let Some(r) = rows.rows.get_mut(key) {
+            r.touched_today = cids.len() as u64;
+        }
     }
-    for (name, cids) in &week {
-        row(&mut rows, name).touched_this_week = cids.len() as u64;
+    for (key, cids) in &week {
+        if let Some(r) = rows.rows.get_mut(key) {
+            r.touched_this_week = cids.len() as u64;
+        }
     }
     for (name, n) in &input.calls {
-        row(&mut rows, name).calls = *n;
+        rows.of(name).calls += *n;
     }
     for (name, amount) in &input.paid_after_touch {
-        row(&mut rows, name).paid_after_touch = *amount;
+        rows.of(name).paid_after_touch += *amount;
     }
     let in_window = |d: Date| d >= period.window_start && d <= period.as_of;
     for p in &input.promises {
         if p.recorded > period.as_of {
             continue;
         }
+        // What the collector did stays theirs: the promises they took and how they went.
         if in_window(p.recorded) && p.state != PromiseState::Voided {
-            let r = row(&mut rows, &p.collector);
+            let r = rows.of(&p.collector);
             r.promises_taken += 1;
             match p.state {
                 PromiseState::Kept => r.promises_kept += 1,
@@ -205,15 +296,19 @@ pub fn team(period: &Period, input: &TeamInput) -> (Vec<CollectorFigures>, Unass
                 PromiseState::Open | PromiseState::Voided => r.promises_open += 1,
             }
         }
+        // What is left to do on the customer is its owner's now.
         let broke = matches!(p.state, PromiseState::Broken | PromiseState::PartiallyKept);
         if broke && p.deadline >= period.window_start && p.deadline < period.as_of {
             let followed = latest.get(&p.cid).is_some_and(|&d| d > p.deadline);
             if !followed {
-                row(&mut rows, &p.collector).broken_without_followup += 1;
+                match owners.get(&p.cid) {
+                    Some(owner) => rows.of(owner).broken_without_followup += 1,
+                    None => unassigned.broken_without_followup += 1,
+                }
             }
         }
     }
-    let mut out: Vec<CollectorFigures> = rows.into_values().collect();
+    let mut out: Vec<CollectorFigures> = rows.rows.into_values().collect();
     for r in &mut out {
         r.kept_share = kept_share(r);
     }
@@ -338,6 +433,7 @@ mod tests {
             calls: HashMap::from([("alice".to_string(), 3)]),
             paid_after_touch: HashMap::from([("bob".to_string(), dec("40"))]),
             names: vec!["carl".into()],
+            users: vec!["carl".into()],
         };
         let (rows, unassigned) = team(&period(), &input);
         let names: Vec<&str> = rows.iter().map(|r| r.collector.as_str()).collect();
@@ -391,7 +487,8 @@ mod tests {
             Unassigned {
                 customers: 1,
                 customers_overdue: 1,
-                overdue: dec("70")
+                overdue: dec("70"),
+                broken_without_followup: 0,
             }
         );
     }
@@ -401,6 +498,7 @@ mod tests {
         let p = promise("alice", 7, "2026-04-10", "2026-04-20", PromiseState::Broken);
         let count = |touches: Vec<Touch>| {
             let input = TeamInput {
+                customers: vec![owned(7, Some("alice"))],
                 promises: vec![p.clone()],
                 touches,
                 ..TeamInput::default()
@@ -413,6 +511,68 @@ mod tests {
         assert_eq!(count(vec![touch("bob", 7, "2026-04-21")]), 0);
         // A touch on another customer does not count.
         assert_eq!(count(vec![touch("alice", 8, "2026-04-25")]), 1);
+    }
+
+    fn owned(cid: i64, owner: Option<&str>) -> OwnedCustomer {
+        OwnedCustomer {
+            cid,
+            owner: owner.map(str::to_string),
+            overdue: dec("10"),
+            replies_waiting: 0,
+        }
+    }
+
+    #[test]
+    fn a_broken_promise_left_to_do_is_counted_on_the_customers_owner_now() {
+        // bob took both promises; customer 1 is carol's now, customer 2 nobody's.
+        let input = TeamInput {
+            customers: vec![owned(1, Some("carol")), owned(2, None)],
+            promises: vec![
+                promise("bob", 1, "2026-04-10", "2026-04-20", PromiseState::Broken),
+                promise("bob", 2, "2026-04-10", "2026-04-20", PromiseState::Kept),
+                promise("bob", 2, "2026-04-11", "2026-04-21", PromiseState::Broken),
+            ],
+            ..TeamInput::default()
+        };
+        let (rows, unassigned) = team(&period(), &input);
+        let names: Vec<&str> = rows.iter().map(|r| r.collector.as_str()).collect();
+        assert_eq!(names, ["bob", "carol"]);
+        let (bob, carol) = (&rows[0], &rows[1]);
+        // What bob did stays his: three promises, one kept of three come due.
+        assert_eq!((bob.promises_taken, bob.promises_broken), (3, 2));
+        assert_eq!(bob.kept_share, Some(dec("33.3")));
+        assert_eq!(bob.broken_without_followup, 0);
+        // What is left to do follows the customer.
+        assert_eq!((carol.customers_assigned, carol.promises_taken), (1, 0));
+        assert_eq!(carol.broken_without_followup, 1);
+        assert_eq!(unassigned.broken_without_followup, 1);
+    }
+
+    #[test]
+    fn owners_that_differ_only_in_case_are_one_row() {
+        let input = TeamInput {
+            customers: vec![
+                owned(1, Some("erin")),
+                owned(2, Some("erin")),
+                owned(3, Some("ERIN")),
+                owned(4, Some("BOB")),
+                owned(5, Some("Dave")),
+                owned(6, Some("DAVE")),
+            ],
+            touches: vec![touch("Bob", 4, "2026-04-30")],
+            calls: HashMap::from([("BOB".to_string(), 2), ("bob".to_string(), 1)]),
+            names: vec!["bob".into()],
+            users: vec!["bob".into()],
+            ..TeamInput::default()
+        };
+        let (rows, _) = team(&period(), &input);
+        let got: Vec<(&str, u64)> = rows
+            .iter()
+            .map(|r| (r.collector.as_str(), r.customers_assigned))
+            .collect();
+        // The registered user's spelling, else the most common, else the one in lower case.
+        assert_eq!(got, [("bob", 1), ("Dave", 2), ("erin", 3)]);
+        assert_eq!((rows[0].calls, rows[0].touched_today), (3, 1));
     }
 
     #[test]

@@ -581,7 +581,9 @@ pub fn team(report: &crate::report::team::TeamReport, sheet: &mut dyn Sheet) -> 
             Cell::count(u.customers_overdue),
             Cell::amount(u.overdue, cur),
         ];
-        cells.resize(16, Cell::Empty);
+        cells.resize(14, Cell::Empty);
+        cells.push(Cell::count(u.broken_without_followup));
+        cells.push(Cell::Empty);
         sheet.row(&cells)?;
     }
     Ok(())

@@ -63,13 +63,13 @@ impl TeamReport {
                 replies_waiting: replies.get(&cid).copied().unwrap_or(0),
             })
             .collect();
-        let names = store
-            .users()
-            .list()?
-            .into_iter()
+        let registered = store.users().list()?;
+        let names = registered
+            .iter()
             .filter(|u| u.role == Role::Collector)
-            .map(|u| u.name)
+            .map(|u| u.name.clone())
             .collect();
+        let users = registered.into_iter().map(|u| u.name).collect();
         let input = TeamInput {
             customers,
             touches: store.activity().touches(from, as_of)?,
@@ -81,6 +81,7 @@ impl TeamReport {
                 .activity()
                 .paid_after_touches(from, as_of, &p.currency)?,
             names,
+            users,
         };
         let (collectors, unassigned) = team(&period, &input);
         Ok(TeamReport {
@@ -123,6 +124,7 @@ impl TeamReport {
                 "customers": self.unassigned.customers,
                 "customers_overdue": self.unassigned.customers_overdue,
                 "overdue": plain(self.unassigned.overdue, cur),
+                "broken_promises_without_followup": self.unassigned.broken_without_followup,
             },
         })
     }
@@ -165,12 +167,17 @@ impl TeamReport {
             self.period.as_of, self.period.week_start, WINDOW_DAYS, self.period.window_start
         );
         out.push_str(&t.render());
-        if self.unassigned.customers > 0 {
+        let u = &self.unassigned;
+        if u.customers > 0 {
+            let broken = match u.broken_without_followup {
+                0 => String::new(),
+                n => format!(", {n} broken promise(s) without a follow-up"),
+            };
             out.push_str(&format!(
-                "unassigned: {} customer(s), {} overdue, {} {cur}\n",
-                self.unassigned.customers,
-                self.unassigned.customers_overdue,
-                grouped(self.unassigned.overdue, cur)
+                "unassigned: {} customer(s), {} overdue, {} {cur}{broken}\n",
+                u.customers,
+                u.customers_overdue,
+                grouped(u.overdue, cur)
             ));
         }
         out

@@ -209,8 +209,13 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
     let unassigned = if u.customers == 0 {
         " Every customer has a finance owner.".to_string()
     } else {
+        let broken = match u.broken_without_followup {
+            0 => String::new(),
+            1 => ", 1 broken promise without a follow-up".to_string(),
+            n => format!(", {n} broken promises without a follow-up"),
+        };
         format!(
-            " Unassigned: {} customer{}, {} overdue, {} {cur}",
+            " Unassigned: {} customer{}, {} overdue, {} {cur}{broken}",
             u.customers,
             if u.customers == 1 { "" } else { "s" },
             u.customers_overdue,
