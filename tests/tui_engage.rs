@@ -1336,22 +1336,24 @@ fn a_past_hold_on_a_customer_not_held_says_so_and_writes_nothing() {
     let (mut d, _mail) = f.driver("alice", (120, 40));
     assert_eq!(d.selected().as_deref(), Some("Acme Corp"));
     command(&mut d, "hold 2020-01-01");
-    assert_eq!(
-        status(&d),
-        format!(
-            "Acme Corp (K6) is not held back: the hold ends 2020-01-01, before {} (a past date \
-             releases it)",
-            d.app.as_of
-        )
-    );
+    assert_eq!(status(&d), "Acme Corp (K6) was not held; nothing changed.");
     assert_eq!(f.sql::<i64>("SELECT count(*) FROM engagement_holds"), 0);
-    // Held, then released by a past day: the release is written.
+    // Held, then released by a past day: the release is written, naming the customer.
     command(&mut d, "hold +7d");
+    assert!(
+        status(&d).starts_with("Held Acme Corp (K6) back from every cycle until "),
+        "{}",
+        status(&d)
+    );
     command(&mut d, "hold 2020-01-01");
     assert_eq!(
         status(&d),
-        "Released 1 customer(s) (back-dated to 2026-04-30): back in the cycles."
+        "Released Acme Corp (K6): back in the cycles (back-dated to 2026-04-30)."
     );
+    assert_eq!(f.sql::<i64>("SELECT count(*) FROM engagement_holds"), 2);
+    // Released twice: nothing to release the second time.
+    command(&mut d, "hold release");
+    assert_eq!(status(&d), "Acme Corp (K6) was not held; nothing changed.");
     assert_eq!(f.sql::<i64>("SELECT count(*) FROM engagement_holds"), 2);
 }
 

@@ -550,10 +550,7 @@ fn hold(ctx: &Context, args: &HoldArgs) -> Result<()> {
         .hold_customer(&stamp, cid, until, why.as_deref())?;
     let who = &args.customer;
     match done {
-        HoldDone::NotHeld => outln!(
-            "{}",
-            crate::domain::action_checks::not_held(who, false, until, ctx.as_of)
-        )?,
+        HoldDone::NotHeld => outln!("{}", crate::domain::action_checks::not_held(who, false))?,
         HoldDone::Released { was } => outln!(
             "{who} released: back in the cycles (it was held back until {was}){}",
             back_dated(ctx.as_of)

@@ -271,14 +271,12 @@ pub fn hold_until(text: &str, today: Date) -> Result<Date, String> {
     within_horizon(WHAT, date_field(WHAT, text, today)?, today)
 }
 
-/// What a hold with a past last day says of customers that were not held: it releases a
-/// hold, and there was none to release. `who` names them (`K8`, `3 customers`), `many` when
-/// they are more than one.
-pub fn not_held(who: &str, many: bool, until: Date, as_of: Date) -> String {
-    let is = if many { "are" } else { "is" };
-    format!(
-        "{who} {is} not held back: the hold ends {until}, before {as_of} (a past date releases it)"
-    )
+/// What a hold with a past last day (a release) says of customers that were not held: there
+/// was nothing to release, and nothing was written. `who` names them (`K8`, `3 customers`),
+/// `many` when they are more than one.
+pub fn not_held(who: &str, many: bool) -> String {
+    let was = if many { "were" } else { "was" };
+    format!("{who} {was} not held; nothing changed")
 }
 
 /// `d` when it is at most [`FUTURE_MONTHS`] after `today`.

@@ -206,7 +206,9 @@ fn log_sql(one_customer: bool) -> String {
          UNION ALL
          SELECT ifnull(h.from_date, {held}), h.at,
                 CASE WHEN h.until_date < h.from_date THEN 15 ELSE 14 END, h.cid,
-                h.collector, ifnull(h.text, ''), NULL, h.until_date, NULL, h.id, NULL, h.id, 14,
+                h.collector, ifnull(h.text, ''), NULL,
+                CASE WHEN h.until_date < h.from_date THEN NULL ELSE h.until_date END,
+                NULL, h.id, NULL, h.id, 14,
                 NULL, NULL, NULL, NULL, NULL, NULL, 'hold-' || h.id
            FROM engagement_holds h"
     );

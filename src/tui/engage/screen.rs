@@ -588,6 +588,7 @@ pub fn response(app: &mut App, response: EngageResponse) -> Vec<Effect> {
         EngageResponse::Held {
             until,
             result,
+            written,
             not_held,
             ..
         } => {
@@ -597,31 +598,35 @@ pub fn response(app: &mut App, response: EngageResponse) -> Vec<Effect> {
             } else {
                 String::new()
             };
+            // One customer by name, more by how many.
+            let who = |app: &App, cids: &[i64]| match cids {
+                [cid] => app.label(*cid).unwrap_or(format!("customer {cid}")),
+                many => format!("{} customers", many.len()),
+            };
+            let many = |cids: &[i64]| cids.len() > 1;
             match result {
-                Ok(n) if until < app.as_of => {
-                    // As `owed engage hold` says it of a customer that was not held.
-                    let none = match not_held.as_slice() {
-                        [] => None,
-                        [cid] => {
-                            Some((app.label(*cid).unwrap_or(format!("customer {cid}")), false))
-                        }
-                        many => Some((format!("{} customers", many.len()), true)),
-                    }
-                    .map(|(who, many)| {
-                        crate::domain::action_checks::not_held(&who, many, until, app.as_of)
-                    });
-                    match (n, none) {
-                        (0, Some(none)) => app.say(none),
-                        (n, Some(none)) => app.say(format!(
-                            "Released {n} customer(s){dated}: back in the cycles; {none}."
-                        )),
-                        (n, None) => app.say(format!(
-                            "Released {n} customer(s){dated}: back in the cycles."
-                        )),
-                    }
-                }
-                Ok(n) => app.say(format!(
-                    "Held {n} customer(s) back from every cycle until {until}{dated}."
+                Ok(_) if until < app.as_of => match (written.is_empty(), not_held.is_empty()) {
+                    (true, false) => app.say(format!(
+                        "{}.",
+                        crate::domain::action_checks::not_held(
+                            &who(app, &not_held),
+                            many(&not_held),
+                        )
+                    )),
+                    (false, false) => app.say(format!(
+                        "Released {}: back in the cycles{dated}; {} {} not held.",
+                        who(app, &written),
+                        who(app, &not_held),
+                        if many(&not_held) { "were" } else { "was" }
+                    )),
+                    (_, true) => app.say(format!(
+                        "Released {}: back in the cycles{dated}.",
+                        who(app, &written)
+                    )),
+                },
+                Ok(_) => app.say(format!(
+                    "Held {} back from every cycle until {until}{dated}.",
+                    who(app, &written)
                 )),
                 Err(e) => app.say_error(format!("Not held: {e}")),
             }

@@ -339,7 +339,11 @@ pub enum EngageResponse {
     Held {
         seq: u64,
         until: Date,
+        /// How many customers were held or released.
         result: Result<usize, String>,
+        /// Which: the customers held or released.
+        written: Vec<i64>,
+        /// The customers a release found not held (nothing written for them).
         not_held: Vec<i64>,
     },
     Report {

@@ -311,6 +311,7 @@ fn refused(request: EngageRequest, why: String) -> EngageResponse {
             seq,
             until,
             result: Err(why),
+            written: Vec::new(),
             not_held: Vec::new(),
         },
         EngageRequest::Report { seq, .. } => EngageResponse::Report {
@@ -381,14 +382,22 @@ impl Answering<'_> {
                 until,
                 text,
             } => {
-                let mut not_held = Vec::new();
+                let (mut written, mut not_held) = (Vec::new(), Vec::new());
                 let result = self
-                    .hold(as_of, &cids, until, text.as_deref(), &mut not_held)
+                    .hold(
+                        as_of,
+                        &cids,
+                        until,
+                        text.as_deref(),
+                        &mut written,
+                        &mut not_held,
+                    )
                     .map_err(|e| e.to_string());
                 emit(EngageResponse::Held {
                     seq,
                     until,
                     result,
+                    written,
                     not_held,
                 });
             }
@@ -902,13 +911,13 @@ impl Answering<'_> {
         cids: &[i64],
         until: Date,
         text: Option<&str>,
+        written: &mut Vec<i64>,
         not_held: &mut Vec<i64>,
     ) -> Result<usize> {
         dated_by_today(as_of)?;
         // The session's actor (the role is checked in the hold's transaction) and day.
         let stamp = Stamp::for_actor(&self.settings.actor, chrono::Utc::now(), as_of)
             .map_err(Error::Input)?;
-        let mut written = 0;
         for &cid in cids {
             let done = self
                 .store
@@ -916,10 +925,10 @@ impl Answering<'_> {
                 .hold_customer(&stamp, cid, until, text)?;
             match done {
                 HoldDone::NotHeld => not_held.push(cid),
-                HoldDone::Held | HoldDone::Released { .. } => written += 1,
+                HoldDone::Held | HoldDone::Released { .. } => written.push(cid),
             }
         }
-        Ok(written)
+        Ok(written.len())
     }
 }
 
