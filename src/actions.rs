@@ -502,25 +502,23 @@ pub fn assign(
     let given = input(check::owner(owner))?;
     // A user's name in another case or width (`ALICE`, `ＡＬＩＣＥ` for the user alice) is that
     // user, as it is with `--as`: stored as given, the customer was in her "mine" but not hers
-    // to write on, and the team's figures split her in two.
-    let registered = store
-        .users()
-        .registered(&given)?
-        .map(|(name, _)| name)
-        .filter(|name| *name != given);
-    let owner = registered.clone().unwrap_or_else(|| given.clone());
+    // to write on, and the team's figures split her in two. The store decides, in the
+    // assignment's transaction, whom a finance owner may be.
     let change = store
         .activity_mut()
-        .assign_owner(stamp, c.cid, role, &owner)?;
+        .assign_owner(stamp, c.cid, role, &given)?;
+    let owner = change.owner.clone();
     let was = change
         .old_owner
         .map_or_else(|| "was unassigned".to_string(), |o| format!("was {o}"));
-    let spelled = registered.map_or_else(String::new, |_| {
+    let spelled = if owner == given {
+        String::new()
+    } else {
         format!(
             " (the user's name as registered; {} was given)",
             crate::error::quoted(&given)
         )
-    });
+    };
     let message = format!(
         "Owner change {}: {} of {} is now {owner}{spelled} ({was}).",
         change.id,

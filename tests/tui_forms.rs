@@ -1729,3 +1729,50 @@ fn notes_typed_at_once_land_where_typed_one_at_a_time() {
     assert!(d.app.form.is_none(), "{}", d.screen());
     assert_eq!(placed(&db), expected);
 }
+
+/// With users registered, the assign form's owner is someone who may work the customer: Tab
+/// offers the registered collectors and managers (one with no customer yet among them, an
+/// auditor not), a registered collector with no customer is no "new owner", and an auditor
+/// or a name nobody has is refused as the store refuses it.
+#[test]
+fn the_assign_form_offers_and_takes_the_registered_collectors_and_managers() {
+    let (_dir, db) = fixture();
+    let mut store = Store::open_existing(&db).unwrap();
+    let stamp = |name: &str| {
+        owed::domain::action_checks::Stamp::for_actor(
+            &Actor::new(name, Role::Manager),
+            chrono::Utc::now(),
+            workstation::as_of(),
+        )
+        .unwrap()
+    };
+    for (name, role) in [
+        ("mia", Role::Manager),
+        ("alice", Role::Collector),
+        ("bob", Role::Collector),
+        ("carol", Role::Collector),
+        ("audrey", Role::Auditor),
+    ] {
+        store
+            .users_mut()
+            .add(&stamp("mia"), name, role, &[])
+            .unwrap();
+    }
+    let mut d = Driver::with_role(&db, "mia", Role::Manager, (160, 40), "default");
+    d.press("a");
+    assert_hint(&d, FieldId::Owner, "Tab: alice, bob, carol, mia");
+    d.press("carol");
+    assert_valid(&d, FieldId::Owner, "");
+    d.press("<C-u> audrey");
+    match check(&d, FieldId::Owner) {
+        Check::Err(e) => assert!(e.starts_with("audrey is an auditor"), "{e}"),
+        other => panic!("{other:?}"),
+    }
+    d.press("<C-u> carlo");
+    match check(&d, FieldId::Owner) {
+        Check::Err(e) => assert!(e.contains("(did you mean carol?)"), "{e}"),
+        other => panic!("{other:?}"),
+    }
+    d.press("<C-u> ca <Tab>");
+    assert_eq!(value(&d, FieldId::Owner), "carol");
+}

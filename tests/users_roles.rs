@@ -1124,3 +1124,79 @@ fn only_a_manager_imports_when_the_actor_is_a_registered_user() {
         "{runs}"
     );
 }
+
+/// When users are registered, a finance owner is someone who may work the customer: a
+/// registered collector or manager, named as registered. An auditor, a name nobody has (a
+/// typo: the near name is suggested) and a name against the user-name rules are refused in
+/// one sentence (exit 2), writing nothing. A sales owner (a salesperson) need not be a user.
+#[test]
+fn a_finance_owner_must_be_a_registered_collector_or_manager() {
+    let fx = team();
+    let run = |who: &str, args: &[&str]| as_user(&fx, who, args);
+    let before = fx.fingerprint();
+    assert_eq!(
+        refused(&run("dana", &["assign", "V1", "carol"])),
+        "owed: carol is an auditor, who works no customer: a finance owner must be a \
+         registered collector or manager (alice, bob, dana)\n"
+    );
+    assert_eq!(
+        refused(&run("dana", &["assign", "V1", "alcie"])),
+        "owed: `alcie` is not a registered user (did you mean alice?): a finance owner must be \
+         a registered collector or manager (alice, bob, dana)\n"
+    );
+    assert!(
+        refused(&run("dana", &["assign", "V1", "two words"])).contains("holds white space"),
+        "a name is one word"
+    );
+    let long = "x".repeat(300);
+    assert!(
+        refused(&run("dana", &["assign", "V1", &long])).contains("at most 64"),
+        "at most 64 bytes"
+    );
+    assert_eq!(fx.fingerprint(), before, "nothing written");
+    // A manager owns customers too, and a collector with none yet may get one.
+    let out = succeeded(&run("dana", &["assign", "V1", "DANA"]));
+    assert!(out.contains("is now dana"), "{out}");
+    let out = succeeded(&run("dana", &["assign", "V1", "--sales", "Sam"]));
+    assert!(out.contains("Sales owner of"), "{out}");
+}
+
+/// In a single user's shell (no users registered) any name is an owner, but it follows the
+/// user-name rules.
+#[test]
+fn without_users_an_owner_is_any_one_word_name() {
+    let fx = Fixture::new();
+    let out = succeeded(&fx.owed(&["assign", "V1", "carlo"]));
+    assert!(out.contains("is now carlo"), "{out}");
+    let before = fx.fingerprint();
+    assert!(refused(&fx.owed(&["assign", "V1", "two words"])).contains("holds white space"));
+    assert_eq!(fx.fingerprint(), before, "nothing written");
+}
+
+/// Removing a user, or making them an auditor, while they own customers is not refused, but
+/// says how many they still own (with their open follow-ups) and that a manager should move
+/// them.
+#[test]
+fn removing_a_user_who_owns_customers_warns_what_they_still_own() {
+    let fx = team();
+    let run = |who: &str, args: &[&str]| as_user(&fx, who, args);
+    succeeded(&run("alice", &["followup", "V3", "--date", "+2d", "call"]));
+    let out = run("dana", &["user", "remove", "alice"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert_eq!(
+        err.trim(),
+        "warning: alice still owns 2 customers (with 1 open follow-up and 0 promises not yet \
+         due): a manager should move them to another collector (owed assign CUSTOMER NAME)",
+    );
+    let out = run("dana", &["user", "role", "bob", "auditor"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stderr(&out).starts_with("warning: bob still owns 1 customer ("),
+        "{}",
+        stderr(&out)
+    );
+    // A manager may own customers: no warning.
+    let out = run("dana", &["user", "role", "bob", "manager"]);
+    assert_eq!(stderr(&out), "", "{}", stdout(&out));
+}

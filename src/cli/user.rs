@@ -220,7 +220,26 @@ fn remove(ctx: &Context, args: &NameArg) -> Result<()> {
     outln!(
         "User {name} ({role}) removed with their keys; a session of theirs on `owed serve` is \
          disconnected within seconds."
-    )
+    )?;
+    warn_still_owned(ctx, &store, &name)
+}
+
+/// Says on stderr what `name` still owns when they may no longer work it (removed, or made
+/// an auditor): the customers, their open follow-ups and promises not yet due, and that a
+/// manager should move them. Not refused: the customers stay theirs until someone does.
+fn warn_still_owned(ctx: &Context, store: &crate::store::Store, name: &str) -> Result<()> {
+    let (customers, followups, promises) = store.users().still_owned(name, ctx.as_of)?;
+    if customers == 0 {
+        return Ok(());
+    }
+    errln!(
+        "warning: {name} still owns {} (with {} and {} not yet due): a manager should move \
+         them to another collector (owed assign CUSTOMER NAME)",
+        plural(customers as usize, "customer"),
+        plural(followups as usize, "open follow-up"),
+        plural(promises as usize, "promise"),
+    );
+    Ok(())
 }
 
 fn role(ctx: &Context, args: &RoleArgs) -> Result<()> {
@@ -232,7 +251,11 @@ fn role(ctx: &Context, args: &RoleArgs) -> Result<()> {
     outln!(
         "{name}'s role is now {role} (was {old}); their writes go by it at once, and a session \
          of theirs on `owed serve` is disconnected within seconds (they connect again)."
-    )
+    )?;
+    if role == Role::Auditor {
+        warn_still_owned(ctx, &store, &name)?;
+    }
+    Ok(())
 }
 
 fn log(ctx: &Context, args: &JsonArg) -> Result<()> {

@@ -354,26 +354,89 @@ pub const MAX_USER_NAME: usize = 64;
 /// A user's name as typed: not empty, at most [`MAX_USER_NAME`] bytes, no white space, no
 /// control characters.
 pub fn user_name(text: &str) -> Result<String, String> {
+    name_rules("the user's name", text)
+}
+
+/// A name by the user-name rules ([`user_name`]); `what` names it in the messages.
+fn name_rules(what: &str, text: &str) -> Result<String, String> {
     let text = &*super::text::nfc(text);
     if text.is_empty() {
-        return Err("the user's name is empty".into());
+        return Err(format!("{what} is empty"));
     }
     if text.len() > MAX_USER_NAME {
         return Err(format!(
-            "the user's name `{}` is {} bytes long: at most {MAX_USER_NAME} (the longest login \
-             name owed serve takes)",
+            "{what} `{}` is {} bytes long: at most {MAX_USER_NAME} (the longest login name \
+             owed serve takes)",
             quoted(text),
             text.len()
         ));
     }
-    super::text::refuse_name("the user's name", text)?;
+    super::text::refuse_name(what, text)?;
     if text.chars().any(char::is_whitespace) {
         return Err(format!(
-            "the user's name `{}` holds white space: use a single word",
+            "{what} `{}` holds white space: use a single word",
             quoted(text)
         ));
     }
     Ok(text.to_string())
+}
+
+/// Whom a customer's finance owner may be made, given as `given`: a name by the user-name
+/// rules (one word of at most [`MAX_USER_NAME`] bytes, the name a collector logs in with);
+/// and, when users are registered (`users`: each name with its role), a registered collector
+/// or manager, as registered (`ALICE` is alice). With no users at all (a single user's shell)
+/// any such name. An auditor works no customer; a name nobody has is refused naming those
+/// who may own, and the near one when the name looks mistyped.
+pub fn finance_owner(given: &str, users: &[(String, Role)]) -> Result<String, String> {
+    let name = name_rules("the new owner's name", given.trim())?;
+    if users.is_empty() {
+        return Ok(name);
+    }
+    let owners: Vec<&str> = users
+        .iter()
+        .filter(|(_, role)| *role != Role::Auditor)
+        .map(|(n, _)| n.as_str())
+        .collect();
+    let listed = || {
+        const NAMED: usize = 8;
+        let mut named: Vec<String> = owners.iter().take(NAMED).map(|n| quoted(n)).collect();
+        if owners.len() > NAMED {
+            named.push(format!("{} more", owners.len() - NAMED));
+        }
+        if named.is_empty() {
+            "none is registered yet".to_string()
+        } else {
+            named.join(", ")
+        }
+    };
+    match registered_as(&name, users.iter().map(|(n, _)| n.as_str()))? {
+        Some(registered) => {
+            let role = users
+                .iter()
+                .find(|(n, _)| n == registered)
+                .map_or(Role::Auditor, |(_, r)| *r);
+            if role == Role::Auditor {
+                return Err(format!(
+                    "{} is an auditor, who works no customer: a finance owner must be a \
+                     registered collector or manager ({})",
+                    quoted(registered),
+                    listed()
+                ));
+            }
+            Ok(registered.to_string())
+        }
+        None => {
+            let near = crate::domain::rules::closest(&name, owners.iter().copied())
+                .map(|n| format!(" (did you mean {}?)", quoted(n)))
+                .unwrap_or_default();
+            Err(format!(
+                "`{}` is not a registered user{near}: a finance owner must be a registered \
+                 collector or manager ({})",
+                quoted(&name),
+                listed()
+            ))
+        }
+    }
 }
 
 /// Key types accepted, with the number of SSH strings their blob holds (the algorithm's

@@ -97,6 +97,38 @@ impl<S: std::ops::Deref<Target = Store>> Users<S> {
         })
     }
 
+    /// Every user's name and role, by name (without their keys).
+    pub fn roster(&self) -> Result<Vec<(String, Role)>> {
+        users(self.conn())
+    }
+
+    /// What a customer owner `name` (in whatever case) still has: the customers whose
+    /// finance owner they are, the open follow-ups on those, and their promises not voided
+    /// whose date is `today` or later. What `user remove` and `user role` warn of.
+    pub fn still_owned(&self, name: &str, today: crate::domain::Date) -> Result<(u64, u64, u64)> {
+        let conn = self.conn();
+        let count = |sql: &str| -> Result<u64> {
+            Ok(conn.query_row(
+                sql,
+                params![name.trim(), crate::domain::date::day_number(today)],
+                |r| r.get::<_, i64>(0),
+            )? as u64)
+        };
+        let owned = "SELECT cid FROM customers WHERE finance_owner = ?1 COLLATE NOCASE AND ?2 = ?2";
+        Ok((
+            count(&format!("SELECT count(*) FROM ({owned})"))?,
+            count(&format!(
+                "SELECT count(*) FROM followups f WHERE f.cid IN ({owned})
+                   AND NOT EXISTS (SELECT 1 FROM followup_done d WHERE d.followup_id = f.id)"
+            ))?,
+            count(&format!(
+                "SELECT count(*) FROM promises p WHERE p.cid IN ({owned})
+                   AND p.promised_date >= ?2
+                   AND NOT EXISTS (SELECT 1 FROM promise_voids v WHERE v.promise_id = p.id)"
+            ))?,
+        ))
+    }
+
     /// Every user with their keys, by name.
     pub fn list(&self) -> Result<Vec<User>> {
         let mut users: Vec<(i64, User)> = {
@@ -418,8 +450,8 @@ pub(crate) fn registered(conn: &Connection, name: &str) -> Result<Option<(String
     Ok(found.and_then(|found| users.into_iter().find(|(n, _)| *n == found)))
 }
 
-/// Every user's name and role.
-fn users(conn: &Connection) -> Result<Vec<(String, Role)>> {
+/// Every user's name and role, by name.
+pub(crate) fn users(conn: &Connection) -> Result<Vec<(String, Role)>> {
     let users: Vec<(String, String)> = super::rows(
         conn,
         "SELECT name, role FROM users ORDER BY name",

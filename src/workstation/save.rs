@@ -129,8 +129,12 @@ pub struct FormData {
     pub open_issues: Vec<IssueChoice>,
     /// The customer's resolved issues, newest first (resolve form).
     pub resolved_issues: Vec<ResolvedIssue>,
-    /// Every finance and sales owner's name (assign form).
+    /// Whom the assign form offers: the registered collectors and managers when users are
+    /// registered, else every finance and sales owner's name.
     pub owners: Vec<String>,
+    /// Every registered user's name and role (assign form): whom a finance owner may be
+    /// ([`crate::domain::users::finance_owner`]).
+    pub users: Vec<(String, crate::domain::users::Role)>,
     /// Whom the call form offers to call: the customer's contacts, then its own phone and
     /// email (call form).
     pub contacts: Vec<String>,
@@ -346,7 +350,16 @@ impl PortfolioWorker {
                 opened: i.opened,
             })
             .collect();
+        let users = match kind {
+            FormKind::Assign => self.store.users().roster()?,
+            _ => Vec::new(),
+        };
         let owners = match kind {
+            FormKind::Assign if !users.is_empty() => users
+                .iter()
+                .filter(|(_, role)| *role != crate::domain::users::Role::Auditor)
+                .map(|(name, _)| name.clone())
+                .collect(),
             FormKind::Assign => self.store.ledger().owner_names()?,
             _ => Vec::new(),
         };
@@ -376,6 +389,7 @@ impl PortfolioWorker {
             open_issues,
             resolved_issues,
             owners,
+            users,
             contacts,
         })
     }

@@ -418,7 +418,7 @@ fn levels_phrase(levels: &[Level]) -> String {
 
 /// The candidate closest to `word` by edit distance, if it is close enough
 /// to be a plausible misspelling (case is ignored).
-pub(super) fn closest<'a>(
+pub(crate) fn closest<'a>(
     word: &str,
     candidates: impl Iterator<Item = &'a str>,
 ) -> Option<&'a str> {

@@ -111,6 +111,7 @@ mod tests;
 pub use ast::Expr;
 pub use error::RuleError;
 pub use eval::{Fields, Value};
+pub(crate) use fields::closest;
 pub use fields::{
     CUSTOM_PREFIX, CustomFields, DOCUMENT_TYPES, DUNNING_STATUSES, FieldType, Level,
     PAYMENT_METHODS, PAYMENT_RISKS, PAYMENT_SOURCE_STATUSES, PAYMENT_STATUSES,

@@ -87,6 +87,8 @@ pub struct OwnerChange {
     /// The `owner_changes` row.
     pub id: i64,
     pub old_owner: Option<String>,
+    /// The owner made: as given, or a registered user's name as registered.
+    pub owner: String,
 }
 
 fn units(amount: Decimal) -> Result<i64> {
@@ -459,7 +461,9 @@ impl Activity<&mut Store> {
     }
 
     /// Makes `new_owner` the customer's finance (or sales) owner and logs the change, in one
-    /// transaction. Assigning the current owner again is refused.
+    /// transaction. A finance owner is checked against the users as they are in it
+    /// ([`crate::domain::users::finance_owner`]: when users are registered, a collector or a
+    /// manager, named as registered). Assigning the current owner again is refused.
     pub fn assign_owner(
         &mut self,
         stamp: &Stamp,
@@ -469,6 +473,14 @@ impl Activity<&mut Store> {
     ) -> Result<OwnerChange> {
         let tx = self.store.write_tx()?;
         may_on(&tx, &stamp.actor(), Work::Assign, cid)?;
+        let new_owner = match role {
+            OwnerRole::Finance => {
+                let users = crate::store::users::users(&tx)?;
+                crate::domain::users::finance_owner(new_owner, &users).map_err(Error::Input)?
+            }
+            OwnerRole::Sales => new_owner.to_string(),
+        };
+        let new_owner = new_owner.as_str();
         let column = role.as_str();
         let (customer_id, old_owner): (String, Option<String>) = tx.query_row(
             &format!("SELECT id, {column} FROM customers WHERE cid = ?1"),
@@ -493,7 +505,11 @@ impl Activity<&mut Store> {
         )?;
         let id = tx.last_insert_rowid();
         tx.commit()?;
-        Ok(OwnerChange { id, old_owner })
+        Ok(OwnerChange {
+            id,
+            old_owner,
+            owner: new_owner.to_string(),
+        })
     }
 }
 

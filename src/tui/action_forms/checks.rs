@@ -362,6 +362,24 @@ impl ActionForm {
             return Check::Err(e);
         }
         let role = role(&self.value(FieldId::Role)).unwrap_or(OwnerRole::Finance);
+        // Whom a finance owner may be, as the store checks it when saved: when users are
+        // registered, a collector or a manager (named as registered).
+        let users = self.data.as_ref().map_or(&[][..], |d| d.users.as_slice());
+        if role == OwnerRole::Finance && !users.is_empty() && !self.strict && !field.is_choice() {
+            // Half typed: the registered names it starts like.
+            let matches = field.matches();
+            if !matches.is_empty() {
+                return Check::Hint(format!("Tab: {}", matches.join(", ")));
+            }
+        }
+        let v = match role {
+            OwnerRole::Finance => match crate::domain::users::finance_owner(v, users) {
+                Ok(name) => name,
+                Err(e) => return Check::Err(e),
+            },
+            OwnerRole::Sales => v.to_string(),
+        };
+        let v = v.as_str();
         if let (Some(data), [_]) = (self.data.as_ref(), self.cids.as_slice()) {
             let current = match role {
                 OwnerRole::Finance => &data.customer.finance_owner,
@@ -374,7 +392,8 @@ impl ActionForm {
                 return Check::Err(format!("{v} is already the {}", role.label()));
             }
         }
-        if field.is_choice() {
+        if field.is_choice() || (role == OwnerRole::Finance && !users.is_empty()) {
+            // A registered collector or manager, whether they own customers yet or not.
             return Check::Ok(String::new());
         }
         // A name that starts like known ones is probably one of them, half typed.
