@@ -131,7 +131,7 @@ pub const PAID_AFTER_TOUCH: Figure = (
 );
 pub const BROKEN_WITHOUT_FOLLOWUP: Figure = (
     "Broken promises without follow-up",
-    "Promises whose deadline (date + grace) passed in the window, broken or partially kept, with no touch on the customer by anyone since.",
+    "Promises whose deadline (date + grace) passed in the window, broken or partially kept, with no touch on the customer by anyone since: work to do, counted on the customer's owner at D whoever took the promise (on the unassigned row when nobody owns it).",
 );
 pub const REPLIES_WAITING: Figure = (
     "Replies waiting",
