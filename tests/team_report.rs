@@ -306,7 +306,8 @@ fn a_lockbox_runs_deductions_are_no_touches() {
     assert_eq!(rows, EXPECTED);
     assert_eq!(
         json["unassigned"],
-        serde_json::json!({"customers": 1, "customers_overdue": 1, "overdue": "20.00"})
+        serde_json::json!({"customers": 1, "customers_overdue": 1, "overdue": "20.00",
+                           "broken_promises_without_followup": 0})
     );
 }
 
