@@ -1776,3 +1776,92 @@ fn the_assign_form_offers_and_takes_the_registered_collectors_and_managers() {
     d.press("<C-u> ca <Tab>");
     assert_eq!(value(&d, FieldId::Owner), "carol");
 }
+
+/// Acme Widgets (K7) with 1,200 more overdue invoices (HM-00000 to HM-01199, 10.00 each, due
+/// 2026-02-01, before its own INV-700): 1,201 overdue documents, 15,000.00 USD.
+fn thousands_of_documents() -> (tempfile::TempDir, Driver) {
+    let dir = tempfile::tempdir().unwrap();
+    let mut portfolio = workstation::Portfolio::workstation();
+    for i in 0..1200 {
+        portfolio = portfolio.with_document(&format!(
+            "HM{i},K7,invoice,HM-{i:05},2026-01-01,2026-02-01,10.00,USD,"
+        ));
+    }
+    drop(portfolio.import(dir.path()));
+    let d = Driver::new(&dir.path().join("owed.db"), "alice", (120, 40));
+    (dir, d)
+}
+
+/// A customer with thousands of overdue documents: the promise and dispute forms propose
+/// them as `overdue` with their count and total (they typed every number into the field,
+/// past its limit, and each key parsed them all again: 11 s a key on 28,510), and what is
+/// saved is exactly those documents.
+#[test]
+fn thousands_of_overdue_documents_are_proposed_as_one_word_and_saved_exactly() {
+    let (dir, mut d) = thousands_of_documents();
+    let db = dir.path().join("owed.db");
+    d.press("/ widgets <Enter> p");
+    assert!(
+        d.screen()
+            .contains("Overdue 15,000.00 USD in 1,201 documents; 1,201 open documents"),
+        "{}",
+        d.screen()
+    );
+    assert_eq!(value(&d, FieldId::Amount), "15000.00");
+    assert_eq!(value(&d, FieldId::Documents), "overdue");
+    assert_valid(
+        &d,
+        FieldId::Documents,
+        "overdue: 1,201 documents, 15,000.00 USD open",
+    );
+    assert_valid(&d, FieldId::Amount, "15,000.00 USD, the overdue amount");
+    d.press("<Down> +7d <Enter>");
+    assert_eq!(
+        status(&d),
+        "saved (back-dated to 2026-04-30): Promise 1 recorded: K7 (Acme Widgets) to pay \
+         15,000.00 USD by 2026-05-07 for HM-00000, HM-00001, HM-00002, HM-00003, HM-00004 \
+         and 1,196 more.",
+    );
+    let promise = promises(&db, "K7").into_iter().next().unwrap();
+    let mut saved: Vec<String> = promise.documents.iter().map(|n| n.id.clone()).collect();
+    saved.sort();
+    let mut meant: Vec<String> = (0..1200).map(|i| format!("HM{i}")).collect();
+    meant.push("G1".into());
+    meant.sort();
+    assert_eq!(saved, meant, "exactly the overdue documents");
+
+    // A dispute proposes them too; an amount covering a few names those; the word and a
+    // number typed after it.
+    d.press("<Esc> / widgets <Enter> i quality <Down>");
+    assert_eq!(value(&d, FieldId::Documents), "overdue");
+    assert_valid(
+        &d,
+        FieldId::Documents,
+        "1,201 leave dunning (15,000.00 USD): HM-00000, HM-00001, HM-00002, HM-00003, \
+         HM-00004 and 1,196 more; no overdue one stays",
+    );
+    d.press("25");
+    assert_eq!(
+        value(&d, FieldId::Documents),
+        "HM-00000, HM-00001, HM-00002"
+    );
+    assert_valid(
+        &d,
+        FieldId::Documents,
+        "3 leave dunning (30.00 USD): HM-00000, HM-00001, HM-00002; 1,198 overdue stay",
+    );
+    d.press("<Backspace> <Backspace> 100");
+    assert_eq!(value(&d, FieldId::Documents), "overdue");
+    d.press("<C-u> <Down> <C-u> overdue,HM-00001 <Enter>");
+    assert!(status(&d).starts_with("saved"), "{}", status(&d));
+    let store = Store::open_existing(&db).unwrap();
+    let issue = store
+        .activity()
+        .customer_issues(cid(&db, "K7"), workstation::as_of(), "USD")
+        .unwrap()
+        .into_iter()
+        .next()
+        .unwrap();
+    assert_eq!(issue.amount, dec("15000"));
+    assert_eq!(issue.documents.len(), 1201, "each once");
+}

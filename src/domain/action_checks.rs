@@ -370,6 +370,35 @@ pub struct DocumentOwner {
     pub doc_date: Date,
 }
 
+/// The word a documents field and `--documents` take for the customer's overdue documents not
+/// in dispute (what a promise or a new dispute proposes), however many: a document of the
+/// customer whose id or number is this word is that document instead.
+pub const OVERDUE_DOCUMENTS: &str = "overdue";
+
+/// How many documents a form proposes by their numbers; more are proposed as
+/// [`OVERDUE_DOCUMENTS`], and messages name this many, then count the rest.
+pub const DOCUMENTS_NAMED: usize = 5;
+
+/// Document labels for a line: all of them when there are at most [`DOCUMENTS_NAMED`], else
+/// the first few and how many more (`MR-1, MR-2, MR-3, MR-4, MR-5 and 28,505 more`).
+pub fn documents_line<S: AsRef<str>>(labels: &[S]) -> String {
+    let shown: Vec<&str> = labels
+        .iter()
+        .take(DOCUMENTS_NAMED)
+        .map(AsRef::as_ref)
+        .collect();
+    let rest = labels.len().saturating_sub(DOCUMENTS_NAMED);
+    if rest == 0 {
+        shown.join(", ")
+    } else {
+        format!(
+            "{} and {} more",
+            shown.join(", "),
+            crate::domain::money::grouped_count(rest as u64)
+        )
+    }
+}
+
 /// Checks the documents named for `customer_id`: each must exist (`found[i]` is what the store
 /// has for `named[i]`), belong to that customer and be an invoice or a debit note. Returns
 /// their keys in the order named, without repeats.
@@ -380,6 +409,7 @@ pub fn documents(
     today: Date,
 ) -> Result<Vec<i64>, String> {
     let mut dids = Vec::with_capacity(named.len());
+    let mut seen = std::collections::HashSet::with_capacity(named.len());
     for (id, doc) in named.iter().zip(found) {
         let id = id.trim();
         let doc = doc
@@ -406,7 +436,7 @@ pub fn documents(
                 doc.doc_date
             ));
         }
-        if !dids.contains(&doc.did) {
+        if seen.insert(doc.did) {
             dids.push(doc.did);
         }
     }

@@ -234,9 +234,16 @@ impl ActionForm {
                 money::grouped(defaults.overdue, cur)
             );
         }
-        let sum: Decimal = docs
+        // The names that are open documents (the others are the documents field's error).
+        let known: Vec<&str> = docs
             .iter()
-            .filter_map(|d| defaults.find(d))
+            .map(String::as_str)
+            .filter(|d| defaults.find(d).is_some() || defaults.is_overdue_word(d))
+            .collect();
+        let sum: Decimal = defaults
+            .resolve(&known)
+            .unwrap_or_default()
+            .iter()
             .map(|d| d.balance)
             .sum();
         format!(
@@ -259,50 +266,58 @@ impl ActionForm {
         let Some(defaults) = data.defaults.as_ref() else {
             return Check::Ok(String::new());
         };
-        let mut sum = Decimal::ZERO;
-        for d in &docs {
-            match defaults.find(d) {
-                Some(doc) => sum += doc.balance,
-                None if self.paid_since.contains(d) => {
-                    return Check::Err(format!(
-                        "`{d}` was paid while this form was open: name open documents, or none"
-                    ));
-                }
-                None => {
-                    return Check::Err(format!(
-                        "`{d}` is not an open invoice or debit note of {}",
-                        data.customer.name
-                    ));
-                }
+        let named = match defaults.resolve(&docs) {
+            Ok(named) => named,
+            Err(d) if self.paid_since.iter().any(|p| p == d) => {
+                return Check::Err(format!(
+                    "`{d}` was paid while this form was open: name open documents, or none"
+                ));
             }
+            Err(d) => {
+                return Check::Err(format!(
+                    "`{d}` is not an open invoice or debit note of {}",
+                    data.customer.name
+                ));
+            }
+        };
+        let word = docs.iter().any(|d| defaults.is_overdue_word(d));
+        if named.is_empty() {
+            // Only the word, which names nothing: saved, it would be the customer as a whole.
+            return Check::Err(format!(
+                "no document of {} is overdue and out of dispute: name documents, or none",
+                data.customer.name
+            ));
         }
-        let n = docs.len();
+        let sum: Decimal = named.iter().map(|d| d.balance).sum();
+        let n = named.len();
+        let count = crate::domain::money::grouped_count(n as u64);
         let s = if n == 1 { "" } else { "s" };
         if self.kind != FormKind::Dispute {
-            return Check::Ok(format!("{n} document{s}, {} open", money(sum)));
+            let overdue = if word { "overdue: " } else { "" };
+            return Check::Ok(format!("{overdue}{count} document{s}, {} open", money(sum)));
         }
         // What the dispute takes out of dunning, and what stays in it.
-        let named: Vec<&str> = docs
-            .iter()
-            .filter_map(|d| defaults.find(d))
-            .map(|d| d.label())
-            .collect();
+        let ids: std::collections::HashSet<&str> = named.iter().map(|d| d.id.as_str()).collect();
+        let labels: Vec<&str> = named.iter().map(|d| d.label()).collect();
         // (An overdue document disputed already is out of dunning.)
         let staying = defaults
             .proposed_documents()
-            .filter(|d| !docs.iter().any(|n| d.is(n)))
+            .filter(|d| !ids.contains(d.id.as_str()))
             .count();
         let stay = match staying {
             0 => "no overdue one stays".to_string(),
             1 => "1 overdue stays".to_string(),
-            k => format!("{k} overdue stay"),
+            k => format!(
+                "{} overdue stay",
+                crate::domain::money::grouped_count(k as u64)
+            ),
         };
         // The documents named right after what they do, what stays after them.
         Check::Ok(format!(
-            "{n} leave{} dunning ({}): {}; {stay}",
+            "{count} leave{} dunning ({}): {}; {stay}",
             if n == 1 { "s" } else { "" },
             money(sum),
-            named.join(", ")
+            check::documents_line(&labels)
         ))
     }
 

@@ -98,19 +98,12 @@ impl ActionForm {
         let Some(defaults) = self.data.as_ref().and_then(|d| d.defaults.as_ref()) else {
             return;
         };
-        let labels: Vec<String> = match check::amount(self.value(FieldId::Amount).trim()) {
-            Ok(amount) => defaults
-                .covering(amount)
-                .into_iter()
-                .map(|d| d.label().to_string())
-                .collect(),
-            Err(_) => defaults
-                .proposed_documents()
-                .map(|d| d.label().to_string())
-                .collect(),
+        let proposal = match check::amount(self.value(FieldId::Amount).trim()) {
+            Ok(amount) => defaults.proposal(&defaults.covering(amount)),
+            Err(_) => defaults.proposal(&defaults.proposed_documents().collect::<Vec<_>>()),
         };
         if let Some(field) = self.fields.iter_mut().find(|f| f.id == FieldId::Documents) {
-            field.set_default(&labels.join(", "));
+            field.set_default(&proposal);
         }
     }
 
@@ -198,19 +191,15 @@ pub fn paths(text: &str) -> Vec<String> {
     out
 }
 
-/// The document ids in a field: separated by commas or spaces, without repeats.
+/// The document ids in a field: separated by commas or spaces, without repeats
+/// (`overdue` stands for the customer's overdue documents not in dispute).
 pub fn documents(text: &str) -> Vec<String> {
-    let mut out: Vec<String> = Vec::new();
-    for id in text
-        .split([',', ' ', ';'])
+    let mut seen = std::collections::HashSet::new();
+    text.split([',', ' ', ';'])
         .map(str::trim)
-        .filter(|s| !s.is_empty())
-    {
-        if !out.iter().any(|d| d == id) {
-            out.push(id.to_string());
-        }
-    }
-    out
+        .filter(|s| !s.is_empty() && seen.insert(*s))
+        .map(str::to_string)
+        .collect()
 }
 
 pub(super) fn role(text: &str) -> Option<OwnerRole> {

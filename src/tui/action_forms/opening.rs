@@ -297,8 +297,7 @@ pub fn form_data(app: &mut App, seq: u64, data: Result<Box<FormData>, String>) -
                 field.set_default(&money::plain(d.proposed_amount(), &cur));
             }
             (FieldId::Documents, Some(d)) => {
-                let labels: Vec<&str> = d.proposed_documents().map(|d| d.label()).collect();
-                field.set_default(&labels.join(", "));
+                field.set_default(&d.proposal(&d.proposed_documents().collect::<Vec<_>>()));
             }
             (FieldId::Issue, _) => {
                 field.choices = data.open_issues.iter().map(|i| i.id.to_string()).collect();

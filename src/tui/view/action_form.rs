@@ -205,18 +205,20 @@ fn about(form: &ActionForm) -> String {
                 let s = if n == 1 { "" } else { "s" };
                 let disputed = match d.overdue_disputed() {
                     0 => String::new(),
-                    k => format!(" ({k} in dispute)"),
+                    k => format!(" ({} in dispute)", money::grouped_count(k as u64)),
                 };
+                let count = |k: usize| money::grouped_count(k as u64);
                 format!(
-                    "Overdue {} {cur} in {n} document{s}{disputed}; {} open document{}",
+                    "Overdue {} {cur} in {} document{s}{disputed}; {} open document{}",
                     money::grouped(d.overdue, cur),
-                    d.documents.len(),
+                    count(n),
+                    count(d.documents.len()),
                     if d.documents.len() == 1 { "" } else { "s" }
                 )
             }
             Some(d) => format!(
                 "Nothing overdue; {} open document{}",
-                d.documents.len(),
+                money::grouped_count(d.documents.len() as u64),
                 if d.documents.len() == 1 { "" } else { "s" }
             ),
             None => String::new(),
