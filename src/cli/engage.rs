@@ -377,7 +377,8 @@ fn print_outcome(outcome: &outbox::EntryOutcome, entries: &[engage::PlanEntry]) 
             which(&s.cycle, &s.reminder, &s.customer_id),
             one_line(&s.to),
             one_line(&s.subject),
-            one_line(&s.documents.join(", ")),
+            // The first few and how many more (a run named 30,000 on one line).
+            one_line(&crate::domain::action_checks::documents_line(&s.documents)),
             one_line(&s.message_id)
         )?,
         outbox::EntryOutcome::AlreadyClaimed => {}

@@ -86,11 +86,17 @@ fn header_lines(
         "Reminder",
         format!("{} / {}{html}", mail.cycle, mail.reminder),
     ));
+    // The first few and how many more: a reminder about 28,510 documents named them all,
+    // thousands of lines that left the body out of reach.
     let docs = match mail.documents.len() {
         1 => "1 document: ".to_string(),
-        n => format!("{n} documents: "),
+        n => format!(
+            "{} documents: ",
+            crate::domain::money::grouped_count(n as u64)
+        ),
     };
-    fields.push(("About", format!("{docs}{}", mail.documents.join(", "))));
+    let named = crate::domain::action_checks::documents_line(&mail.documents);
+    fields.push(("About", format!("{docs}{named}")));
     let cols = width.saturating_sub(LABEL_W).max(1);
     let mut out = Vec::new();
     for (name, value) in fields {
@@ -436,5 +442,46 @@ fn outcomes(app: &App, flow: &SendFlow, screen: Rect, buf: &mut Buffer) {
     }
     if flow.stage == Stage::Done {
         last_line(app, buf, inner, "Esc or Enter closes", Role::FooterKey);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{PreviewItem, PreviewMail, header_lines};
+
+    /// A reminder about 28,510 documents names the first five and counts the others: the
+    /// header stays a few lines and the body in reach (they wrapped to thousands of lines).
+    #[test]
+    fn the_about_line_of_many_documents_names_a_few_and_counts_the_rest() {
+        let mail = PreviewMail {
+            from: "ar@example.com".into(),
+            to: "ap@megamart.example".into(),
+            subject: "Overdue".into(),
+            text: "Dear customer".into(),
+            has_html: false,
+            text_message: false,
+            cycle: "key".into(),
+            reminder: "key-escalation".into(),
+            documents: (1501..30011).map(|i| format!("MR-{i:07}")).collect(),
+        };
+        let item = PreviewItem {
+            cid: 1,
+            customer_id: "K1".into(),
+            name: "MegaMart Retail Group".into(),
+            key: None,
+            mail: Ok(mail.clone()),
+        };
+        let lines = header_lines(&item, &mail, 100);
+        let about: Vec<&str> = lines
+            .iter()
+            .skip_while(|(label, _)| *label != "About")
+            .map(|(_, text)| text.as_str())
+            .collect();
+        assert_eq!(
+            about.join(" "),
+            "28,510 documents: MR-0001501, MR-0001502, MR-0001503, MR-0001504, MR-0001505 and \
+             28,505 more"
+        );
+        assert_eq!(lines.len(), 6, "{lines:?}");
     }
 }
