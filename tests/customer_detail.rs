@@ -285,3 +285,38 @@ fn from_disputes_tab_selects_the_open_issue_behind_many_notes() {
     );
     assert!(d.screen().contains("#1 pricing 100.00"), "{}", d.screen());
 }
+
+/// A customer of hundreds of documents is laid out once per width, not at every key: a
+/// frame builds the documents' lines it shows, none of the others, and they are the lines
+/// the whole detail has there.
+#[test]
+fn the_detail_is_laid_out_once_and_builds_only_the_documents_on_screen() {
+    use owed::tui::view::detail;
+    let (_dir, mut d) = alice_on_big_customer();
+    d.press("/ kite <Enter> <Enter>");
+    let laid = detail::layout(&d.app, 118);
+    let documents = OPEN + 2 + SETTLED_DOCUMENTS as usize;
+    // Every document takes a line at least; none of them is held.
+    assert!(laid.held() + documents <= laid.len(), "{}", laid.held());
+    // Scrolling and moving on the timeline lay nothing out again.
+    d.press("<PageDown> G g g <Tab> j k <Tab> <PageDown>");
+    assert!(std::sync::Arc::ptr_eq(&laid, &detail::layout(&d.app, 118)));
+    // A window of the detail is the same lines as the whole detail has there.
+    let whole: Vec<String> = detail::lines(&d.app, 118)
+        .iter()
+        .map(|l| l.to_string())
+        .collect();
+    assert_eq!(whole.len(), laid.len());
+    for from in [0, 30, 400, whole.len() - 10] {
+        let window: Vec<String> = laid
+            .lines(&d.app, from, 34)
+            .iter()
+            .map(|l| l.to_string())
+            .collect();
+        let end = (from + 34).min(whole.len());
+        assert_eq!(window, whole[from..end], "from {from}");
+    }
+    assert!(whole.iter().any(|l| l.starts_with("B2026-0420 ")));
+    // Another width is another layout.
+    assert!(!std::sync::Arc::ptr_eq(&laid, &detail::layout(&d.app, 100)));
+}

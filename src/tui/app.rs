@@ -274,7 +274,11 @@ pub struct App {
     pub detail_seq: u64,
     /// The `detail_seq` of the last detail that came ([`App::awaiting_detail`]).
     pub detail_answered: u64,
-    pub detail_scroll: u16,
+    /// The detail's first line on screen (a customer's detail may run past 65,535 lines).
+    pub detail_scroll: usize,
+    /// The detail as last laid out (per customer and width), so a key does not lay out again
+    /// tens of thousands of documents ([`super::view::detail::layout`]).
+    pub detail_layout: super::view::detail::LayoutCache,
     /// The queue's generation (its query) the detail last landed on a filter's document for:
     /// a new filter naming a document of the customer already shown lands on it too.
     pub landed_generation: Option<u64>,
@@ -405,6 +409,7 @@ impl App {
             detail_seq: 0,
             detail_answered: 0,
             detail_scroll: 0,
+            detail_layout: Default::default(),
             landed_generation: None,
             summary: None,
             summary_pending: false,

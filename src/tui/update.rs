@@ -397,7 +397,7 @@ fn answer(app: &mut App, response: Response) -> Vec<Effect> {
                     land_on_document(app);
                     app.landed_generation = Some(app.generation);
                 } else {
-                    let rows = view::detail_rows(app);
+                    let rows = usize::from(view::detail_rows(app));
                     app.detail_scroll = app.detail_scroll.min(detail_max_scroll(app, rows));
                 }
                 // A detail read again (after a save) may have entries before the one landed
@@ -930,7 +930,7 @@ fn view_bar(app: &mut App) -> Vec<Effect> {
 }
 
 fn detail_action(app: &mut App, action: Action) -> Vec<Effect> {
-    let rows = view::detail_rows(app).max(1);
+    let rows = usize::from(view::detail_rows(app).max(1));
     let max = detail_max_scroll(app, rows);
     let s = app.detail_scroll;
     app.detail_scroll = match action {
@@ -1017,7 +1017,7 @@ fn timeline_action(app: &mut App, action: Action) -> Vec<Effect> {
 /// Scrolls the detail so that the selected timeline entry is on screen.
 fn show_entry(app: &mut App) {
     let Some(i) = app.timeline else { return };
-    let rows = view::detail_rows(app).max(1);
+    let rows = usize::from(view::detail_rows(app).max(1));
     let Some((first, last)) = view::detail::entry_lines(app, detail_width(app))
         .get(i)
         .copied()
@@ -1077,7 +1077,7 @@ fn land_on_entry(app: &mut App) {
         return;
     };
     app.landed_entry = Some(i);
-    let rows = view::detail_rows(app);
+    let rows = usize::from(view::detail_rows(app));
     if let Some((first, _)) = view::detail::entry_lines(app, detail_width(app))
         .get(i)
         .copied()
@@ -1104,7 +1104,7 @@ fn hold_prompt(app: &mut App) -> Vec<Effect> {
     Vec::new()
 }
 
-fn detail_max_scroll(app: &App, rows: u16) -> u16 {
+fn detail_max_scroll(app: &App, rows: usize) -> usize {
     view::detail::line_count(app, detail_width(app)).saturating_sub(rows)
 }
 
@@ -1629,13 +1629,13 @@ fn adjust_scroll(app: &mut App) {
 /// A search for a document's number lands on it: the detail scrolled to bring it into view
 /// (within the detail's scroll).
 fn land_on_document(app: &mut App) {
-    let rows = view::detail_rows(app);
+    let rows = usize::from(view::detail_rows(app));
     let max = detail_max_scroll(app, rows);
     let width = view::areas(app)
         .detail
         .map_or(0, |r| r.width.saturating_sub(3));
     if let Some(line) = view::detail::matched_document_line(app, width) {
-        app.detail_scroll = (line as u16).saturating_sub(1);
+        app.detail_scroll = line.saturating_sub(1);
     }
     app.detail_scroll = app.detail_scroll.min(max);
 }

@@ -22,11 +22,13 @@ use ratatui::layout::Rect;
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
 
 /// Lines above the content: the title.
 pub const CHROME: u16 = 1;
 
 /// Draws the detail; `beside` when it sits right of the queue (a separator on its left).
+/// Only the lines on screen are built ([`Layout::lines`]).
 pub fn render(app: &App, area: Rect, buf: &mut Buffer, beside: bool) {
     if area.height == 0 {
         return;
@@ -46,20 +48,20 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer, beside: bool) {
     };
     section_title(app, area, buf, &title);
     let body_height = area.height.saturating_sub(CHROME);
-    let (lines, entries, _) = layout(app, width);
-    let max_scroll = (lines.len() as u16).saturating_sub(body_height);
-    let scroll = app.detail_scroll.min(max_scroll);
+    let laid = layout(app, width);
+    let body = usize::from(body_height);
+    let scroll = app.detail_scroll.min(laid.len().saturating_sub(body));
     let rows = Rect::new(x, area.y + CHROME, width, body_height);
-    text::put_lines(buf, rows, &lines, usize::from(scroll));
+    text::put_lines(buf, rows, &laid.lines(app, scroll, body), 0);
     // The timeline's selected entry, when it has the focus.
     if let Some(&(first, last)) = app
         .timeline
         .filter(|_| !beside)
-        .and_then(|i| entries.get(i))
+        .and_then(|i| laid.entries().get(i))
     {
         for n in first..=last {
-            if n >= scroll && n < scroll + body_height {
-                let y = area.y + CHROME + (n - scroll);
+            if n >= scroll && n < scroll + body {
+                let y = area.y + CHROME + (n - scroll) as u16;
                 buf.set_style(Rect::new(x, y, width, 1), app.theme.get(Role::Selected));
             }
         }
@@ -67,23 +69,197 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer, beside: bool) {
 }
 
 /// The first and last line of each timeline entry at this width.
-pub fn entry_lines(app: &App, width: u16) -> Vec<(u16, u16)> {
-    layout(app, width).1
+pub fn entry_lines(app: &App, width: u16) -> Vec<(usize, usize)> {
+    layout(app, width).entries().to_vec()
 }
 
 /// Number of lines the detail has at this width (for scrolling).
-pub fn line_count(app: &App, width: u16) -> u16 {
-    lines(app, width).len().try_into().unwrap_or(u16::MAX)
+pub fn line_count(app: &App, width: u16) -> usize {
+    layout(app, width).len()
 }
 
-/// The detail's lines at this width.
+/// The detail's lines at this width, every one of them (the screen builds those it shows).
 pub fn lines(app: &App, width: u16) -> Vec<Line<'static>> {
-    layout(app, width).0
+    let laid = layout(app, width);
+    laid.lines(app, 0, laid.len())
 }
 
 /// The line of the first document the filter names, at this width (to scroll to it).
 pub fn matched_document_line(app: &App, width: u16) -> Option<usize> {
-    layout(app, width).2
+    layout(app, width).matched
+}
+
+/// The detail as last laid out: one customer's at one width, kept while nothing it shows
+/// changes, so that a key or a frame does not lay out again a customer of tens of thousands
+/// of documents. A copy of the workstation's state starts without it.
+#[derive(Default)]
+pub struct LayoutCache(Mutex<Option<Arc<Layout>>>);
+
+impl Clone for LayoutCache {
+    fn clone(&self) -> Self {
+        Self::default()
+    }
+}
+
+impl std::fmt::Debug for LayoutCache {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("LayoutCache")
+    }
+}
+
+/// What a layout was made from: the detail that came (its request, and its lists where they
+/// are held), the width, whether on its own screen, the date and the filter.
+#[derive(Debug, Clone, PartialEq)]
+struct Key {
+    width: u16,
+    full: bool,
+    seq: u64,
+    lists: [(usize, usize); 6],
+    as_of: crate::domain::Date,
+    filter: String,
+}
+
+impl Key {
+    fn of(app: &App, data: &DetailData, width: u16) -> Key {
+        fn list<T>(v: &[T]) -> (usize, usize) {
+            (v.as_ptr() as usize, v.len())
+        }
+        let d = &data.detail;
+        Key {
+            width,
+            full: app.screen == crate::tui::app::Screen::Detail,
+            seq: app.detail_answered,
+            lists: [
+                list(&d.documents),
+                list(&d.payments),
+                list(&d.activity),
+                list(&d.contacts),
+                list(&d.attachments),
+                data.forecast
+                    .as_ref()
+                    .map_or((0, 0), |f| list(&f.documents)),
+            ],
+            as_of: app.as_of,
+            filter: app.query.filter.text.clone(),
+        }
+    }
+}
+
+/// The detail laid out at one width. Its documents' lines are not held: a customer may have
+/// tens of thousands; where each document's lines fall is, and [`Layout::lines`] builds
+/// those asked for (the screen's).
+pub struct Layout {
+    key: Option<Key>,
+    /// Header, risk, aging, the documents' heading and column names.
+    head: Vec<Line<'static>>,
+    docs: Option<DocRows>,
+    /// The legend and what was left out of the documents, payments, attachments, timeline
+    /// and the contacts the header had no room for.
+    tail: Vec<Line<'static>>,
+    entries: Vec<(usize, usize)>,
+    matched: Option<usize>,
+}
+
+/// Where the documents' lines fall.
+struct DocRows {
+    width: usize,
+    columns: DocColumns,
+    /// The first line of each document, counted from the first document's; then their end.
+    starts: Vec<usize>,
+    /// Each document's prediction: where it is in the forecast's.
+    predictions: Vec<Option<usize>>,
+}
+
+impl Layout {
+    /// How many lines the detail has.
+    pub fn len(&self) -> usize {
+        self.head.len() + self.doc_lines() + self.tail.len()
+    }
+
+    /// Whether it has no line (it always has one: what it shows, or why not).
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The lines built and held, the documents' not among them.
+    pub fn held(&self) -> usize {
+        self.head.len() + self.tail.len()
+    }
+
+    /// The first and last line of each timeline entry.
+    pub fn entries(&self) -> &[(usize, usize)] {
+        &self.entries
+    }
+
+    fn doc_lines(&self) -> usize {
+        self.docs
+            .as_ref()
+            .map_or(0, |d| d.starts.last().copied().unwrap_or(0))
+    }
+
+    /// At most `count` lines from line `from`: only the documents among them are built.
+    pub fn lines(&self, app: &App, from: usize, count: usize) -> Vec<Line<'static>> {
+        let end = from.saturating_add(count).min(self.len());
+        let mut out = Vec::with_capacity(end.saturating_sub(from));
+        let (head, rows) = (self.head.len(), self.doc_lines());
+        let mut i = from;
+        while i < end {
+            if i < head {
+                out.push(self.head[i].clone());
+                i += 1;
+            } else if i < head + rows {
+                let (Some(docs), Some(data)) = (&self.docs, &app.detail) else {
+                    break;
+                };
+                let r = i - head;
+                let k = docs.starts.partition_point(|&s| s <= r) - 1;
+                let names = named_documents(app);
+                let forecast = data.forecast.as_ref();
+                let prediction =
+                    docs.predictions[k].and_then(|p| forecast.and_then(|f| f.documents.get(p)));
+                let doc = &data.detail.documents[k];
+                let built = document_lines(
+                    app,
+                    doc,
+                    &docs.columns,
+                    prediction,
+                    docs.width,
+                    named(doc, &names),
+                );
+                for line in built.into_iter().skip(r - docs.starts[k]) {
+                    if i == end {
+                        break;
+                    }
+                    out.push(line);
+                    i += 1;
+                }
+            } else {
+                out.push(self.tail[i - head - rows].clone());
+                i += 1;
+            }
+        }
+        out
+    }
+}
+
+/// The detail laid out at this width: the one laid out before when nothing it shows has
+/// changed since.
+pub fn layout(app: &App, width: u16) -> Arc<Layout> {
+    let Some(data) = &app.detail else {
+        return Arc::new(build(app, width, None));
+    };
+    let key = Key::of(app, data, width);
+    let mut cache = app
+        .detail_layout
+        .0
+        .lock()
+        .unwrap_or_else(|e| e.into_inner());
+    if let Some(laid) = cache.as_ref().filter(|l| l.key.as_ref() == Some(&key)) {
+        return Arc::clone(laid);
+    }
+    let laid = Arc::new(build(app, width, Some(key)));
+    *cache = Some(Arc::clone(&laid));
+    laid
 }
 
 /// The document numbers and ids the filter may name: its bare words.
@@ -159,9 +335,8 @@ fn marked_spans(app: &App, text: String, words: &[String], base: Style) -> Vec<S
     out
 }
 
-/// The detail's lines at this width, where each timeline entry is among them, and the line
-/// of the first document the filter names.
-fn layout(app: &App, width: u16) -> (Vec<Line<'static>>, Vec<(u16, u16)>, Option<usize>) {
+/// Lays the detail out at this width: every line but the documents', and where those fall.
+fn build(app: &App, width: u16, key: Option<Key>) -> Layout {
     let muted = app.theme.get(Role::Muted);
     let Some(data) = &app.detail else {
         // While the queue's page loads, the customer to show is not known yet.
@@ -171,12 +346,19 @@ fn layout(app: &App, width: u16) -> (Vec<Line<'static>>, Vec<(u16, u16)>, Option
         } else {
             "No customer selected."
         };
-        return (vec![Line::styled(text, muted)], Vec::new(), None);
+        return Layout {
+            key,
+            head: vec![Line::styled(text, muted)],
+            docs: None,
+            tail: Vec::new(),
+            entries: Vec::new(),
+            matched: None,
+        };
     };
-    let mut out = Vec::new();
-    header(app, &data.detail, usize::from(width), &mut out);
+    let width = usize::from(width);
+    let mut head = Vec::new();
+    header(app, &data.detail, width, &mut head);
     let forecast = data.forecast.as_ref();
-    let muted = app.theme.get(Role::Muted);
     flowed(
         prediction::risk_pieces(
             app,
@@ -187,16 +369,40 @@ fn layout(app: &App, width: u16) -> (Vec<Line<'static>>, Vec<(u16, u16)>, Option
                 .iter()
                 .any(|d| !d.kind.is_credit() && !d.balance.is_zero()),
         ),
-        usize::from(width),
+        width,
         muted,
-        &mut out,
+        &mut head,
     );
-    aging(app, data, usize::from(width), &mut out);
-    let matched = documents(app, &data.detail, forecast, usize::from(width), &mut out);
-    payments(app, &data.detail, usize::from(width), &mut out);
-    attachments(app, &data.detail, usize::from(width), &mut out);
-    let entries = activity(app, &data.detail, usize::from(width), &mut out);
-    (out, entries, matched)
+    aging(app, data, width, &mut head);
+    let docs = documents(app, &data.detail, forecast, width, &mut head);
+    let matched = docs.as_ref().and_then(|docs| {
+        let names = named_documents(app);
+        data.detail
+            .documents
+            .iter()
+            .position(|doc| named(doc, &names))
+            .map(|k| head.len() + docs.starts[k])
+    });
+    let mut tail = Vec::new();
+    documents_after(app, &data.detail, width, &mut tail);
+    payments(app, &data.detail, width, &mut tail);
+    attachments(app, &data.detail, width, &mut tail);
+    let before = head.len()
+        + docs
+            .as_ref()
+            .map_or(0, |d| d.starts.last().copied().unwrap_or(0));
+    let entries = activity(app, &data.detail, width, &mut tail)
+        .into_iter()
+        .map(|(first, last)| (before + first, before + last))
+        .collect();
+    Layout {
+        key,
+        head,
+        docs,
+        tail,
+        entries,
+        matched,
+    }
 }
 
 /// The customer's attachments, newest first (`v` opens them).
@@ -226,10 +432,10 @@ fn attachments(app: &App, d: &CustomerDetail, width: usize, out: &mut Vec<Line<'
     }
 }
 
+/// A section's heading, a blank line above it (a heading is never the first line: the
+/// customer's name is).
 fn heading(app: &App, text: String, out: &mut Vec<Line<'static>>) {
-    if !out.is_empty() {
-        out.push(Line::default());
-    }
+    out.push(Line::default());
     out.push(Line::styled(text, app.theme.get(Role::Heading)));
 }
 
@@ -435,6 +641,17 @@ fn doc_columns(app: &App, d: &CustomerDetail, width: usize) -> DocColumns {
             .iter()
             .map(|x| format!("/{}", grouped(x.amount, &x.currency))),
     );
+    fit_columns(number, overdue, open, amount, width)
+}
+
+/// The columns that fit `width`, in their order of precedence.
+fn fit_columns(
+    number: usize,
+    overdue: usize,
+    open: usize,
+    amount: usize,
+    width: usize,
+) -> DocColumns {
     // Number, days overdue, open balance, flags; the rest as the width allows.
     let base = 1 + overdue + 1 + open + 4;
     let mut c = DocColumns {
@@ -450,17 +667,16 @@ fn doc_columns(app: &App, d: &CustomerDetail, width: usize) -> DocColumns {
     };
     let mut used = c.number + base;
     for (extra, flag) in [(11, 0), (11, 1), (5, 2), (4, 3), (amount + 1, 4)] {
-        if used + extra <= width {
-            used += extra;
-            match flag {
-                0 => c.due = true,
-                1 => c.dated = true,
-                2 => c.kind = true,
-                3 => c.currency = true,
-                _ => c.with_amount = true,
-            }
-        } else {
+        if used + extra > width {
             break;
+        }
+        used += extra;
+        match flag {
+            0 => c.due = true,
+            1 => c.dated = true,
+            2 => c.kind = true,
+            3 => c.currency = true,
+            _ => c.with_amount = true,
         }
     }
     c
@@ -489,13 +705,15 @@ fn kind_word(kind: DocumentKind) -> (&'static str, &'static str) {
     (short, kind.words())
 }
 
+/// The documents' heading and column names; returns where each document's lines fall (none
+/// without documents).
 fn documents(
     app: &App,
     d: &CustomerDetail,
     forecast: Option<&CustomerForecast>,
     width: usize,
     out: &mut Vec<Line<'static>>,
-) -> Option<usize> {
+) -> Option<DocRows> {
     // Every open document is here; of the settled ones, the newest.
     let open = d.documents.iter().filter(|x| !x.balance.is_zero()).count();
     let (shown, total) = (d.documents.len() as u64, d.documents_total);
@@ -518,13 +736,16 @@ fn documents(
         out.push(Line::styled("No documents.", app.theme.get(Role::Muted)));
         return None;
     }
-    let names = named_documents(app);
     // The predictions by document, each found once (a customer may have thousands open).
-    let predictions: HashMap<&str, &DocumentPrediction> = forecast
-        .map(|f| f.documents.iter().map(|p| (p.id.as_str(), p)).collect())
+    let by_id: HashMap<&str, usize> = forecast
+        .map(|f| {
+            f.documents
+                .iter()
+                .enumerate()
+                .map(|(i, p)| (p.id.as_str(), i))
+                .collect()
+        })
         .unwrap_or_default();
-    let mut matched = None;
-    let muted = app.theme.get(Role::Muted);
     let c = doc_columns(app, d, width);
     // The columns' names: which date is which, and what the days count.
     let label_style = app.theme.get(Role::MetricLabel);
@@ -556,119 +777,178 @@ fn documents(
         head.push(Span::styled(" Cur", label_style));
     }
     out.push(Line::from(head));
+    let mut starts = Vec::with_capacity(d.documents.len() + 1);
+    let mut predictions = Vec::with_capacity(d.documents.len());
+    let mut at = 0;
     for doc in &d.documents {
-        let closed = doc.balance.is_zero();
-        let base = if closed { muted } else { Style::default() };
-        let (short, long) = kind_word(doc.kind);
-        let days = days_overdue(app, doc);
-        let days_style = days.map_or(muted, |n| app.theme.bucket(app.session.bounds.bucket(n)));
-        let is_named = named(doc, &names);
-        if is_named && matched.is_none() {
-            matched = Some(out.len());
-        }
-        let number_style = if is_named {
-            app.theme.get(Role::Match)
+        starts.push(at);
+        let prediction = by_id.get(doc.id.as_str()).copied();
+        predictions.push(prediction);
+        let under = under(doc, &c, width);
+        let expected = under.predicted && prediction.is_some();
+        at +=
+            1 + usize::from(under.own.is_some()) + usize::from(expected || !under.about.is_empty());
+    }
+    starts.push(at);
+    Some(DocRows {
+        width,
+        columns: c,
+        starts,
+        predictions,
+    })
+}
+
+/// What goes under a document's row.
+struct Under {
+    /// What did not fit in the columns, on a line of its own (with the expected date after
+    /// it, too long for the width).
+    own: Option<String>,
+    /// What did not fit in the columns, before the expected date (or alone).
+    about: Vec<String>,
+    /// The document is to be paid: its expected date is shown, when there is one.
+    predicted: bool,
+}
+
+fn under(doc: &DetailDocument, c: &DocColumns, width: usize) -> Under {
+    let closed = doc.balance.is_zero();
+    let (_, long) = kind_word(doc.kind);
+    // What did not fit in the columns goes on the line under it, with the prediction.
+    // (An invoice goes without saying.)
+    let kind = (!c.kind && doc.kind != DocumentKind::Invoice).then_some(long);
+    let mut about: Vec<String> = match (kind, c.dated) {
+        (Some(kind), false) => vec![format!("{kind} dated {}", doc.doc_date)],
+        (Some(kind), true) => vec![kind.to_string()],
+        (None, false) => vec![format!("dated {}", doc.doc_date)],
+        (None, true) => Vec::new(),
+    };
+    if !c.due && !doc.kind.is_credit() {
+        about.insert(0, format!("due {}", due_text(doc)));
+    }
+    // A settled document's dates matter less than a line each: its kind, if anything.
+    if closed {
+        about = kind.map(|k| vec![k.to_string()]).unwrap_or_default();
+    }
+    let predicted = !closed && !doc.kind.is_credit();
+    // With the expected date after it, too long for the width: a line of its own.
+    let lead = 4 + about.iter().map(|a| text::width(a) + 3).sum::<usize>();
+    let own = (predicted && !about.is_empty() && lead + "expected 2026-01-01".len() > width)
+        .then(|| std::mem::take(&mut about).join(" · "));
+    Under {
+        own,
+        about,
+        predicted,
+    }
+}
+
+/// A document's due date, `—` for none (a credit note's).
+fn due_text(doc: &DetailDocument) -> String {
+    match doc.due_date {
+        Some(due) if !doc.kind.is_credit() => due.to_string(),
+        _ => "—".to_string(),
+    }
+}
+
+/// A document's lines: its row, then what did not fit and its expected date.
+fn document_lines(
+    app: &App,
+    doc: &DetailDocument,
+    c: &DocColumns,
+    prediction: Option<&DocumentPrediction>,
+    width: usize,
+    is_named: bool,
+) -> Vec<Line<'static>> {
+    let muted = app.theme.get(Role::Muted);
+    let closed = doc.balance.is_zero();
+    let base = if closed { muted } else { Style::default() };
+    let (short, _) = kind_word(doc.kind);
+    let days = days_overdue(app, doc);
+    let days_style = days.map_or(muted, |n| app.theme.bucket(app.session.bounds.bucket(n)));
+    let number_style = if is_named {
+        app.theme.get(Role::Match)
+    } else {
+        base
+    };
+    let mut spans = vec![Span::styled(text::fit(label(doc), c.number), number_style)];
+    if c.kind {
+        spans.push(Span::styled(format!(" {}", text::fit(short, 4)), muted));
+    }
+    if c.dated {
+        spans.push(Span::styled(format!(" {}", doc.doc_date), base));
+    }
+    if c.due {
+        spans.push(Span::styled(
+            format!(" {}", text::fit(&due_text(doc), 10)),
+            base,
+        ));
+    }
+    spans.push(Span::styled(
+        format!(
+            " {}",
+            text::fit_right(&days.map_or("—".into(), |n| format!("{n}d")), c.overdue)
+        ),
+        days_style,
+    ));
+    let open = grouped(doc.balance, &doc.currency);
+    spans.push(Span::styled(
+        format!(" {}", text::fit_right(&open, c.open)),
+        if closed {
+            muted
+        } else if days.is_some() {
+            app.theme.get(Role::Overdue)
         } else {
             base
-        };
-        let mut spans = vec![Span::styled(text::fit(label(doc), c.number), number_style)];
-        if c.kind {
-            spans.push(Span::styled(format!(" {}", text::fit(short, 4)), muted));
-        }
-        if c.dated {
-            spans.push(Span::styled(format!(" {}", doc.doc_date), base));
-        }
-        let due = match doc.due_date {
-            Some(due) if !doc.kind.is_credit() => due.to_string(),
-            _ => "—".to_string(),
-        };
-        if c.due {
-            spans.push(Span::styled(format!(" {}", text::fit(&due, 10)), base));
-        }
+        },
+    ));
+    if c.with_amount {
         spans.push(Span::styled(
             format!(
                 " {}",
-                text::fit_right(&days.map_or("—".into(), |n| format!("{n}d")), c.overdue)
+                text::fit_right(
+                    &format!("/{}", grouped(doc.amount, &doc.currency)),
+                    c.amount
+                )
             ),
-            days_style,
+            muted,
         ));
+    }
+    if c.currency {
         spans.push(Span::styled(
-            format!(
-                " {}",
-                text::fit_right(&grouped(doc.balance, &doc.currency), c.open)
-            ),
-            if closed {
-                muted
-            } else if days.is_some() {
-                app.theme.get(Role::Overdue)
-            } else {
-                base
-            },
+            format!(" {}", text::fit(&doc.currency, 3)),
+            muted,
         ));
-        if c.with_amount {
-            spans.push(Span::styled(
-                format!(
-                    " {}",
-                    text::fit_right(
-                        &format!("/{}", grouped(doc.amount, &doc.currency)),
-                        c.amount
-                    )
-                ),
-                muted,
-            ));
-        }
-        if c.currency {
-            spans.push(Span::styled(
-                format!(" {}", text::fit(&doc.currency, 3)),
-                muted,
-            ));
-        }
-        spans.push(Span::raw(" "));
-        let flags = [
-            (doc.disputed, "D", Role::FlagDisputed),
-            (doc.promised, "P", Role::FlagPromised),
-            (doc.mismatch, "M", Role::FlagMismatch),
-        ];
-        for (on, flag, role) in flags {
-            if on {
-                spans.push(Span::styled(flag, app.theme.get(role)));
-            }
-        }
-        out.push(Line::from(spans));
-        // What did not fit in the columns goes on the line under it, with the prediction.
-        // (An invoice goes without saying.)
-        let kind = (!c.kind && doc.kind != DocumentKind::Invoice).then_some(long);
-        let mut about: Vec<String> = match (kind, c.dated) {
-            (Some(kind), false) => vec![format!("{kind} dated {}", doc.doc_date)],
-            (Some(kind), true) => vec![kind.to_string()],
-            (None, false) => vec![format!("dated {}", doc.doc_date)],
-            (None, true) => Vec::new(),
-        };
-        if !c.due && !doc.kind.is_credit() {
-            about.insert(0, format!("due {due}"));
-        }
-        // A settled document's dates matter less than a line each: its kind, if anything.
-        if closed {
-            about = kind.map(|k| vec![k.to_string()]).unwrap_or_default();
-        }
-        let predicted = !closed && !doc.kind.is_credit();
-        // With the expected date after it, too long for the width: a line of its own.
-        let lead = 4 + about.iter().map(|a| text::width(a) + 3).sum::<usize>();
-        if predicted && !about.is_empty() && lead + "expected 2026-01-01".len() > width {
-            out.push(Line::styled(format!("  ↳ {}", about.join(" · ")), muted));
-            about.clear();
-        }
-        match predicted
-            .then(|| predictions.get(doc.id.as_str()))
-            .flatten()
-        {
-            Some(p) => out.push(prediction::expected_line(app, p, width, &about)),
-            None if !about.is_empty() => {
-                out.push(Line::styled(format!("  ↳ {}", about.join(" · ")), muted));
-            }
-            None => {}
+    }
+    spans.push(Span::raw(" "));
+    let flags = [
+        (doc.disputed, "D", Role::FlagDisputed),
+        (doc.promised, "P", Role::FlagPromised),
+        (doc.mismatch, "M", Role::FlagMismatch),
+    ];
+    for (on, flag, role) in flags {
+        if on {
+            spans.push(Span::styled(flag, app.theme.get(role)));
         }
     }
+    let mut out = vec![Line::from(spans)];
+    let under = under(doc, c, width);
+    if let Some(own) = under.own {
+        out.push(Line::styled(format!("  ↳ {own}"), muted));
+    }
+    match prediction.filter(|_| under.predicted) {
+        Some(p) => out.push(prediction::expected_line(app, p, width, &under.about)),
+        None if !under.about.is_empty() => {
+            out.push(Line::styled(
+                format!("  ↳ {}", under.about.join(" · ")),
+                muted,
+            ));
+        }
+        None => {}
+    }
+    out
+}
+
+/// What follows the documents' rows: the flags' legend and how many were left out.
+fn documents_after(app: &App, d: &CustomerDetail, width: usize, out: &mut Vec<Line<'static>>) {
+    let muted = app.theme.get(Role::Muted);
     let flagged = d
         .documents
         .iter()
@@ -679,6 +959,7 @@ fn documents(
             muted,
         ));
     }
+    let (shown, total) = (d.documents.len() as u64, d.documents_total);
     if shown < total {
         let left = grouped_count(total - shown);
         left_out(
@@ -688,7 +969,6 @@ fn documents(
             out,
         );
     }
-    matched
 }
 
 /// A muted line saying what the detail left out, wrapped at `width`.
@@ -782,7 +1062,7 @@ fn activity(
     d: &CustomerDetail,
     width: usize,
     out: &mut Vec<Line<'static>>,
-) -> Vec<(u16, u16)> {
+) -> Vec<(usize, usize)> {
     // The newest entries, then the older ones still open; `owed activity` has the rest.
     let (shown, total) = (d.activity.len() as u64, d.activity_total);
     let title = if shown < total {
@@ -800,7 +1080,7 @@ fn activity(
         out.push(Line::styled("No activity yet.", muted));
         return Vec::new();
     }
-    let line_no = |out: &Vec<Line<'static>>| u16::try_from(out.len()).unwrap_or(u16::MAX);
+    let line_no = |out: &Vec<Line<'static>>| out.len();
     let mut entries = Vec::with_capacity(d.activity.len());
     // Wide: the text beside date, kind and who; narrow: on the lines below, indented.
     let inline = width >= 70;
