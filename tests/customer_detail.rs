@@ -320,3 +320,26 @@ fn the_detail_is_laid_out_once_and_builds_only_the_documents_on_screen() {
     // Another width is another layout.
     assert!(!std::sync::Arc::ptr_eq(&laid, &detail::layout(&d.app, 100)));
 }
+
+/// A document's number searched for, then `Enter`: the detail on its own screen opens
+/// scrolled to the document, marked, at 80×24 (where the queue had no detail beside it)
+/// as at 120×40 (where the detail beside it was scrolled to it already).
+#[test]
+fn enter_on_a_searched_document_opens_the_detail_scrolled_to_it() {
+    let (dir, mut d) = alice_on_big_customer();
+    d.press("/ b2026-0420 <Enter>");
+    assert!(d.app.detail_scroll > 0);
+    d.press("<Enter>");
+    assert!(d.app.detail_scroll > 0, "{}", d.screen());
+    assert!(styled(&d, "B2026-0420", Role::Match), "{}", d.screen());
+    let mut small = Driver::new(&dir.path().join("owed.db"), "alice", (80, 24));
+    small.press("/");
+    small.paste("b2026-0420");
+    small.press("<Enter> <Enter>");
+    assert!(small.app.detail_scroll > 0, "{}", small.screen());
+    assert!(
+        styled(&small, "B2026-0420", Role::Match),
+        "{}",
+        small.screen()
+    );
+}

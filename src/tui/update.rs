@@ -638,6 +638,10 @@ fn queue_action(app: &mut App, action: Action) -> Vec<Effect> {
                 app.pinned = Some(cid);
                 app.screen = Screen::Detail;
                 app.detail_scroll = 0;
+                // A filter naming one of its documents: scrolled to it, as beside the queue.
+                if app.detail.as_ref().map(|d| d.detail.header.cid) == Some(cid) {
+                    land_on_document(app);
+                }
             }
             fx.extend(sync(app));
             // The detail may be here already (it was beside the queue).
@@ -1629,12 +1633,13 @@ fn adjust_scroll(app: &mut App) {
 /// A search for a document's number lands on it: the detail scrolled to bring it into view
 /// (within the detail's scroll).
 fn land_on_document(app: &mut App) {
+    // Not on screen (the queue alone): `Enter` lands when it opens the detail.
+    if view::areas(app).detail.is_none() {
+        return;
+    }
     let rows = usize::from(view::detail_rows(app));
     let max = detail_max_scroll(app, rows);
-    let width = view::areas(app)
-        .detail
-        .map_or(0, |r| r.width.saturating_sub(3));
-    if let Some(line) = view::detail::matched_document_line(app, width) {
+    if let Some(line) = view::detail::matched_document_line(app, detail_width(app)) {
         app.detail_scroll = line.saturating_sub(1);
     }
     app.detail_scroll = app.detail_scroll.min(max);
