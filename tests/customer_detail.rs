@@ -343,3 +343,34 @@ fn enter_on_a_searched_document_opens_the_detail_scrolled_to_it() {
         small.screen()
     );
 }
+
+/// A customer whose documents are in several currencies: beside the queue, where the `Cur`
+/// column has no room, each balance says its currency.
+#[test]
+fn documents_in_other_currencies_say_theirs_beside_the_queue() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = Portfolio::workstation()
+        .with_customer("K11,Sextet Currencies AG,ap@sextet.example,,USD,alice,,30,")
+        .with_rate("2026-03-01,JPY,0.0067")
+        .with_rate("2026-03-01,KWD,3.25")
+        .with_document("X1,K11,invoice,SX-1,2026-03-01,2026-03-31,350000,JPY,")
+        .with_document("X2,K11,invoice,SX-2,2026-03-01,2026-03-31,887.154,KWD,")
+        .with_document("X3,K11,invoice,SX-3,2026-03-01,2026-03-31,120.00,USD,")
+        .database(dir.path());
+    let mut d = Driver::new(&db, "alice", (120, 36));
+    d.press("/ sextet <Enter>");
+    let screen = d.screen();
+    let row = |n: &str| {
+        screen
+            .lines()
+            .find(|l| l.contains(&format!("{n} ")))
+            .unwrap_or_else(|| panic!("{n} is not on the screen:\n{screen}"))
+            .to_string()
+    };
+    assert!(row("SX-1").contains("350,000 JPY"), "{screen}");
+    assert!(row("SX-2").contains("887.154 KWD"), "{screen}");
+    assert!(row("SX-3").contains("120.00 USD"), "{screen}");
+    // On its own screen, in the `Cur` column.
+    d.press("<Enter>");
+    assert!(d.screen().contains(" Cur"), "{}", d.screen());
+}

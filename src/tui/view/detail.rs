@@ -609,10 +609,15 @@ struct DocColumns {
     kind: bool,
     currency: bool,
     with_amount: bool,
+    /// The documents are not all in the base currency and the `Cur` column has no room: the
+    /// open balance carries its currency (`350,000 JPY`).
+    open_currency: bool,
 }
 
 /// Sizes the columns to what is shown: numbers are never cut while the other columns can
-/// go instead (the document date and kind then go on the line below).
+/// go instead (the document date and kind then go on the line below). A customer whose
+/// documents are not all in the base currency has their currency on every row: in the
+/// `Cur` column, else after the open balance.
 fn doc_columns(app: &App, d: &CustomerDetail, width: usize) -> DocColumns {
     let widest = |header: &str, values: &mut dyn Iterator<Item = String>| {
         values
@@ -641,7 +646,16 @@ fn doc_columns(app: &App, d: &CustomerDetail, width: usize) -> DocColumns {
             .iter()
             .map(|x| format!("/{}", grouped(x.amount, &x.currency))),
     );
-    fit_columns(number, overdue, open, amount, width)
+    let c = fit_columns(number, overdue, open, amount, width, false);
+    let foreign = d
+        .documents
+        .iter()
+        .any(|x| x.currency != app.session.base_currency);
+    if !foreign || c.currency {
+        return c;
+    }
+    // The currency's code (three letters) after each balance.
+    fit_columns(number, overdue, open + 4, amount, width, true)
 }
 
 /// The columns that fit `width`, in their order of precedence.
@@ -651,6 +665,7 @@ fn fit_columns(
     open: usize,
     amount: usize,
     width: usize,
+    open_currency: bool,
 ) -> DocColumns {
     // Number, days overdue, open balance, flags; the rest as the width allows.
     let base = 1 + overdue + 1 + open + 4;
@@ -664,10 +679,12 @@ fn fit_columns(
         kind: false,
         currency: false,
         with_amount: false,
+        open_currency,
     };
     let mut used = c.number + base;
     for (extra, flag) in [(11, 0), (11, 1), (5, 2), (4, 3), (amount + 1, 4)] {
-        if used + extra > width {
+        // With the currency after the balance, neither it nor the amount after it.
+        if used + extra > width || (open_currency && flag >= 3) {
             break;
         }
         used += extra;
@@ -888,7 +905,10 @@ fn document_lines(
         ),
         days_style,
     ));
-    let open = grouped(doc.balance, &doc.currency);
+    let mut open = grouped(doc.balance, &doc.currency);
+    if c.open_currency {
+        open = format!("{open} {}", text::fit(&doc.currency, 3));
+    }
     spans.push(Span::styled(
         format!(" {}", text::fit_right(&open, c.open)),
         if closed {
