@@ -374,3 +374,49 @@ fn documents_in_other_currencies_say_theirs_beside_the_queue() {
     d.press("<Enter>");
     assert!(d.screen().contains(" Cur"), "{}", d.screen());
 }
+
+/// A name of 300 characters shows whole on the detail's screen (wrapped); of 300 contacts
+/// the header lists three and says how many more, listed at the end.
+#[test]
+fn a_long_name_wraps_and_many_contacts_are_listed_at_the_end() {
+    let dir = tempfile::tempdir().unwrap();
+    let words: Vec<String> = (0..40).map(|i| format!("Word{i:02}")).collect();
+    let name = words.join(" ");
+    assert!(name.len() > 270);
+    let mut contacts = "customer_id,name,email,phone,role,primary\n".to_string();
+    contacts.push_str("K12,Prima,prima@long.example,,billing,yes\n");
+    for i in 1..300 {
+        contacts.push_str(&format!("K12,Clerk {i},clerk{i}@long.example,,other,no\n"));
+    }
+    let db = Portfolio::workstation()
+        .with_customer(&format!("K12,{name},ap@long.example,,USD,alice,,30,"))
+        .with_document("L1,K12,invoice,LN-1,2026-03-01,2026-03-31,99999.00,USD,")
+        .file("contacts.csv", contacts)
+        .database(dir.path());
+    let mut d = Driver::new(&db, "alice", (120, 36));
+    d.press("/ word39 <Enter>");
+    // Beside the queue, the name is cut.
+    assert!(d.screen().contains("Word00 Word01"), "{}", d.screen());
+    assert!(!d.screen().contains("Word39"), "{}", d.screen());
+    d.press("<Enter>");
+    let screen = d.screen();
+    for w in &words {
+        assert!(screen.contains(w.as_str()), "{w}:\n{screen}");
+    }
+    assert!(
+        screen.contains("Contact Prima · billing, primary"),
+        "{screen}"
+    );
+    assert!(
+        screen.contains("+297 more contacts, listed at the end of the detail"),
+        "{screen}"
+    );
+    assert!(!screen.contains("clerk250@"), "{screen}");
+    // Aging and documents come next, not 300 lines further.
+    assert!(screen.contains("LN-1 "), "{screen}");
+    d.press("G");
+    let end = d.screen();
+    assert!(end.contains("clerk299@long.example"), "{end}");
+    let lines = owed::tui::view::detail::lines(&d.app, 118);
+    assert!(lines.iter().any(|l| l.to_string() == "Contacts · 300"));
+}

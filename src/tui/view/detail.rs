@@ -7,7 +7,7 @@
 
 use super::{prediction, section_title, text};
 use crate::domain::Decimal;
-use crate::domain::customer::{ActivityKind, CustomerDetail, DetailDocument};
+use crate::domain::customer::{ActivityKind, Contact, CustomerDetail, DetailDocument};
 use crate::domain::document::DocumentKind;
 use crate::domain::money::{grouped, grouped_count};
 use crate::domain::queue::{Predicate, SearchScope};
@@ -355,9 +355,10 @@ fn build(app: &App, width: u16, key: Option<Key>) -> Layout {
             matched: None,
         };
     };
+    let full = key.as_ref().is_some_and(|k| k.full);
     let width = usize::from(width);
     let mut head = Vec::new();
-    header(app, &data.detail, width, &mut head);
+    let more_contacts = header(app, &data.detail, width, full, &mut head);
     let forecast = data.forecast.as_ref();
     flowed(
         prediction::risk_pieces(
@@ -395,6 +396,9 @@ fn build(app: &App, width: u16, key: Option<Key>) -> Layout {
         .into_iter()
         .map(|(first, last)| (before + first, before + last))
         .collect();
+    if more_contacts {
+        all_contacts(app, &data.detail, width, &mut tail);
+    }
     Layout {
         key,
         head,
@@ -461,7 +465,23 @@ fn flowed(pieces: Vec<Vec<Span<'static>>>, width: usize, sep: Style, out: &mut V
     }
 }
 
-fn header(app: &App, d: &CustomerDetail, width: usize, out: &mut Vec<Line<'static>>) {
+/// The most lines the customer's name takes on the detail's own screen (beside the queue it
+/// takes one, cut with `…`).
+pub const NAME_LINES: usize = 4;
+
+/// The contacts the header lists before `+N more contacts` (all of them when one more would
+/// be the last).
+pub const HEADER_CONTACTS: usize = 3;
+
+/// The customer's name, owners, terms, contacts: returns whether some contacts had no room
+/// (they are listed at the end).
+fn header(
+    app: &App,
+    d: &CustomerDetail,
+    width: usize,
+    full: bool,
+    out: &mut Vec<Line<'static>>,
+) -> bool {
     let h = &d.header;
     let muted = app.theme.get(Role::Muted);
     let label = app.theme.get(Role::MetricLabel);
@@ -474,10 +494,19 @@ fn header(app: &App, d: &CustomerDetail, width: usize, out: &mut Vec<Line<'stati
             },
         ]
     };
-    out.push(Line::from(vec![Span::styled(
-        text::truncate(&h.name, width),
-        app.theme.get(Role::MetricValue),
-    )]));
+    let name_style = app.theme.get(Role::MetricValue);
+    let name = one_line(&h.name);
+    if full {
+        let mut lines = text::wrap(&name, width);
+        if lines.len() > NAME_LINES {
+            lines.truncate(NAME_LINES);
+            let last = format!("{} …", lines[NAME_LINES - 1]);
+            lines[NAME_LINES - 1] = text::truncate(&last, width);
+        }
+        out.extend(lines.into_iter().map(|l| Line::styled(l, name_style)));
+    } else {
+        out.push(Line::styled(text::truncate(&name, width), name_style));
+    }
     let cur = h
         .currency
         .clone()
@@ -491,7 +520,25 @@ fn header(app: &App, d: &CustomerDetail, width: usize, out: &mut Vec<Line<'stati
         muted,
         out,
     );
-    contacts(app, d, width, out);
+    let shown = if d.contacts.len() > HEADER_CONTACTS + 1 {
+        HEADER_CONTACTS
+    } else {
+        d.contacts.len()
+    };
+    contacts(app, &d.contacts[..shown], width, out);
+    let more = d.contacts.len() - shown;
+    if more > 0 {
+        out.push(Line::styled(
+            text::truncate(
+                &format!(
+                    "+{} more contacts, listed at the end of the detail",
+                    grouped_count(more as u64)
+                ),
+                width,
+            ),
+            muted,
+        ));
+    }
     flowed(
         vec![
             field("Finance", h.finance_owner.clone()),
@@ -524,16 +571,17 @@ fn header(app: &App, d: &CustomerDetail, width: usize, out: &mut Vec<Line<'stati
     if !extra.is_empty() {
         flowed(extra, width, muted, out);
     }
+    more > 0
 }
 
 /// The customer's contacts (`contacts.csv`), one a line (flowed on when narrow), the primary
 /// billing contact first: name, role (and "primary"), email, phone. Every text is from
 /// outside: kept on one line (`one_line`) and drawn through `text::put_line`, which shows
 /// control characters.
-fn contacts(app: &App, d: &CustomerDetail, width: usize, out: &mut Vec<Line<'static>>) {
+fn contacts(app: &App, list: &[Contact], width: usize, out: &mut Vec<Line<'static>>) {
     let muted = app.theme.get(Role::Muted);
     let label = app.theme.get(Role::MetricLabel);
-    for c in &d.contacts {
+    for c in list {
         let name = c.name.as_deref().map(str::trim).filter(|n| !n.is_empty());
         let role = if c.primary {
             format!("{}, primary", c.role)
@@ -554,6 +602,16 @@ fn contacts(app: &App, d: &CustomerDetail, width: usize, out: &mut Vec<Line<'sta
         }
         flowed(pieces, width, muted, out);
     }
+}
+
+/// Every contact, when the header had no room for them all.
+fn all_contacts(app: &App, d: &CustomerDetail, width: usize, out: &mut Vec<Line<'static>>) {
+    heading(
+        app,
+        format!("Contacts · {}", grouped_count(d.contacts.len() as u64)),
+        out,
+    );
+    contacts(app, &d.contacts, width, out);
 }
 
 fn aging(app: &App, data: &DetailData, width: usize, out: &mut Vec<Line<'static>>) {
