@@ -195,6 +195,9 @@ pub struct MonthHabit {
 pub struct Profile {
     /// Settled documents on record.
     pub settled_count: usize,
+    /// Open documents paid (or credited) in part: a customer with none settled but some of
+    /// these has paid, only no document in full ([`no_history_reason`]).
+    pub partly_paid: usize,
     /// The median days late of the customers it is shrunk toward (its group, or all).
     pub prior_late: f64,
     /// The customer's own curve of normalised days late (settled and open documents).
@@ -264,6 +267,7 @@ impl Model {
         let weekday = self.weekday_habit(h, typical_late);
         Profile {
             settled_count: h.settled.len(),
+            partly_paid: partly_paid(h),
             prior_late: curves.median_late,
             survival,
             at_risk,
@@ -649,10 +653,7 @@ impl Model {
         } else if p.settled_count >= self.config.min_history {
             format!("usually pays {}", describe_late(p.typical_late))
         } else {
-            format!(
-                "no payment history; customers typically pay {}",
-                describe_late(p.prior_late)
-            )
+            no_history_reason(p.partly_paid, p.prior_late)
         }
     }
 
@@ -662,6 +663,27 @@ impl Model {
         (p.settled_count > 0 && p.settled_count < self.config.min_history)
             .then_some(p.settled_count)
     }
+}
+
+/// How many of the customer's open documents are paid (or credited) in part.
+pub fn partly_paid(h: &CustomerHistory) -> usize {
+    h.open.iter().filter(|d| d.balance < d.amount).count()
+}
+
+/// What the prior (`prior_late`, the days late of the customers it is like) says of a
+/// customer without a document settled: "no payment history; customers typically pay 9 days
+/// late", or, when it has paid part of `partly_paid` documents, "no document paid in full
+/// yet (1 partly paid); …" (only documents paid in full make a habit; a customer paying one
+/// invoice in 400 instalments was said to have no payment history).
+pub fn no_history_reason(partly_paid: usize, prior_late: f64) -> String {
+    let history = match partly_paid {
+        0 => "no payment history".to_string(),
+        n => format!("no document paid in full yet ({n} partly paid)"),
+    };
+    format!(
+        "{history}; customers typically pay {}",
+        describe_late(prior_late)
+    )
 }
 
 /// "little history (2 paid); expect 9 days late": a customer's few payments, and what they

@@ -6,7 +6,7 @@
 use super::check::{Decision, Method, Segment, SelfCheck, days_late, median_method_date};
 use super::model::{
     Model, ModelConfig, Prediction, Profile, apply_promise, describe_late, little_history_reason,
-    promise_dates,
+    no_history_reason, partly_paid, promise_dates,
 };
 use super::risk::Risk;
 use super::{CustomerHistory, OpenDoc, days};
@@ -107,7 +107,8 @@ impl Forecaster {
                 let (date, reason, method) = match median {
                     Some(base) => {
                         let date = shifted(base, decision.shift, earliest);
-                        let mut reasons = vec![median_reason(customer_median, fallback)];
+                        let mut reasons =
+                            vec![median_reason(customer_median, fallback, partly_paid(h))];
                         let usual = customer_median.unwrap_or(fallback);
                         let overdue = days(doc.due_date, as_of);
                         if overdue > 0.0 && days(doc.due_date, base) - usual >= 3.0 {
@@ -206,14 +207,12 @@ fn shifted(date: Date, shift: i64, earliest: Date) -> Date {
         .max(earliest)
 }
 
-/// "usually paid 4 days late", for the median method.
-fn median_reason(customer: Option<f64>, portfolio: f64) -> String {
+/// "usually paid 4 days late", for the median method (a customer without a document paid
+/// in full, of which `partly_paid` are paid in part: [`no_history_reason`]).
+fn median_reason(customer: Option<f64>, portfolio: f64, partly_paid: usize) -> String {
     match customer {
         Some(d) => format!("usually paid {}", describe_late(d)),
-        None => format!(
-            "no payment history; customers typically pay {}",
-            describe_late(portfolio)
-        ),
+        None => no_history_reason(partly_paid, portfolio),
     }
 }
 

@@ -213,6 +213,37 @@ fn the_prior_speaks_for_a_customer_without_history() {
     );
 }
 
+/// A customer whose only invoice was paid in part (400 part-payments on it, none settling
+/// it) had "no payment history": it has paid, but no document in full, and only documents
+/// paid in full make a habit. The reason says what the model counts.
+#[test]
+fn a_customer_paying_only_in_part_is_not_said_to_have_no_payment_history() {
+    let doc = OpenDoc {
+        balance: Decimal::from(20),
+        own_balance: Decimal::from(20),
+        ..open(1, -30)
+    };
+    let part_payer = CustomerHistory {
+        cid: 1,
+        open: vec![doc, open(2, 15)],
+        ..Default::default()
+    };
+    let all: Vec<CustomerHistory> = portfolio()
+        .into_iter()
+        .chain([part_payer.clone()])
+        .collect();
+    let model = fit(&all);
+    for p in model.predict(&part_payer) {
+        assert!(
+            p.reason.starts_with(
+                "no document paid in full yet (1 partly paid); customers typically pay"
+            ),
+            "{}",
+            p.reason
+        );
+    }
+}
+
 /// A document due years ahead (a retention, an instalment plan) is predicted after its due
 /// date as any other: past three years it fell back to about a month after the as-of date,
 /// and the cash forecast counted 2030's money in the coming weeks.
