@@ -286,6 +286,20 @@ pub fn promise(
         !dids.is_empty(),
         &c.currency,
     ))?;
+    // With the customer's open promises, no more than it has open in all.
+    let promised = open_promised(store, &c, stamp.today, config)?;
+    let open_in_all = if dids.is_empty() {
+        open
+    } else {
+        open_where(store, &c, stamp.today, &config.base_currency, |_| true)?
+    };
+    input(check::promises_within_open(
+        amount,
+        promised.total,
+        &promised.ids,
+        open_in_all,
+        &c.currency,
+    ))?;
     let id = store.activity_mut().add_promise(
         stamp,
         &NewPromise {
@@ -645,6 +659,17 @@ pub struct FormDefaults {
     /// every key, for customers with tens of thousands of documents).
     by_id: HashMap<String, usize>,
     by_number: HashMap<String, usize>,
+    /// The customer's open promises: a new one may take only what they leave of what is
+    /// open ([`check::promises_within_open`]).
+    pub promised: Promised,
+}
+
+/// A customer's open promises (open at a date and not voided): what they still expect in
+/// all, in the customer's currency, and their numbers, oldest first.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Promised {
+    pub total: Decimal,
+    pub ids: Vec<i64>,
 }
 
 impl FormDefaults {
@@ -668,6 +693,7 @@ impl FormDefaults {
             documents,
             by_id,
             by_number,
+            promised: Promised::default(),
         }
     }
 
@@ -790,14 +816,17 @@ impl FormDefaults {
     }
 }
 
-/// The defaults of the promise and dispute forms for a customer as of `as_of`.
+/// The defaults of the promise and dispute forms for a customer as of `as_of`, its
+/// promises open then (`config`: the base currency and the promises' grace days).
 pub fn form_defaults(
     store: &Store,
     customer_id: &str,
     as_of: Date,
-    base: &str,
+    config: &Config,
 ) -> Result<FormDefaults> {
+    let base = &config.base_currency;
     let c = customer(store, customer_id, base)?;
+    let promised = open_promised(store, &c, as_of, config)?;
     let debits = open_debits(store, &c, as_of, base)?;
     let own = own_rate(store, &c, as_of, base)?;
     let disputed = store.activity().disputed_documents(Some(c.cid), as_of)?;
@@ -813,7 +842,46 @@ pub fn form_defaults(
             disputed: disputed.contains(&d.did),
         })
         .collect();
-    Ok(FormDefaults::new(&c.currency, documents))
+    let mut defaults = FormDefaults::new(&c.currency, documents);
+    defaults.promised = promised;
+    Ok(defaults)
+}
+
+/// The customer's promises open at `as_of` and voided at no time (a void recorded since, in
+/// a back-dated session, has withdrawn the promise all the same): what they still expect, in
+/// the customer's currency (a promise recorded in another, before the customer's changed,
+/// converted through the base currency at the day's rates).
+fn open_promised(
+    store: &Store,
+    c: &CustomerCard,
+    as_of: Date,
+    config: &Config,
+) -> Result<Promised> {
+    let base = &config.base_currency;
+    let mut promises =
+        store
+            .activity()
+            .customer_promises(c.cid, as_of, config.promise_grace_days, base)?;
+    promises.retain(|p| {
+        p.void.is_none()
+            && p.recorded <= as_of
+            && p.progress.state == crate::domain::promise::PromiseState::Open
+    });
+    promises.sort_by_key(|p| p.id);
+    let mut rates = crate::store::ledger::rates::RateCache::new(store, base);
+    let own = own_rate(store, c, as_of, base)?;
+    let mut total = Decimal::ZERO;
+    for p in &promises {
+        total += if p.currency == c.currency || own.is_zero() {
+            p.progress.remaining
+        } else {
+            round_to_currency(p.base_remaining(&mut rates)? / own, &c.currency)
+        };
+    }
+    Ok(Promised {
+        total,
+        ids: promises.iter().map(|p| p.id).collect(),
+    })
 }
 
 /// The amount of a dispute when none is typed: the named documents' open balances at

@@ -720,6 +720,56 @@ fn activity_json_lists_every_kind_newest_first() {
     );
 }
 
+/// Promises are held to what is open together: 500 promises of up to 509 USD each on a
+/// customer with 15,000 USD open made "Open promises" 127,590 USD. One more than the rest
+/// leave is refused, saying what is promised already and what may still be, until one that no
+/// longer stands is voided.
+#[test]
+fn open_promises_together_are_held_to_what_is_open() {
+    let fx = Fixture::new();
+    for amount in ["1000", "300"] {
+        let out = run(&fx, &["promise", "V1", "--amount", amount, "--date", "+7d"]);
+        assert!(out.status.success(), "{amount}: {}", stderr(&out));
+    }
+    let before = fx.fingerprint();
+    let out = run(&fx, &["promise", "V1", "--amount", "200", "--date", "+7d"]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert_eq!(
+        stderr(&out),
+        "owed: the customer's open promises (1, 2) already come to 1,300.00 USD of the \
+         1,400.00 USD it has open, so at most 100.00 USD more can be promised, not 200.00 USD: \
+         void one that no longer stands with `owed void-promise N` first\n"
+    );
+    assert_eq!(fx.fingerprint(), before);
+    // What is left may be promised, on documents too; then nothing more.
+    let out = run(
+        &fx,
+        &[
+            "promise",
+            "V1",
+            "--amount",
+            "100",
+            "--date",
+            "+7d",
+            "--document",
+            "I1",
+        ],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let out = run(&fx, &["promise", "V1", "--amount", "0.01", "--date", "+7d"]);
+    assert_eq!(
+        stderr(&out),
+        "owed: the customer's open promises (1, 2, 3) already come to 1,400.00 USD of the \
+         1,400.00 USD it has open, so nothing more can be promised: void one that no longer \
+         stands with `owed void-promise N` first\n"
+    );
+    // Voided, a promise leaves room for another.
+    let out = run(&fx, &["void-promise", "2", "paid another way"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let out = run(&fx, &["promise", "V1", "--amount", "300", "--date", "+7d"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+}
+
 fn promise_form<'a>(amount: &'a str, documents: &'a [String]) -> PromiseForm<'a> {
     PromiseForm {
         customer: "V1",

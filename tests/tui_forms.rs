@@ -309,6 +309,55 @@ fn a_promise_with_the_defaults_is_saved_and_shown_at_once() {
     assert_same_as_reloaded(&mut d);
 }
 
+/// A second promise is held, with the first, to what the customer has open, under its
+/// amount as it is typed, as the save (and `owed promise`) refuses it.
+#[test]
+fn a_promise_beyond_what_the_open_promises_leave_is_refused_under_its_amount() {
+    let (_dir, db) = fixture();
+    let mut d = Driver::new(&db, "alice", (120, 40));
+    assert_eq!(d.selected().as_deref(), Some("Acme Corp"));
+    let before = promises(&db, "K6").len();
+    d.press("p <C-u> 10000 <Down> 2026-05-15");
+    assert_eq!(saves(&d.press("<Enter>")), 1);
+    d.press("k p");
+    assert_eq!(d.app.mode, Mode::Form);
+    let defaults = d
+        .app
+        .form
+        .as_ref()
+        .unwrap()
+        .data
+        .as_ref()
+        .unwrap()
+        .defaults
+        .clone();
+    let defaults = defaults.unwrap();
+    assert_eq!(defaults.promised.total, dec("10000"));
+    let open = defaults.open_on(&[]).unwrap();
+    let left = open - dec("10000");
+    assert!(left > Decimal::ZERO, "{open}");
+    // On no documents: what is left of all that is open may be promised, no more.
+    d.press("<Down> 2026-05-20 <Down> <C-u> <Up> <Up>");
+    d.press(&format!("<C-u> {left}"));
+    assert!(
+        matches!(check(&d, FieldId::Amount), Check::Ok(_)),
+        "{:?}",
+        check(&d, FieldId::Amount)
+    );
+    d.press(&format!("<C-u> {}", left + dec("0.01")));
+    match check(&d, FieldId::Amount) {
+        Check::Err(e) => assert!(
+            e.starts_with("the customer's open promises (3) already come to 10,000.00 USD of the ")
+                && e.ends_with("void one that no longer stands with `owed void-promise N` first"),
+            "{e}"
+        ),
+        other => panic!("{other:?}"),
+    }
+    let fx = d.press("<Enter>");
+    assert_eq!(saves(&fx), 0, "nothing is sent");
+    assert_eq!(promises(&db, "K6").len(), before + 1);
+}
+
 /// A note is dated the moment it is written, and the fixture's date is months before that:
 /// the detail's timeline as of that date leaves the note out, and the status line says why
 /// (a promise, which counts from the date shown, is in it at once: the test above).

@@ -75,13 +75,16 @@ fn bench(ctx: &Context, args: &BenchArgs, db: &Path) -> Result<()> {
     for &(_, cid) in &sample {
         let id = customer_id(cid);
         let stamp = Stamp::new("bench", chrono::Utc::now(), ctx.as_of).map_err(Error::Input)?;
-        let defaults = actions::form_defaults(&store, &id, ctx.as_of, &base)?;
-        // A promise of what is open on two of its overdue documents (no more can be promised).
+        let defaults = actions::form_defaults(&store, &id, ctx.as_of, &ctx.config)?;
+        // A promise of what is open on two of its overdue documents (no more can be promised),
+        // or of what the customer's open promises leave, when less.
         let promised: Vec<_> = defaults.overdue_documents().take(2).collect();
+        let left = defaults.open_on(&[]).unwrap_or_default() - defaults.promised.total;
         let amount = promised
             .iter()
             .map(|d| d.balance)
             .sum::<crate::domain::Decimal>()
+            .min(left)
             .to_string();
         let docs: Vec<String> = promised.iter().map(|d| d.label().to_string()).collect();
 

@@ -201,6 +201,51 @@ pub fn promise_within_open(
     })
 }
 
+/// The customer's open promises together pay at most what it has open: a new promise of
+/// `amount` beside those open (`promised` still to come, in all, on the promises numbered
+/// `ids`) may take what they leave of `open` (every open invoice and debit note), no more.
+/// More could never all be kept and would swell every "open promises" figure (500 promises
+/// made "Open promises" eight times the balance); the collector voids one that no longer
+/// stands first. Amounts are in the customer's `currency`.
+pub fn promises_within_open(
+    amount: Decimal,
+    promised: Decimal,
+    ids: &[i64],
+    open: Decimal,
+    currency: &str,
+) -> Result<(), String> {
+    if ids.is_empty() || promised + amount <= open {
+        return Ok(());
+    }
+    let shown = |a: Decimal| format!("{} {currency}", money::grouped(a, currency));
+    const NAMED: usize = 5;
+    let mut which = ids
+        .iter()
+        .take(NAMED)
+        .map(i64::to_string)
+        .collect::<Vec<_>>()
+        .join(", ");
+    if ids.len() > NAMED {
+        which.push_str(&format!(" and {} more", ids.len() - NAMED));
+    }
+    let left = (open - promised).max(Decimal::ZERO);
+    let room = if left.is_zero() {
+        "nothing more can be promised".to_string()
+    } else {
+        format!(
+            "at most {} more can be promised, not {}",
+            shown(left),
+            shown(amount)
+        )
+    };
+    Err(format!(
+        "the customer's open promises ({which}) already come to {} of the {} it has open, so \
+         {room}: void one that no longer stands with `owed void-promise N` first",
+        shown(promised),
+        shown(open)
+    ))
+}
+
 /// A dispute names at most what its documents amount to (`total`, in the customer's
 /// `currency`): a customer may dispute an invoice it has paid, but not for more than the
 /// invoice. More is a digit too many that would swell every "open issues" figure.
@@ -564,6 +609,35 @@ mod tests {
 
     fn d(s: &str) -> Date {
         date::parse_iso(s).unwrap()
+    }
+
+    #[test]
+    fn open_promises_together_pay_at_most_what_is_open() {
+        let d = |s: &str| s.parse::<Decimal>().unwrap();
+        let within = |amount, promised, ids: &[i64]| {
+            promises_within_open(d(amount), d(promised), ids, d("1000"), "USD")
+        };
+        assert_eq!(within("1000", "0", &[]), Ok(()));
+        assert_eq!(within("400", "600", &[1]), Ok(()));
+        assert_eq!(
+            within("400.01", "600", &[1]),
+            Err(
+                "the customer's open promises (1) already come to 600.00 USD of the 1,000.00 \
+                 USD it has open, so at most 400.00 USD more can be promised, not 400.01 USD: \
+                 void one that no longer stands with `owed void-promise N` first"
+                    .into()
+            )
+        );
+        let many: Vec<i64> = (1..=8).collect();
+        assert_eq!(
+            within("1", "1200", &many),
+            Err(
+                "the customer's open promises (1, 2, 3, 4, 5 and 3 more) already come to \
+                 1,200.00 USD of the 1,000.00 USD it has open, so nothing more can be promised: \
+                 void one that no longer stands with `owed void-promise N` first"
+                    .into()
+            )
+        );
     }
 
     #[test]

@@ -320,7 +320,7 @@ impl PortfolioWorker {
                 &self.store,
                 &customer.id,
                 as_of,
-                base,
+                &self.action_config(),
             )?),
             _ => None,
         };

@@ -90,6 +90,20 @@ impl ActionForm {
                         {
                             return Check::Err(e);
                         }
+                        // And, with the customer's open promises, no more than is open in all.
+                        if self.kind == FormKind::Promise
+                            && let Some(d) = defaults
+                            && let Some(open) = d.open_on(&[])
+                            && let Err(e) = check::promises_within_open(
+                                a,
+                                d.promised.total,
+                                &d.promised.ids,
+                                open,
+                                cur,
+                            )
+                        {
+                            return Check::Err(e);
+                        }
                         if self.kind == FormKind::Dispute
                             && let Some(total) = defaults.and_then(|d| d.amount_of(&named))
                             && let Err(e) = check::dispute_within_documents(a, total, cur)
