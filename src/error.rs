@@ -89,6 +89,94 @@ pub fn quoted(value: &str) -> String {
     }
 }
 
+/// Where this run's database and config came from, when not the default places: `--db` /
+/// `OWED_DB` and `--config` / `OWED_CONFIG`, set once by the command line
+/// ([`set_invocation`]); none in a library user or a test, which has no command line.
+static INVOCATION: std::sync::OnceLock<Invocation> = std::sync::OnceLock::new();
+
+/// The database and config a run was told to use (none: the default place).
+#[derive(Debug, Clone, Default)]
+pub struct Invocation {
+    pub db: Option<std::path::PathBuf>,
+    pub config: Option<std::path::PathBuf>,
+}
+
+/// Records where this run's database and config came from, for [`command`]. The first call
+/// wins: a process has one command line.
+pub fn set_invocation(invocation: Invocation) {
+    let _ = INVOCATION.set(invocation);
+}
+
+/// A command the product suggests in a message (`rest`: the subcommand and its arguments,
+/// each argument from outside already made a [`shell_word`]), as it must be typed to act on
+/// the same database and config as this run: `owed`, then `--db PATH` and `--config PATH`
+/// when they did not come from the default places (a restore's "`owed restore … --yes`
+/// puts it back", followed as printed in a shell with `OWED_DB` set elsewhere, restored over
+/// that database instead).
+pub fn command(rest: &str) -> String {
+    command_on(INVOCATION.get().cloned().unwrap_or_default(), rest)
+}
+
+/// [`command`] for the database and config of `invocation`.
+pub fn command_on(invocation: Invocation, rest: &str) -> String {
+    let mut out = String::from("owed");
+    for (option, path) in [("--db", &invocation.db), ("--config", &invocation.config)] {
+        if let Some(path) = path {
+            out.push_str(&format!(
+                " {option} {}",
+                shell_word(&path.to_string_lossy())
+            ));
+        }
+    }
+    if !rest.is_empty() {
+        out.push(' ');
+        out.push_str(rest);
+    }
+    out
+}
+
+/// A value as one word a shell reads back whole: as it is when it holds only plain
+/// characters, else in single quotes (a quote inside written `'\''`), or, when it holds a
+/// character a terminal must not get raw (a control, a line break, a bidirectional mark:
+/// [`crate::domain::text::is_unsafe`]), in `$'…'` with those characters escaped (`\n`,
+/// `\x1b`, `\u202e`), which bash, zsh and ksh read back as they were.
+pub fn shell_word(text: &str) -> String {
+    use std::fmt::Write as _;
+    let plain = |c: char| c.is_ascii_alphanumeric() || "/._-+,:@%=".contains(c);
+    // A relative path that would read as an option is given from here (`./-x.db`).
+    if text.starts_with('-') {
+        return shell_word(&format!("./{text}"));
+    }
+    if !text.is_empty() && text.chars().all(plain) {
+        return text.to_string();
+    }
+    let raw = |c: char| crate::domain::text::is_unsafe(c) || c == '\n' || c == '\t';
+    if !text.chars().any(raw) {
+        return format!("'{}'", text.replace('\'', r"'\''"));
+    }
+    let mut out = String::from("$'");
+    for c in text.chars() {
+        match c {
+            '\n' => out.push_str(r"\n"),
+            '\t' => out.push_str(r"\t"),
+            '\\' => out.push_str(r"\\"),
+            '\'' => out.push_str(r"\'"),
+            c if raw(c) && u32::from(c) < 0x80 => {
+                let _ = write!(out, "\\x{:02x}", u32::from(c));
+            }
+            c if raw(c) && u32::from(c) <= 0xffff => {
+                let _ = write!(out, "\\u{:04x}", u32::from(c));
+            }
+            c if raw(c) => {
+                let _ = write!(out, "\\U{:08x}", u32::from(c));
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('\'');
+    out
+}
+
 /// The name of a signal, `SIGTERM`.
 fn signal_name(signal: i32) -> String {
     #[cfg(unix)]
@@ -104,6 +192,34 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_suggested_command_names_the_database_and_config_given() {
+        let given = Invocation {
+            db: Some("restored/copy.db".into()),
+            config: Some("/etc/owed/it's.toml".into()),
+        };
+        assert_eq!(
+            command_on(given, "restore x.db --yes"),
+            r"owed --db restored/copy.db --config '/etc/owed/it'\''s.toml' restore x.db --yes"
+        );
+        assert_eq!(
+            command_on(Invocation::default(), "engage outbox"),
+            "owed engage outbox"
+        );
+    }
+
+    #[test]
+    fn a_shell_word_is_read_back_whole_and_shows_no_control() {
+        assert_eq!(shell_word("/home/a/demo.db"), "/home/a/demo.db");
+        assert_eq!(shell_word("/home/a b/it's.db"), r"'/home/a b/it'\''s.db'");
+        assert_eq!(shell_word(""), "''");
+        assert_eq!(shell_word("-x.db"), "./-x.db");
+        assert_eq!(
+            shell_word("a\u{1b}[2Jb\nc\u{202e}'d\\"),
+            r"$'a\x1b[2Jb\nc\u202e\'d\\'"
+        );
+    }
 
     #[test]
     fn quoted_values_are_cut_to_about_80_characters() {

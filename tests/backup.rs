@@ -354,7 +354,7 @@ fn a_restore_where_there_is_no_database_makes_it_from_the_backup() {
         owed_command(server, &db, None, &all).output().unwrap()
     };
     let out = restore(&[]);
-    let err = refused(&out, 2, "nothing restored: `owed restore");
+    let err = refused(&out, 2, "nothing restored: `owed --db ");
     assert!(
         err.contains("--yes` makes") && err.contains("(there is no database there yet)"),
         "{err}"
@@ -399,6 +399,93 @@ fn a_restore_where_there_is_no_database_makes_it_from_the_backup() {
     // Once there, it is restored into as any database: with --yes only, keeping it first.
     let out = restore(&[]);
     refused(&out, 2, "replaces everything in");
+}
+
+/// `sh -c COMMAND` with `owed` the binary under test and `OWED_DB` naming `live`: a
+/// command a message suggested, typed as printed in a shell whose default database is
+/// another.
+fn followed(command: &str, live: &Path) -> std::process::Output {
+    std::process::Command::new("sh")
+        .arg("-c")
+        .arg(format!("owed() {{ \"$OWED_BIN\" \"$@\"; }}; {command}"))
+        .env("OWED_BIN", env!("CARGO_BIN_EXE_owed"))
+        .env("OWED_DB", live)
+        .env_remove("OWED_CONFIG")
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap()
+}
+
+/// The text between `from` and the next `to` in `text`.
+fn between<'a>(text: &'a str, from: &str, to: &str) -> &'a str {
+    let start = text
+        .find(from)
+        .unwrap_or_else(|| panic!("{from:?} in {text}"))
+        + from.len();
+    let len = text[start..]
+        .find(to)
+        .unwrap_or_else(|| panic!("{to:?} in {text}"));
+    &text[start..start + len]
+}
+
+/// The commands a restore suggests act on the database it was run with: with `OWED_DB` set
+/// to the live database, `owed --db restored/copy.db restore b.db --yes` said "`owed restore
+/// restored/copy.db.before-restore-… --yes` puts it back", and that, run as printed, restored
+/// over the live database.
+#[test]
+fn the_commands_a_restore_suggests_act_on_the_database_it_was_given() {
+    let fx = Fixture::new();
+    succeeded(&fx.owed(&["--as-of", "2026-04-01", "note", "V1", "in the backup"]));
+    let backup = backed_up(&fx, "backup.db");
+    let live = fx.db();
+    let live_data = data_of(&fx);
+    // A copy elsewhere, in a folder a shell must be given quoted, with a note more.
+    let folder = fx.dir.path().join("restored it's");
+    std::fs::create_dir(&folder).unwrap();
+    let copy = folder.join("copy.db");
+    let config = fx.dir.path().join("config.toml");
+    let on_copy = |args: &[&str]| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_owed"))
+            .arg("--db")
+            .arg(&copy)
+            .arg("--config")
+            .arg(&config)
+            .args(args)
+            .env("OWED_DB", &live)
+            .env("NO_COLOR", "1")
+            .output()
+            .unwrap()
+    };
+    // No database there yet: the suggested command makes it from the backup.
+    let err = refused(
+        &on_copy(&["restore", backup.to_str().unwrap()]),
+        2,
+        "nothing restored",
+    );
+    let suggested = between(&err, "nothing restored: `", "`");
+    assert!(suggested.starts_with("owed --db '"), "{suggested}");
+    succeeded(&followed(suggested, &live));
+    assert_eq!(note_ids(&copy).len(), 1, "the copy was made");
+    assert_eq!(data_of(&fx), live_data, "the live database is as it was");
+    succeeded(&on_copy(&[
+        "--as-of",
+        "2026-04-01",
+        "note",
+        "V1",
+        "in the copy",
+    ]));
+    // Restored again, the copy as it was is kept, and the suggested command puts it back
+    // there, not over the live database.
+    let said = succeeded(&on_copy(&["restore", backup.to_str().unwrap(), "--yes"]));
+    let put_back = between(&said, "(`", "` puts it back)");
+    assert!(put_back.starts_with("owed --db '"), "{put_back}");
+    assert!(put_back.contains(" --config "), "{put_back}");
+    assert_eq!(note_ids(&copy).len(), 1);
+    // (Kept again first, under a name stamped to the second: not the one being put back.)
+    std::thread::sleep(std::time::Duration::from_millis(1100));
+    succeeded(&followed(put_back, &live));
+    assert_eq!(note_ids(&copy).len(), 2, "the copy as it was is back");
+    assert_eq!(data_of(&fx), live_data, "the live database is as it was");
 }
 
 #[test]

@@ -325,7 +325,12 @@ fn every_command_but_import_and_demo_refuses_a_missing_database() {
             msg.contains(&format!("there is no database at {db_s}")),
             "{msg}"
         );
-        assert!(msg.contains("owed import"), "{msg}");
+        // The command it suggests creates it there, not in the default place.
+        assert!(
+            msg.contains(&format!("create one with `owed --db {db_s} --config ")),
+            "{msg}"
+        );
+        assert!(msg.contains(" import FILES...`"), "{msg}");
         assert_eq!(msg.trim().lines().count(), 1, "{msg}");
         assert!(stdout(&o).is_empty(), "{args:?} printed figures");
     }

@@ -1394,12 +1394,15 @@ fn a_reminder_left_pending_by_a_killed_run_is_warned_of_at_every_run() {
     let server = SmtpServer::start();
     setup.set_port(server.port);
     let warning = "warning: 1 reminder(s) left pending by earlier runs (maybe delivered): see \
-                   `owed engage outbox`, then `owed engage release ID` once";
+                   `owed --db ";
     for sent in ["1 sent", "0 sent"] {
         let o = setup.owed(&["engage", "run"]);
         let out = succeeded(&o);
         assert!(out.contains(sent), "{out}");
         said(&o, warning);
+        // Each command it suggests acts on this database.
+        said(&o, " engage outbox`, then `owed --db ");
+        said(&o, " engage release ID` once");
     }
     assert_eq!(server.received().len(), 1, "K000 is never resent");
     let said = "being sent now, or maybe delivered by a run that ended";

@@ -35,7 +35,14 @@ pub struct DemoArgs {
 /// so that "my queue" has customers in it.
 const DEMO_COLLECTOR: &str = "alice";
 
-pub fn run(ctx: &Context, args: &DemoArgs, db_given: bool, collector_given: bool) -> Result<()> {
+/// `owed demo`: `db_given` and `config_given` say whether the database and config were named
+/// (`--db`, `--config` or their variables), `collector_given` whether `--as` was.
+pub fn run(
+    ctx: &Context,
+    args: &DemoArgs,
+    (db_given, config_given): (bool, Option<&Path>),
+    collector_given: bool,
+) -> Result<()> {
     crate::demo::check_customers(args.customers)?;
     let options = DemoOptions {
         customers: args.customers,
@@ -63,6 +70,13 @@ pub fn run(ctx: &Context, args: &DemoArgs, db_given: bool, collector_given: bool
     } else {
         ctx.db_path.with_file_name("demo.db")
     };
+    // Every command a message suggests from here on acts on the demo, never the default
+    // database.
+    let invocation = crate::error::Invocation {
+        db: Some(std::path::absolute(&db)?),
+        config: config_given.map(Path::to_path_buf),
+    };
+    crate::error::set_invocation(invocation);
     // The moment it is made, read here: the activity of today is stamped no later.
     let now = chrono::Utc::now();
     match ensure_database_behaving(&db, &options, &behaviour, now, true, &ctx.collector)? {
@@ -79,8 +93,10 @@ pub fn run(ctx: &Context, args: &DemoArgs, db_given: bool, collector_given: bool
             }
             let lockbox = crate::demo::lockbox_dir(&db);
             if lockbox.is_dir() {
+                let lockbox = std::path::absolute(&lockbox)?;
                 errln!(
-                    "its lockbox folder (cheques already applied; try `owed lockbox import` on it): {}",
+                    "its lockbox folder (cheques already applied; try `{}` on it): {}",
+                    crate::error::command("lockbox import"),
                     lockbox.display()
                 );
             }
@@ -120,10 +136,9 @@ fn with_cycles(config: &Config, db: &Path) -> Result<Config> {
     crate::demo::cycles::write_example_cycles(&dir)?;
     errln!(
         "engagement cycles: the examples of config/cycles/, in {} (E in the workstation \
-         plans them, as does `owed --db {} engage plan --cycles {}`)",
+         plans them, as does `{}`)",
         dir.display(),
-        shell_word(&std::path::absolute(db)?),
-        shell_word(&dir)
+        crate::error::command(&format!("engage plan --cycles {}", shell_word(&dir))),
     );
     Ok(Config {
         cycles: Some(dir),
@@ -162,16 +177,9 @@ pub fn lockbox(ctx: &Context, args: &DemoLockboxArgs) -> Result<()> {
     )
 }
 
-/// A path as one word a shell reads back: as it is when it holds only plain characters,
-/// else in single quotes (a quote inside written `'\''`).
+/// A path as one word a shell reads back ([`crate::error::shell_word`]).
 fn shell_word(path: &Path) -> String {
-    let text = path.display().to_string();
-    let plain = |c: char| c.is_ascii_alphanumeric() || "/._-+,:@%".contains(c);
-    if !text.is_empty() && text.chars().all(plain) {
-        text
-    } else {
-        format!("'{}'", text.replace('\'', r"'\''"))
-    }
+    crate::error::shell_word(&path.to_string_lossy())
 }
 
 #[cfg(test)]

@@ -243,8 +243,10 @@ fn send(ctx: &Context, args: &RunArgs) -> Result<()> {
     if pending > 0 {
         errln!(
             "warning: {pending} reminder(s) left pending by earlier runs (maybe delivered): see \
-             `owed engage outbox`, then `owed engage release ID` once the mail server's (or, \
-             for a text message, the text-message provider's) log shows it was not delivered"
+             `{}`, then `{}` once the mail server's (or, for a text message, the text-message \
+             provider's) log shows it was not delivered",
+            crate::error::command("engage outbox"),
+            crate::error::command("engage release ID")
         );
     }
     for s in &plan.skipped {
@@ -407,9 +409,10 @@ fn print_outcome(outcome: &outbox::EntryOutcome, entries: &[engage::PlanEntry]) 
             };
             errln!(
                 "unknown {} (reminder {id}): {}; it stays pending and is not resent: check \
-                 {server}, then `owed engage release {id}` if it was not delivered",
+                 {server}, then `{}` if it was not delivered",
                 which(&u.cycle, &u.reminder, &u.customer_id),
                 one_line(&u.error),
+                crate::error::command(&format!("engage release {id}")),
             );
         }
     }
@@ -519,18 +522,19 @@ fn release(ctx: &Context, args: &ReleaseArgs) -> Result<()> {
             Ok(())
         }
         Release::NotPending => Err(Error::input(format!(
-            "reminder {} is not pending (see `owed engage outbox`)",
-            args.id
+            "reminder {} is not pending (see `{}`)",
+            args.id,
+            crate::error::command("engage outbox")
         ))),
         Release::MaybeInFlight { claimed_at } => Err(Error::input(format!(
             "reminder {} was claimed at {claimed_at}, less than {} minutes ago, and its run has \
              recorded nothing since: a run may be sending it now, and released it would go out \
              twice; release it after that if the mail server's (or text-message provider's) \
              log shows it was not delivered, \
-             or now with `owed engage release {} --force` if no run is sending (it was killed)",
+             or now with `{}` if no run is sending (it was killed)",
             args.id,
             window.num_minutes(),
-            args.id
+            crate::error::command(&format!("engage release {} --force", args.id))
         ))),
     }
 }

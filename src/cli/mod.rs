@@ -561,9 +561,18 @@ fn dispatch(cli: Cli) -> Result<()> {
     use std::io::IsTerminal as _;
     log::init(cli.command.is_none() && std::io::stderr().is_terminal())?;
     let ctx = Context::new(&cli)?;
+    // The commands messages suggest name the database and config this run was given; the
+    // demo's, its own database (`demo::run`).
+    if !matches!(cli.command, Some(Command::Demo(_))) {
+        crate::error::set_invocation(crate::error::Invocation {
+            db: cli.db.clone(),
+            config: cli.config.clone(),
+        });
+    }
     match cli.command {
         Some(Command::Demo(args)) => {
-            demo::run(&ctx, &args, cli.db.is_some(), cli.as_collector.is_some())
+            let named = (cli.db.is_some(), cli.config.as_deref());
+            demo::run(&ctx, &args, named, cli.as_collector.is_some())
         }
         Some(Command::DemoLockbox(args)) => demo::lockbox(&ctx, &args),
         Some(Command::Import(args)) => import::run(&ctx, &args),

@@ -67,14 +67,14 @@ pub fn run(ctx: &Context, args: &RestoreArgs) -> Result<()> {
         .unwrap_or_default();
     outln!(
         "Restored {} from {}: {}; checked; {:.1} s. The database as it was ({}) is kept in {} \
-         (`owed restore {} --yes` puts it back).{users}",
+         (`{}` puts it back).{users}",
         db.display(),
         args.file.display(),
         restored.now.describe(),
         t.elapsed().as_secs_f64(),
         restored.kept_copy.describe(),
         restored.kept.display(),
-        restored.kept.display()
+        restore_command(&restored.kept)
     )
 }
 
@@ -123,7 +123,15 @@ fn only_checked(
         backup.describe()
     )?;
     Err(Error::input(format!(
-        "nothing restored: `owed restore {} --yes` {does}",
-        file.display()
+        "nothing restored: `{}` {does}",
+        restore_command(file)
     )))
+}
+
+/// `owed restore FILE --yes` on the database this run restores ([`crate::error::command`]).
+fn restore_command(file: &Path) -> String {
+    crate::error::command(&format!(
+        "restore {} --yes",
+        crate::error::shell_word(&file.to_string_lossy())
+    ))
 }

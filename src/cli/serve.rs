@@ -96,7 +96,10 @@ fn workstation(ctx: &Context) -> Result<(Arc<dyn Directory>, Arc<App>, Workstati
     // are added and the ledger imported while it runs.
     let store = ctx.create_store()?;
     if store.users().list()?.is_empty() {
-        crate::serve::say!("no users yet, so no one can log in: add them with `owed user add`");
+        crate::serve::say!(
+            "no users yet, so no one can log in: add them with `{}`",
+            crate::error::command("user add")
+        );
     }
     // Each user's folder of the files folder is theirs: every user there is or was, and each
     // one who logs in (added since).

@@ -100,7 +100,7 @@ fn add(ctx: &Context, args: &AddArgs) -> Result<()> {
     keys.retain(|k: &PublicKey| seen.insert((k.algorithm.clone(), k.blob.clone())));
     if !ctx.db_path.exists() {
         // Refused before the file is made: a new database has no users yet.
-        first_user(&name, role).map_err(Error::Input)?;
+        first_user(&name, role, crate::error::command).map_err(Error::Input)?;
     }
     // One of the commands that create a database (SPEC "The database file").
     let mut store = ctx.create_store()?;
@@ -184,7 +184,8 @@ fn list(ctx: &Context, args: &JsonArg) -> Result<()> {
     }
     if users.is_empty() {
         return outln!(
-            "No users yet: `owed user add NAME --role manager --key \"ssh-ed25519 AAAA…\"` adds the first."
+            "No users yet: `{}` adds the first.",
+            crate::error::command("user add NAME --role manager --key \"ssh-ed25519 AAAA…\"")
         );
     }
     let mut t = TextTable::new(&[

@@ -76,7 +76,8 @@ pub fn finish_sends(service: &Workstation, say: impl Fn(&str)) {
     ));
     for what in service.finish_sends(deadline) {
         say(&format!(
-            "left pending, maybe delivered (no answer before the end): {what};              `owed engage outbox` lists it"
+            "left pending, maybe delivered (no answer before the end): {what}; `{}` lists it",
+            crate::error::command("engage outbox")
         ));
     }
 }

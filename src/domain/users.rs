@@ -336,14 +336,16 @@ pub fn registered_as<'a>(
     }
 }
 
-/// The first user of a database must be a manager, so that someone may change users.
-pub fn first_user(name: &str, role: Role) -> Result<(), String> {
+/// The first user of a database must be a manager, so that someone may change users;
+/// `command` renders the command the refusal suggests (on the database at hand: see
+/// `crate::error::command`).
+pub fn first_user(name: &str, role: Role, command: impl Fn(&str) -> String) -> Result<(), String> {
     if role == Role::Manager {
         return Ok(());
     }
     Err(format!(
-        "the first user must be a manager, so that someone may change users: \
-         owed user add NAME --role manager --key \"ssh-ed25519 AAAA…\" (then add {})",
+        "the first user must be a manager, so that someone may change users: {} (then add {})",
+        command("user add NAME --role manager --key \"ssh-ed25519 AAAA…\""),
         quoted(name)
     ))
 }

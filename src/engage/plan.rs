@@ -543,9 +543,9 @@ fn spaced(
         .filter(|at| claim_day(at).is_some_and(|d| soon(&d)))
     {
         return Some(format!(
-            "a reminder to {} is pending since {at}, its delivery not known \
-             (`owed engage outbox`)",
-            customer.id
+            "a reminder to {} is pending since {at}, its delivery not known (`{}`)",
+            customer.id,
+            crate::error::command("engage outbox")
         ));
     }
     if let Some(day) = facts

@@ -195,8 +195,9 @@ impl Store {
             return Err(Error::input(format!(
                 "{} was created by an import that has not finished (it is still running, or \
                  was stopped before it committed), so it holds nothing yet: wait for it, or \
-                 run `owed import` into it again",
-                path.display()
+                 run `{}` into it again",
+                path.display(),
+                crate::error::command("import")
             )));
         }
         Ok(store)
@@ -908,9 +909,11 @@ fn no_database(path: &Path, what: &str) -> Error {
         "try `owed demo`".to_string()
     };
     Error::input(format!(
-        "{what} at {}: create one with `owed import FILES...` (or {demo}; \
-         `owed user add` makes one for `owed serve`), or give the right --db",
-        path.display()
+        "{what} at {}: create one with `{}` (or {demo}; `{}` makes one for `owed serve`), or \
+         give the right --db",
+        path.display(),
+        crate::error::command("import FILES..."),
+        crate::error::command("user add")
     ))
 }
 

@@ -219,7 +219,7 @@ impl Users<&mut Store> {
         let tx = self.store.write_tx()?;
         let count: i64 = tx.query_row("SELECT count(*) FROM users", [], |r| r.get(0))?;
         if count == 0 {
-            first_user(name, role).map_err(Error::Input)?;
+            first_user(name, role, crate::error::command).map_err(Error::Input)?;
         }
         may(&by.actor(), Work::ChangeUsers, None).map_err(Error::Input)?;
         if let Some(role) = role_of(&tx, name)? {

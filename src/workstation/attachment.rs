@@ -130,9 +130,10 @@ pub fn render(bytes: &[u8], kind: Kind, cols: u16, rows: u16, graphics: Graphics
     }
     match kind {
         Kind::Text | Kind::Pdf => PreviewBody::Text(first_page(bytes, kind, usize::from(rows))),
-        _ => PreviewBody::Unshown(
-            "not a picture, text or PDF: get it with `owed attachment get` to open it".into(),
-        ),
+        _ => PreviewBody::Unshown(format!(
+            "not a picture, text or PDF: get it with `{}` to open it",
+            crate::error::command("attachment get")
+        )),
     }
 }
 

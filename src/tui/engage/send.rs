@@ -601,8 +601,8 @@ pub fn outcome_line(o: &SendOutcome) -> String {
         SendResult::Failed(e) => format!("Not sent to {who}: {e}"),
         SendResult::Withdrawn(why) => format!("Not sent to {who}: {why}"),
         SendResult::Unknown(e) => format!(
-            "{who}: {e}; left pending in the outbox (check the mail server's log, then \
-             `owed engage release`)"
+            "{who}: {e}; left pending in the outbox (check the mail server's log, then `{}`)",
+            crate::error::command("engage release")
         ),
     }
 }

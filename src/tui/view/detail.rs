@@ -1107,7 +1107,10 @@ fn payments(app: &App, d: &CustomerDetail, width: usize, out: &mut Vec<Line<'sta
     }
     if shown < total {
         let left = grouped_count(total - shown);
-        let sentence = format!("… {left} older payments not shown: owed export payments");
+        let sentence = format!(
+            "… {left} older payments not shown: {}",
+            crate::error::command("export payments")
+        );
         left_out(&sentence, width, muted, out);
     }
 }
@@ -1205,9 +1208,12 @@ fn activity(
     }
     if shown < total {
         let sentence = format!(
-            "… {} older entries not shown (every open issue, promise and follow-up is): owed activity {}",
+            "… {} older entries not shown (every open issue, promise and follow-up is): {}",
             grouped_count(total - shown),
-            d.header.id
+            crate::error::command(&format!(
+                "activity {}",
+                crate::error::shell_word(&d.header.id)
+            ))
         );
         left_out(&sentence, width, muted, out);
     }
