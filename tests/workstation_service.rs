@@ -1515,11 +1515,13 @@ fn a_forecast_held_back_holds_back_neither_the_figures_nor_the_bar() {
 }
 
 /// A mailer that tells when a message is handed over, then takes `answer` to answer it, and
-/// records it.
+/// records it; `unanswered`: no answer comes after all (the mail server's timeout), its
+/// delivery unknown.
 struct SlowMailer {
     handed: std::sync::mpsc::Sender<String>,
     answer: Duration,
     sent: Arc<Mutex<Vec<String>>>,
+    unanswered: bool,
 }
 
 impl owed::engage::outbox::Mailer for SlowMailer {
@@ -1531,6 +1533,11 @@ impl owed::engage::outbox::Mailer for SlowMailer {
         let text = String::from_utf8_lossy(&message.formatted()).into_owned();
         let _ = self.handed.send(text.clone());
         std::thread::sleep(self.answer);
+        if self.unanswered {
+            return Err(owed::engage::outbox::SendError::Unknown(
+                "the SMTP server timed out after the message was handed over".into(),
+            ));
+        }
         self.sent.lock().unwrap().push(text);
         Ok(())
     }
@@ -1548,6 +1555,12 @@ type SlowSends = (
 /// dana sending K4's and K1's reminders of her plan, the first handed over: the service, her
 /// session, what is handed over next (as it is) and what was answered.
 fn slow_sends(db: &Path, cycles: &Path, answer: Duration) -> SlowSends {
+    sends_answered(db, cycles, answer, false)
+}
+
+/// [`slow_sends`], the answer never coming when `unanswered` (the mailer times out after
+/// `answer`).
+fn sends_answered(db: &Path, cycles: &Path, answer: Duration, unanswered: bool) -> SlowSends {
     let (handed, handed_rx) = std::sync::mpsc::channel();
     let handed = Arc::new(Mutex::new(handed));
     let sent = Arc::new(Mutex::new(Vec::new()));
@@ -1560,6 +1573,7 @@ fn slow_sends(db: &Path, cycles: &Path, answer: Duration) -> SlowSends {
             handed: handed.lock().unwrap().clone(),
             answer,
             sent: Arc::clone(&answered),
+            unanswered,
         }) as Box<dyn owed::engage::outbox::Mailer>)
     });
     let ws = Workstation::open(db, settings).unwrap();
@@ -1618,6 +1632,54 @@ fn a_stopping_workstation_records_the_answer_of_a_reminder_handed_over() {
     assert_eq!(new, [("K4".to_string(), "sent".to_string())], "{after:?}");
     assert!(handed.try_recv().is_err(), "the second was not sent");
     drop(dana);
+}
+
+/// A reminder handed over when the workstation stopped whose answer never came (the mail
+/// server's timeout) is left `pending`, and said with its number, customer and cycle: `owed
+/// serve` stopped, waited, and its log named nothing though the outbox showed it pending.
+#[test]
+fn a_stopping_workstation_names_the_reminder_whose_answer_never_came() {
+    let (dir, db) = fixture();
+    let cycles = workstation::cycles(dir.path());
+    let before = reminders(&db);
+    let (ws, dana, handed, sent) = sends_answered(&db, &cycles, Duration::from_millis(1500), true);
+    let left = ws.finish_sends(PATIENCE);
+    assert!(sent.lock().unwrap().is_empty());
+    let after = reminders(&db);
+    assert_eq!(
+        after[before.len()..],
+        [("K4".to_string(), "pending".to_string())],
+        "{after:?}"
+    );
+    let id: i64 = rusqlite::Connection::open(&db)
+        .unwrap()
+        .query_row("SELECT max(id) FROM reminders", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(left.len(), 1, "{left:?}");
+    assert!(
+        left[0].starts_with(&format!("reminder {id}: Standard dunning / Final to "))
+            && left[0].contains("(K4), sent by dana"),
+        "{left:?}"
+    );
+    assert!(handed.try_recv().is_err(), "the second was not sent");
+    drop(dana);
+}
+
+/// The stopping workstation waits for the mail server's answer as long as the server may
+/// take (its `timeout_seconds`): it said "up to 35 s" with a 10 s timeout, counting the
+/// text-message provider's 30 s default though no `[sms]` was set.
+#[test]
+fn a_stopping_workstation_waits_as_long_as_the_channels_set() {
+    let (dir, db) = fixture();
+    let cycles = workstation::cycles(dir.path());
+    let mut config = workstation::engage_config(&cycles, 2525);
+    config.smtp.timeout_seconds = Some(10);
+    let ws = Workstation::open(&db, ServiceSettings::from_config(&config).unwrap()).unwrap();
+    assert_eq!(ws.send_deadline(), Duration::from_secs(10));
+    config.sms.url = Some("https://sms.example/Messages.json".into());
+    config.sms.timeout_seconds = Some(20);
+    let ws = Workstation::open(&db, ServiceSettings::from_config(&config).unwrap()).unwrap();
+    assert_eq!(ws.send_deadline(), Duration::from_secs(20));
 }
 
 /// Past the deadline, the reminder still waiting for the server's answer is said, to be

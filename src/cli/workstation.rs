@@ -60,21 +60,25 @@ pub fn finish_saves(service: &Workstation, waiting: impl FnOnce(usize)) {
 /// Stops the sends of reminders the sessions began and waits for the answers of those handed
 /// over to the mail server (see [`Workstation::finish_sends`]), as `owed engage run` does on
 /// SIGTERM, telling `say` what it waits for and what it left: a reminder handed over when the
-/// server stopped was delivered and left `pending`, and nothing said so. What is still being
-/// delivered after the senders' own deadline (and 5 s) is left pending, maybe delivered, and
-/// said, each with how to find it.
+/// server stopped was delivered and left `pending`, and nothing said so. What got no answer
+/// (the mail server's deadline passed: its number said), and what is still being delivered
+/// after the senders' own deadline and 5 s, is left pending, maybe delivered, and said, each
+/// with how to find it.
 pub fn finish_sends(service: &Workstation, say: impl Fn(&str)) {
-    let left = service.finish_sends(std::time::Duration::from_millis(200));
+    let mut left = service.finish_sends(std::time::Duration::from_millis(200));
     if left.is_empty() {
         return;
     }
-    let deadline = service.send_deadline() + std::time::Duration::from_secs(5);
-    say(&format!(
-        "waiting up to {} s for the mail server's answer to {} reminder(s) being sent",
-        deadline.as_secs(),
-        left.len()
-    ));
-    for what in service.finish_sends(deadline) {
+    let sending = service.sends().active();
+    if sending > 0 {
+        let deadline = service.send_deadline() + std::time::Duration::from_secs(5);
+        say(&format!(
+            "waiting up to {} s for the mail server's answer to {sending} reminder(s) being sent",
+            deadline.as_secs(),
+        ));
+        left = service.finish_sends(deadline);
+    }
+    for what in left {
         say(&format!(
             "left pending, maybe delivered (no answer before the end): {what}; `{}` lists it",
             crate::error::command("engage outbox")

@@ -463,13 +463,18 @@ impl Workstation {
         self.shared.sends.finish(timeout)
     }
 
-    /// How long a send may wait for the answer to a reminder handed over: the longest of the
-    /// mail server's and the text-message provider's deadlines.
+    /// How long a send may wait for the answer to a reminder handed over: the mail server's
+    /// deadline, or the text-message provider's when one is set (`[sms] url`) and longer.
     pub fn send_deadline(&self) -> Duration {
         let config = &self.shared.settings.config;
         let secs =
             |s: Option<u64>| s.map_or(crate::engage::smtp::DEFAULT_TIMEOUT, Duration::from_secs);
-        secs(config.smtp.timeout_seconds).max(secs(config.sms.timeout_seconds))
+        let mail = secs(config.smtp.timeout_seconds);
+        if config.sms.url.is_some() {
+            mail.max(secs(config.sms.timeout_seconds))
+        } else {
+            mail
+        }
     }
 
     /// What the engagement's shared plans hold: how many were computed, and the one kept.

@@ -82,6 +82,9 @@ pub struct Sends {
     stop: StopSignal,
     /// Each send in progress, by number: the reminder it is delivering, if one.
     inflight: Mutex<BTreeMap<u64, Option<String>>>,
+    /// The reminders handed over since the stop whose answer never came (the server's
+    /// deadline passed): left `pending`, to be said by [`Sends::finish`].
+    left: Mutex<Vec<String>>,
     next: AtomicU64,
     changed: Condvar,
 }
@@ -104,8 +107,10 @@ impl Sends {
     }
 
     /// Stops the sends and waits, at most `timeout`, for those in progress to end. Returns
-    /// what is still being delivered then (`Standard dunning / Friendly to Acme (C000014), by
-    /// frank`): each is left `pending`, maybe delivered.
+    /// every reminder left `pending`, maybe delivered: those handed over whose answer never
+    /// came (`reminder 12: Standard dunning / Friendly to Acme (C000014), sent by frank`),
+    /// then those still being delivered (`Standard dunning / Friendly to Acme (C000014), sent
+    /// by frank`, claimed or about to be).
     pub fn finish(&self, timeout: Duration) -> Vec<String> {
         self.stop();
         let inflight = lock(&self.inflight);
@@ -113,10 +118,20 @@ impl Sends {
             .changed
             .wait_timeout_while(inflight, timeout, |m| !m.is_empty())
             .unwrap_or_else(|e| e.into_inner());
-        inflight
+        let still: Vec<String> = inflight
             .values()
             .map(|what| what.clone().unwrap_or_else(|| "a send starting".into()))
-            .collect()
+            .collect();
+        drop(inflight);
+        let mut out = lock(&self.left).clone();
+        out.extend(still);
+        out
+    }
+
+    /// A reminder handed over after the stop got no answer: it is left `pending`, `what`
+    /// names it for [`Sends::finish`] (no session may be there to see it).
+    fn left_pending(&self, what: String) {
+        lock(&self.left).push(what);
     }
 
     /// A send begins: it counts as in progress until the guard is dropped.
@@ -698,14 +713,23 @@ impl Answering<'_> {
         let Some(cycles) = self.cycles.as_ref() else {
             return Err(Error::runtime("the engagement cycles are not loaded"));
         };
-        flight.at(Some(delivering(
+        let what = delivering(
             &self.settings.actor,
             &entry.cycle,
             &entry.reminder,
             name,
             customer_id,
-        )));
+        );
+        flight.at(Some(what.clone()));
         let done = send(&mut self.store, cycles)?;
+        if let EntryOutcome::Unknown(u) = &done
+            && self.sends.stopped()
+        {
+            let id = u
+                .reminder_id
+                .map_or_else(String::new, |id| format!(" {id}"));
+            self.sends.left_pending(format!("reminder{id}: {what}"));
+        }
         flight.at(None);
         let (result, stop) = send_result(done, entry.channel);
         emit(EngageResponse::Sent {
