@@ -445,11 +445,7 @@ fn the_commands_a_restore_suggests_act_on_the_database_it_was_given() {
     let copy = folder.join("copy.db");
     let config = fx.dir.path().join("config.toml");
     let on_copy = |args: &[&str]| {
-        std::process::Command::new(env!("CARGO_BIN_EXE_owed"))
-            .arg("--db")
-            .arg(&copy)
-            .arg("--config")
-            .arg(&config)
+        common::owed_with(&copy, &config)
             .args(args)
             .env("OWED_DB", &live)
             .env("NO_COLOR", "1")

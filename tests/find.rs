@@ -677,14 +677,9 @@ fn on_the_demo_an_invoice_number_and_a_notes_word_find_their_customers() {
     std::fs::write(&config, "").unwrap();
     let db = dir.path().join("demo.db");
     let owed = |args: &[&str]| {
-        std::process::Command::new(env!("CARGO_BIN_EXE_owed"))
-            .arg("--db")
-            .arg(&db)
-            .arg("--config")
-            .arg(&config)
+        common::owed_with(&db, &config)
             .args(["--as-of", "2026-11-25"])
             .args(args)
-            .env_remove("OWED_DB")
             .output()
             .unwrap()
     };

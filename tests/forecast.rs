@@ -1,6 +1,7 @@
 //! The forecast through the real import and the real binary: the JSON shape, the weeks, the
 //! human report, and backtests that only ever see what was known at each cutoff.
 
+mod common;
 mod fixture;
 mod snapshot;
 
@@ -517,15 +518,7 @@ fn a_promise_in_yen_covers_its_amount_in_yen() {
     let args = ["promise", "J", "--amount", "12345", "--date", "2026-04-20"];
     fixture::owed_ok(dir.path(), &db, Some("2026-02-14"), &args);
     let json = forecast_json(dir.path());
-    let doc = |id: &str| {
-        json["documents"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|d| d["id"] == id)
-            .unwrap_or_else(|| panic!("{id} in {json}"))
-            .clone()
-    };
+    let doc = |id: &str| common::first_where(&json, "documents", "id", id);
     assert_eq!(doc("J1")["predicted_payment_date"], "2026-04-20");
     assert_eq!(doc("J1")["method"], "promise");
     for id in ["J2", "J3"] {

@@ -210,11 +210,7 @@ fn csv_of(row: &serde_json::Value) -> String {
 #[test]
 fn report_team_json_gives_the_figures_worked_out_by_hand() {
     let dir = portfolio();
-    let json: serde_json::Value = serde_json::from_str(&owed(
-        dir.path(),
-        &["--as-of", "2026-04-30", "report", "team", "--json"],
-    ))
-    .unwrap();
+    let json = team_json(dir.path(), "2026-04-30");
     assert_eq!(json["as_of"], "2026-04-30");
     assert_eq!(json["currency"], "USD");
     assert_eq!(json["week_start"], "2026-04-27");
@@ -223,13 +219,7 @@ fn report_team_json_gives_the_figures_worked_out_by_hand() {
     assert_eq!(json["calls_counted_from"], "calls");
     let u = |v: &serde_json::Value, k: &str| v[k].as_u64().unwrap_or_else(|| panic!("{k}: {v}"));
     let s = |v: &serde_json::Value, k: &str| v[k].as_str().unwrap().to_string();
-    let rows: Vec<String> = json["collectors"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(csv_of)
-        .collect();
-    assert_eq!(rows, EXPECTED);
+    assert_eq!(collector_rows(&json), EXPECTED);
     assert_eq!(
         json["unassigned"],
         serde_json::json!({"customers": 1, "customers_overdue": 1, "overdue": "70.00",
@@ -238,11 +228,7 @@ fn report_team_json_gives_the_figures_worked_out_by_hand() {
 
     // As of 16 April: the week from 13 April, the window from 18 March. Alice's A2 promise
     // (deadline 17 Apr) is still open; bob's is broken and not followed up yet.
-    let json: serde_json::Value = serde_json::from_str(&owed(
-        dir.path(),
-        &["--as-of", "2026-04-16", "report", "team", "--json"],
-    ))
-    .unwrap();
+    let json = team_json(dir.path(), "2026-04-16");
     let alice = &json["collectors"][0];
     assert_eq!(alice["collector"], "alice");
     assert_eq!(
@@ -292,18 +278,8 @@ fn a_lockbox_runs_deductions_are_no_touches() {
     ];
     let said = owed(dir.path(), &args);
     assert!(said.contains("1 deductions opened"), "{said}");
-    let json: serde_json::Value = serde_json::from_str(&owed(
-        dir.path(),
-        &["--as-of", "2026-04-30", "report", "team", "--json"],
-    ))
-    .unwrap();
-    let rows: Vec<String> = json["collectors"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(csv_of)
-        .collect();
-    assert_eq!(rows, EXPECTED);
+    let json = team_json(dir.path(), "2026-04-30");
+    assert_eq!(collector_rows(&json), EXPECTED);
     assert_eq!(
         json["unassigned"],
         serde_json::json!({"customers": 1, "customers_overdue": 1, "overdue": "20.00",
@@ -449,20 +425,29 @@ fn a_collector_may_not_see_the_teams_figures_from_the_shell() {
     assert!(file.exists());
 }
 
-/// The row of `name` in `report team --json` as of 30 April 2026.
-fn team_row(dir: &Path, name: &str) -> serde_json::Value {
-    let json: serde_json::Value = serde_json::from_str(&owed(
-        dir,
-        &["--as-of", "2026-04-30", "report", "team", "--json"],
-    ))
-    .unwrap();
+/// `report team --json` as of `as_of`.
+fn team_json(dir: &Path, as_of: &str) -> serde_json::Value {
+    serde_json::from_str(&owed(dir, &["--as-of", as_of, "report", "team", "--json"])).unwrap()
+}
+
+/// The collectors' rows of a team report, as CSV lines of FIELDS.
+fn collector_rows(json: &serde_json::Value) -> Vec<String> {
     json["collectors"]
         .as_array()
         .unwrap()
         .iter()
-        .find(|r| r["collector"] == name)
-        .unwrap_or_else(|| panic!("no row {name}: {json}"))
-        .clone()
+        .map(csv_of)
+        .collect()
+}
+
+/// The row of `name` in `report team --json` as of 30 April 2026.
+fn team_row(dir: &Path, name: &str) -> serde_json::Value {
+    common::first_where(
+        &team_json(dir, "2026-04-30"),
+        "collectors",
+        "collector",
+        name,
+    )
 }
 
 /// A broken promise nobody followed up is work to do on the customer: when the customer moves
@@ -506,11 +491,7 @@ fn owners_in_two_cases_are_one_row_of_the_team() {
         dir.path(),
         &["--as", "dana", "import", csv.to_str().unwrap()],
     );
-    let json: serde_json::Value = serde_json::from_str(&owed(
-        dir.path(),
-        &["--as-of", "2026-04-30", "report", "team", "--json"],
-    ))
-    .unwrap();
+    let json = team_json(dir.path(), "2026-04-30");
     let rows: Vec<(String, u64)> = json["collectors"]
         .as_array()
         .unwrap()

@@ -11,6 +11,7 @@ mod workstation;
 
 use common::{assert_contains_all, status_text};
 use keys::{command, status};
+use owed::domain::users::Role;
 use owed::tui::app::{Mode, Screen};
 use owed::tui::engage::screen::Pane;
 use owed::tui::engage::send::{SendFlow, Stage};
@@ -989,18 +990,13 @@ fn a_bad_rule_is_shown_with_its_caret_under_the_place_and_the_outbox_still_shows
 
 #[test]
 fn an_auditor_or_another_collector_opening_a_reply_leaves_it_unread_for_its_collector() {
-    use owed::domain::users::Role;
     use owed::workstation::Response;
     let f = fixture();
     let unread = || f.sql::<i64>("SELECT count(*) FROM replies WHERE read_at IS NULL");
     let lumen: i64 = f.sql("SELECT cid FROM customers WHERE id = 'K2'");
     // Lumen GmbH is bob's: carol audits, alice collects for others.
     for (who, role) in [("carol", Role::Auditor), ("alice", Role::Collector)] {
-        let mut d = workstation::Driver::with_role(&f.db, who, role, (120, 40), "default");
-        d.press("m 6");
-        assert_eq!(d.names(), ["Lumen GmbH"], "{who}");
-        let effects = d.press("<Enter>");
-        assert_eq!(d.app.screen, Screen::Detail, "{who} reads it");
+        let (mut d, effects) = opens_lumens_reply(&f, who, role);
         assert!(
             !effects
                 .iter()
@@ -1020,13 +1016,36 @@ fn an_auditor_or_another_collector_opening_a_reply_leaves_it_unread_for_its_coll
             "{who}: {answers:?}"
         );
         assert_eq!(unread(), 1, "{who}");
-        d.press("<Esc>");
-        assert_eq!(d.app.page.counts[5], 1, "{who}: still in the tab");
+        still_in_the_tab(&mut d, who);
     }
-    // Bob, its collector, reads it: it leaves the tab.
-    let mut d = workstation::Driver::with_role(&f.db, "bob", Role::Collector, (120, 40), "default");
+    bob_reads_it(&f);
+}
+
+/// `who`, a `role`, opens Lumen GmbH (bob's customer) from the Replies tab of every
+/// customer: the driver on its detail, and the effects of the Enter.
+fn opens_lumens_reply(f: &Fixture, who: &str, role: Role) -> (Driver, Vec<Effect>) {
+    let mut d = Driver::with_role(&f.db, who, role, (120, 40), "default");
+    d.press("m 6");
+    assert_eq!(d.names(), ["Lumen GmbH"], "{who}");
+    let effects = d.press("<Enter>");
+    assert_eq!(d.app.screen, Screen::Detail, "{who} reads it");
+    (d, effects)
+}
+
+/// Back from the detail, Lumen's reply is still in the Replies tab.
+fn still_in_the_tab(d: &mut Driver, who: &str) {
+    d.press("<Esc>");
+    assert_eq!(d.app.page.counts[5], 1, "{who}: still in the tab");
+}
+
+/// Bob, Lumen's collector, reads its reply: it leaves the tab, read.
+fn bob_reads_it(f: &Fixture) {
+    let mut d = Driver::with_role(&f.db, "bob", Role::Collector, (120, 40), "default");
     d.press("6 <Enter>");
-    assert_eq!(unread(), 0);
+    assert_eq!(
+        f.sql::<i64>("SELECT count(*) FROM replies WHERE read_at IS NULL"),
+        0
+    );
 }
 
 /// A manager opening a reply of a customer a registered user owns only looks, as an auditor
@@ -1034,43 +1053,22 @@ fn an_auditor_or_another_collector_opening_a_reply_leaves_it_unread_for_its_coll
 /// counted one reply less waiting for him, "read by dana"). Bob reading it marks it read.
 #[test]
 fn a_manager_opening_a_reply_leaves_it_unread_for_the_customers_owner() {
-    use owed::domain::users::{Actor, Role};
     let f = fixture();
     let unread = || f.sql::<i64>("SELECT count(*) FROM replies WHERE read_at IS NULL");
-    let mut store = owed::store::Store::open_existing(&f.db).unwrap();
-    let stamp = |name: &str| {
-        owed::domain::action_checks::Stamp::for_actor(
-            &Actor::new(name, Role::Manager),
-            chrono::Utc::now(),
-            workstation::as_of(),
-        )
-        .unwrap()
-    };
-    store
-        .users_mut()
-        .add(&stamp("dana"), "dana", Role::Manager, &[])
-        .unwrap();
-    store
-        .users_mut()
-        .add(&stamp("dana"), "bob", Role::Collector, &[])
-        .unwrap();
-    drop(store);
-    let mut d = workstation::Driver::with_role(&f.db, "dana", Role::Manager, (120, 40), "default");
-    d.press("m 6");
-    assert_eq!(d.names(), ["Lumen GmbH"]);
-    d.press("<Enter>");
-    assert_eq!(d.app.screen, Screen::Detail);
+    workstation::register(
+        &f.db,
+        "dana",
+        &[("dana", Role::Manager), ("bob", Role::Collector)],
+    );
+    let (mut d, _) = opens_lumens_reply(&f, "dana", Role::Manager);
     assert_eq!(unread(), 1, "still bob's to read");
     assert_eq!(
         f.sql::<i64>("SELECT count(*) FROM reply_readers"),
         0,
         "nobody read it"
     );
-    d.press("<Esc>");
-    assert_eq!(d.app.page.counts[5], 1, "still in the tab");
-    let mut d = workstation::Driver::with_role(&f.db, "bob", Role::Collector, (120, 40), "default");
-    d.press("6 <Enter>");
-    assert_eq!(unread(), 0);
+    still_in_the_tab(&mut d, "dana");
+    bob_reads_it(&f);
 }
 
 /// A back-dated session opening a customer from the Replies tab marks read only the replies
@@ -1359,13 +1357,7 @@ fn a_past_hold_on_a_customer_not_held_says_so_and_writes_nothing() {
 
 /// The engagement requests among `effects` that ask for the plan.
 fn plan_requests(effects: &[Effect]) -> Vec<EngageRequest> {
-    effects
-        .iter()
-        .filter_map(|e| match e {
-            Effect::Engage(r @ EngageRequest::Plan { .. }) => Some(r.clone()),
-            _ => None,
-        })
-        .collect()
+    workstation::engage_requests_in(effects, |r| matches!(r, EngageRequest::Plan { .. }))
 }
 
 /// Another session's save or another process's commit (a hold from the command line, here)
@@ -1479,7 +1471,6 @@ fn a_pending_reminder_without_an_error_says_it_may_be_sending_now_whole_at_120_c
 /// confirmation, refused only after `y`).
 #[test]
 fn a_planned_reminders_preview_offers_sending_it_only_to_a_manager() {
-    use owed::domain::users::Role;
     let f = fixture();
     for (who, role) in [("bob", Role::Collector), ("carol", Role::Auditor)] {
         let mail = Recorder::default();
@@ -1635,7 +1626,6 @@ fn a_planned_reminder_gone_from_the_plan_says_why_and_of_which_date() {
 /// said nothing of it. A reminder by hand still goes.
 #[test]
 fn the_reminder_picker_says_a_customer_is_held_back() {
-    use owed::domain::users::Role;
     let f = fixture();
     let mut store = owed::store::Store::open_existing(&f.db).unwrap();
     workstation::hold(

@@ -218,9 +218,7 @@ fn a_document_paid_while_the_promise_form_is_open_stays_named_and_refuses_the_sa
     let paid = "`INV-400` was paid while this form was open: name open documents, or none";
     assert_eq!(check(&d, FieldId::Documents), Check::Err(paid.into()));
     // Another program's commit meanwhile: it is still said.
-    let stamp =
-        owed::domain::action_checks::Stamp::new("bob", chrono::Utc::now(), workstation::as_of())
-            .unwrap();
+    let stamp = workstation::stamp_by("bob");
     let mut other = Store::open_existing(&db).unwrap();
     owed::actions::note(&mut other, &stamp, "K6", "Called").unwrap();
     picked_up(&mut d);
@@ -802,9 +800,7 @@ fn a_refusal_by_the_worker_shows_under_its_field() {
     d.press("/ pizza <Enter> I");
     // Meanwhile another collector resolves it.
     let mut other = Store::open_existing(&db).unwrap();
-    let stamp =
-        owed::domain::action_checks::Stamp::new("bob", chrono::Utc::now(), workstation::as_of())
-            .unwrap();
+    let stamp = workstation::stamp_by("bob");
     owed::actions::resolve(&mut other, &stamp, "1", None).unwrap();
     let fx = d.press("<Enter>");
     assert_eq!(saves(&fx), 1);
@@ -847,9 +843,7 @@ fn a_resolve_form_whose_issue_is_resolved_elsewhere_stays_with_what_was_typed() 
     assert_eq!(value(&d, FieldId::Outcome), "valid");
     // Meanwhile bob resolves it from the command line.
     let mut other = Store::open_existing(&db).unwrap();
-    let stamp =
-        owed::domain::action_checks::Stamp::new("bob", chrono::Utc::now(), workstation::as_of())
-            .unwrap();
+    let stamp = workstation::stamp_by("bob");
     owed::actions::resolve_with(
         &mut other,
         &stamp,
@@ -898,9 +892,7 @@ fn a_marked_customer_assigned_away_is_unmarked_and_said() {
     let mut d = Driver::with_role(&db, "alice", Role::Collector, (120, 40), "default");
     d.press("j <Space> <Space>");
     assert_eq!(d.app.marks.len(), 2);
-    let stamp =
-        owed::domain::action_checks::Stamp::new("dana", chrono::Utc::now(), workstation::as_of())
-            .unwrap();
+    let stamp = workstation::stamp_by("dana");
     let mut other = Store::open_existing(&db).unwrap();
     owed::actions::assign(
         &mut other,
@@ -1369,23 +1361,8 @@ fn the_local_workstation_follows_its_users_role() {
     assert_eq!(actor.role, Role::Manager, "no users: the file's owner");
     let mut d = Driver::with_role(&db, "alice", actor.role, (240, 40), "default");
     assert!(footer(&d).contains("a Assign"), "{}", footer(&d));
-    let mut store = Store::open_existing(&db).unwrap();
-    let stamp = |name: &str| {
-        owed::domain::action_checks::Stamp::for_actor(
-            &Actor::new(name, Role::Manager),
-            chrono::Utc::now(),
-            workstation::as_of(),
-        )
-        .unwrap()
-    };
-    store
-        .users_mut()
-        .add(&stamp("alice"), "dana", Role::Manager, &[])
-        .unwrap();
-    store
-        .users_mut()
-        .add(&stamp("dana"), "alice", Role::Collector, &[])
-        .unwrap();
+    workstation::register(&db, "alice", &[("dana", Role::Manager)]);
+    workstation::register(&db, "dana", &[("alice", Role::Collector)]);
     picked_up(&mut d);
     assert_eq!(d.app.actor.as_ref().map(|a| a.role), Some(Role::Collector));
     assert_eq!(
@@ -1401,9 +1378,10 @@ fn the_local_workstation_follows_its_users_role() {
         status(&d)
     );
     // Made a manager again: assign is hers again.
-    store
+    Store::open_existing(&db)
+        .unwrap()
         .users_mut()
-        .set_role(&stamp("dana"), "alice", Role::Manager)
+        .set_role(&workstation::manager_stamp("dana"), "alice", Role::Manager)
         .unwrap();
     picked_up(&mut d);
     assert_eq!(d.app.actor.as_ref().map(|a| a.role), Some(Role::Manager));
@@ -1786,27 +1764,17 @@ fn notes_typed_at_once_land_where_typed_one_at_a_time() {
 #[test]
 fn the_assign_form_offers_and_takes_the_registered_collectors_and_managers() {
     let (_dir, db) = fixture();
-    let mut store = Store::open_existing(&db).unwrap();
-    let stamp = |name: &str| {
-        owed::domain::action_checks::Stamp::for_actor(
-            &Actor::new(name, Role::Manager),
-            chrono::Utc::now(),
-            workstation::as_of(),
-        )
-        .unwrap()
-    };
-    for (name, role) in [
-        ("mia", Role::Manager),
-        ("alice", Role::Collector),
-        ("bob", Role::Collector),
-        ("carol", Role::Collector),
-        ("audrey", Role::Auditor),
-    ] {
-        store
-            .users_mut()
-            .add(&stamp("mia"), name, role, &[])
-            .unwrap();
-    }
+    workstation::register(
+        &db,
+        "mia",
+        &[
+            ("mia", Role::Manager),
+            ("alice", Role::Collector),
+            ("bob", Role::Collector),
+            ("carol", Role::Collector),
+            ("audrey", Role::Auditor),
+        ],
+    );
     let mut d = Driver::with_role(&db, "mia", Role::Manager, (160, 40), "default");
     d.press("a");
     assert_hint(&d, FieldId::Owner, "Tab: alice, bob, carol, mia");

@@ -300,13 +300,7 @@ fn the_rows_that_fit_and_the_columns_that_fit() {
 
 /// The team requests among `effects`.
 fn team_requests(effects: &[Effect]) -> Vec<Request> {
-    effects
-        .iter()
-        .filter_map(|e| match e {
-            Effect::Request(r @ Request::Team { .. }) => Some(r.clone()),
-            _ => None,
-        })
-        .collect()
+    workstation::requests_in(effects, |r| matches!(r, Request::Team { .. }))
 }
 
 /// The collector under the team screen's cursor.

@@ -872,7 +872,7 @@ fn enter_from_the_follow_ups_tab_lands_on_the_follow_up_that_is_due() {
     // Dale's follow-up for 29 April (due, what puts it in the tab), then one for the 14th of
     // May recorded after it (not due): the newer is not what the collector came for.
     let mut store = owed::store::Store::open_existing(&db).unwrap();
-    let stamp = workstation::stamp("2026-04-29");
+    let stamp = workstation::stamp_by("2026-04-29");
     owed::actions::followup(&mut store, &stamp, "K7", "2026-05-14", "Not due yet").unwrap();
     drop(store);
     let mut d = Driver::new(&db, "alice", (120, 40));
@@ -1548,9 +1548,7 @@ fn a_key_refused_among_those_that_waited_drops_the_keys_typed_after_it() {
 /// the workstation told of it when `told`.
 fn assigned_to_bob(dir: &tempfile::TempDir, d: &mut Driver, id: &str, told: bool) {
     let mut other = owed::store::Store::open_existing(&dir.path().join("owed.db")).unwrap();
-    let stamp =
-        owed::domain::action_checks::Stamp::new("dana", chrono::Utc::now(), workstation::as_of())
-            .unwrap();
+    let stamp = workstation::stamp_by("dana");
     owed::actions::assign(
         &mut other,
         &stamp,

@@ -167,7 +167,12 @@ pub fn aging_row(aging: &serde_json::Value, id: &str) -> serde_json::Value {
 
 /// The first item of the list `list` of `json` whose `key` is `value`.
 #[track_caller]
-fn first_where(json: &serde_json::Value, list: &str, key: &str, value: &str) -> serde_json::Value {
+pub fn first_where(
+    json: &serde_json::Value,
+    list: &str,
+    key: &str,
+    value: &str,
+) -> serde_json::Value {
     json[list]
         .as_array()
         .unwrap_or_else(|| panic!("no {list} list: {json}"))
@@ -220,6 +225,19 @@ pub fn write_files(dir: &Path, files: &[(&str, &str)]) {
         std::fs::create_dir_all(path.parent().unwrap()).unwrap();
         std::fs::write(&path, text).unwrap();
     }
+}
+
+/// The command `owed --db DB --config CONFIG`, its arguments to follow (no `OWED_DB` from the
+/// tests' environment).
+pub fn owed_with(db: &Path, config: &Path) -> std::process::Command {
+    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_owed"));
+    command
+        .arg("--db")
+        .arg(db)
+        .arg("--config")
+        .arg(config)
+        .env_remove("OWED_DB");
+    command
 }
 
 /// Runs `owed --db DB ARGS` with a config file in `dir` that has only defaults (unless `dir`
