@@ -1948,14 +1948,6 @@ impl ImportWriter<'_> {
             |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
         )?;
         let at = at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
-        let mut reopen = self.tx.prepare_cached(
-            "INSERT INTO issue_events (issue_id, at, collector, kind, event_date, text)
-             VALUES (?1, ?2, ?3, 'reopen', ?4, ?5)",
-        )?;
-        // The run's, not a collector's (`deduction_run_events`).
-        let mut mark = self.tx.prepare_cached(
-            "INSERT INTO deduction_run_events (event_id, kind) VALUES (?1, 'reopened')",
-        )?;
         let mut returned = Vec::new();
         for (issue, payment, open_left, day) in found {
             let in_full = restored
@@ -1973,8 +1965,7 @@ impl ImportWriter<'_> {
                 outcome,
             };
             if outcome == DeductionReturn::Reopened {
-                reopen.execute(params![d.issue, at, actor, day, d.text()])?;
-                mark.execute([self.tx.last_insert_rowid()])?;
+                self.reopen_by_run(d.issue, actor, &at, day, &d.text())?;
             }
             returned.push(d);
         }
@@ -2011,18 +2002,27 @@ impl ImportWriter<'_> {
             |r| Ok((UnsettledDeduction { issue: r.get(0)? }, r.get(1)?)),
         )?;
         let at = at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
-        let mut reopen = self.tx.prepare_cached(
-            "INSERT INTO issue_events (issue_id, at, collector, kind, event_date, text)
-             VALUES (?1, ?2, ?3, 'reopen', ?4, ?5)",
-        )?;
-        let mut mark = self.tx.prepare_cached(
-            "INSERT INTO deduction_run_events (event_id, kind) VALUES (?1, 'reopened')",
-        )?;
         for (d, day) in &found {
-            reopen.execute(params![d.issue, at, actor, day, UnsettledDeduction::TEXT])?;
-            mark.execute([self.tx.last_insert_rowid()])?;
+            self.reopen_by_run(d.issue, actor, &at, *day, UnsettledDeduction::TEXT)?;
         }
         Ok(found.into_iter().map(|(d, _)| d).collect())
+    }
+
+    /// Reopens deduction `issue` in a run's name: by `actor` at `at`, as of `day`, saying
+    /// `text`, and marked as the run's, not a collector's (`deduction_run_events`).
+    fn reopen_by_run(&self, issue: i64, actor: &str, at: &str, day: i32, text: &str) -> Result<()> {
+        self.tx
+            .prepare_cached(
+                "INSERT INTO issue_events (issue_id, at, collector, kind, event_date, text)
+                 VALUES (?1, ?2, ?3, 'reopen', ?4, ?5)",
+            )?
+            .execute(params![issue, at, actor, day, text])?;
+        self.tx
+            .prepare_cached(
+                "INSERT INTO deduction_run_events (event_id, kind) VALUES (?1, 'reopened')",
+            )?
+            .execute([self.tx.last_insert_rowid()])?;
+        Ok(())
     }
 
     /// Resolves the open deductions whose documents are settled in full now (see
