@@ -424,12 +424,7 @@ fn the_engagement_screen_shows_the_plan_and_holds_a_customer_back() {
     let f = fixture_without_email("K10");
     let (mut d, mail) = f.driver("alice", (120, 40));
     let rows = |d: &Driver| -> Vec<(String, String)> {
-        d.app
-            .engage
-            .screen
-            .plan
-            .as_ref()
-            .unwrap()
+        plan_shown(d)
             .entries
             .iter()
             .map(|r| (r.key.reminder.clone(), r.key.customer_id.clone()))
@@ -959,15 +954,7 @@ fn a_bad_rule_is_shown_with_its_caret_under_the_place_and_the_outbox_still_shows
     .unwrap();
     let (mut d, _mail) = f.driver("alice", (120, 40));
     d.press("E");
-    let error = d
-        .app
-        .engage
-        .screen
-        .plan
-        .as_ref()
-        .unwrap()
-        .cycles_error
-        .clone();
+    let error = plan_shown(&d).cycles_error.clone();
     assert!(
         error
             .as_deref()
@@ -1355,6 +1342,11 @@ fn a_past_hold_on_a_customer_not_held_says_so_and_writes_nothing() {
     assert_eq!(f.sql::<i64>("SELECT count(*) FROM engagement_holds"), 2);
 }
 
+/// The plan the engagement screen shows (there must be one).
+fn plan_shown(d: &Driver) -> &owed::workstation::engage::PlanData {
+    d.app.engage.screen.plan.as_ref().expect("a plan shown")
+}
+
 /// The engagement requests among `effects` that ask for the plan.
 fn plan_requests(effects: &[Effect]) -> Vec<EngageRequest> {
     workstation::engage_requests_in(effects, |r| matches!(r, EngageRequest::Plan { .. }))
@@ -1483,16 +1475,7 @@ fn a_planned_reminders_preview_offers_sending_it_only_to_a_manager() {
             mail.factory(),
         ));
         d.press("E m");
-        assert!(
-            !d.app
-                .engage
-                .screen
-                .plan
-                .as_ref()
-                .unwrap()
-                .entries
-                .is_empty()
-        );
+        assert!(!plan_shown(&d).entries.is_empty());
         // On the plan, `s` is refused at once and not offered.
         assert!(!d.offered().contains(&"Send now…".to_string()), "{who}");
         d.press("s");
@@ -1541,13 +1524,7 @@ fn a_planned_reminder_gone_from_the_plan_says_why_and_of_which_date() {
     let f = fixture();
     let (mut d, mail) = f.driver("alice", (120, 40));
     d.press("E m");
-    let keys: Vec<String> = d
-        .app
-        .engage
-        .screen
-        .plan
-        .as_ref()
-        .unwrap()
+    let keys: Vec<String> = plan_shown(&d)
         .entries
         .iter()
         .map(|r| {
