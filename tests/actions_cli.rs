@@ -1241,3 +1241,149 @@ fn a_hold_written_before_holds_had_a_day_is_a_hold_not_a_release() {
         .collect();
     assert_eq!(kinds, [ActivityKind::Hold]);
 }
+
+/// The actions' portfolio and V4, a retailer with twelve invoices `D1`…`D12` numbered
+/// `MR-1`…`MR-12`, all due on 2026-03-31 but `D12`, due a day earlier: listed as a collector
+/// expects, `MR-12` (due first), then `MR-1`, `MR-2` … `MR-11` (the characters' order put
+/// `D10`, `D11` before `D2`).
+fn a_retailer() -> Fixture {
+    let mut portfolio =
+        fixture::Portfolio::actions().with_customer("V4,Mega Retail,ap@mega.example,USD,alice");
+    // Imported in the reverse order, so that the order they came in is not the one expected.
+    for n in (1..=12).rev() {
+        let due = if n == 12 { "2026-03-30" } else { "2026-03-31" };
+        portfolio =
+            portfolio.with_document(&format!("D{n},V4,invoice,2026-03-01,{due},{n}0.00,USD"));
+    }
+    Fixture::of(portfolio.edit(|name, text| {
+        if name == "documents.csv" {
+            // The numbers, in a column of their own at the end.
+            text.lines()
+                .map(|l| match l.split(',').next() {
+                    Some("id") => format!("{l},number"),
+                    Some(id) if id.starts_with('D') => format!("{l},MR-{}", &id[1..]),
+                    _ => format!("{l},"),
+                })
+                .collect::<Vec<_>>()
+                .join("\n")
+                + "\n"
+        } else {
+            text.to_string()
+        }
+    }))
+}
+
+/// The numbers a collector expects, in their order.
+const RETAILER_ORDER: [&str; 12] = [
+    "MR-12", "MR-1", "MR-2", "MR-3", "MR-4", "MR-5", "MR-6", "MR-7", "MR-8", "MR-9", "MR-10",
+    "MR-11",
+];
+
+#[test]
+fn an_entry_naming_many_documents_names_five_in_the_text_and_every_one_in_the_json() {
+    let fx = a_retailer();
+    let mut args = vec!["dispute", "V4", "--reason", "pricing"];
+    let named: Vec<String> = (1..=12).rev().map(|n| format!("D{n}")).collect();
+    for d in &named {
+        args.extend(["--document", d.as_str()]);
+    }
+    common::succeeded(&run(&fx, &args));
+    common::succeeded(&run(
+        &fx,
+        &[
+            "promise",
+            "V4",
+            "--amount",
+            "10",
+            "--date",
+            "+7d",
+            "--document",
+            "D3",
+        ],
+    ));
+
+    let text = common::succeeded(&run(&fx, &["activity", "V4"]));
+    let line = common::line_where(&text, |l| l.contains("issue 1:"));
+    assert!(
+        line.contains(" on MR-12, MR-1, MR-2, MR-3, MR-4 … and 7 more (owed --db ")
+            && line.ends_with(" activity V4 --json lists them all) — open"),
+        "{line}"
+    );
+    assert!(!line.contains("MR-5"), "{line}");
+    // Five or fewer: each one, and nothing more.
+    let promise = common::line_where(&text, |l| l.contains("promise 1:"));
+    assert!(promise.contains(" for MR-3 — open"), "{promise}");
+    assert!(!promise.contains("more"), "{promise}");
+
+    let json = common::json_of(&run(&fx, &["activity", "V4", "--json"]));
+    let issue = common::first_entry(&json, "issue");
+    let numbers: Vec<&str> = issue["document_numbers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| n.as_str().unwrap())
+        .collect();
+    assert_eq!(numbers, RETAILER_ORDER);
+    assert_eq!(issue["documents"][1], "D1");
+    assert_eq!(issue["documents"][11], "D11");
+}
+
+#[test]
+fn documents_are_listed_by_due_date_then_number_everywhere() {
+    let fx = a_retailer();
+    let day = owed::domain::date::parse_iso("2026-04-01").unwrap();
+    let expected: Vec<String> = RETAILER_ORDER.iter().map(|n| n.to_string()).collect();
+    let numbers_of = |csv: &str, column: &str| common::csv_column(csv, "customer_id", "V4", column);
+
+    // `export documents`.
+    let csv = common::succeeded(&run(
+        &fx,
+        &["export", "documents", "--customer", "V4", "-o", "-"],
+    ));
+    assert_eq!(numbers_of(&csv, "number"), expected, "export documents");
+
+    // `export statement` (the lines of `owed statement`'s PDF).
+    let csv = common::succeeded(&run(
+        &fx,
+        &["export", "statement", "--customer", "V4", "-o", "-"],
+    ));
+    let lines: Vec<&str> = csv
+        .lines()
+        .skip(1)
+        .filter_map(|l| l.split(',').find(|f| f.starts_with("MR-")))
+        .collect();
+    assert_eq!(lines, RETAILER_ORDER, "export statement: {csv}");
+
+    // `owed find`: the documents whose number starts with it.
+    let found = common::json_of(&run(&fx, &["find", "MR-", "--json"]));
+    let found: Vec<&str> = found["documents"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["number"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        found,
+        [
+            "MR-1", "MR-2", "MR-3", "MR-4", "MR-5", "MR-6", "MR-7", "MR-8", "MR-9", "MR-10",
+            "MR-11", "MR-12"
+        ],
+        "find"
+    );
+
+    // The detail.
+    let store = fx.store();
+    let v4 = store.ledger().customer_key("V4").unwrap().unwrap();
+    let detail = store.ledger().customer_detail(v4, day, 3).unwrap().unwrap();
+    let shown: Vec<String> = detail
+        .documents
+        .iter()
+        .map(|d| d.number.clone().unwrap())
+        .collect();
+    assert_eq!(shown, expected, "the detail");
+
+    // The forms' documents (and so the promise's proposal).
+    let defaults = actions::form_defaults(&store, "V4", day, &Config::default()).unwrap();
+    let offered: Vec<&str> = defaults.documents.iter().map(|d| d.label()).collect();
+    assert_eq!(offered, RETAILER_ORDER, "the forms");
+}

@@ -2068,3 +2068,122 @@ fn csv_exports_name_a_written_off_outcome_as_the_command_line_does() {
         .collect();
     assert_eq!(outcomes, ["valid", "written off"]);
 }
+
+#[test]
+fn the_activity_export_takes_a_period_and_who_did_it() {
+    let dir = portfolio();
+    ok(
+        dir.path(),
+        &[
+            "--as-of",
+            "2026-04-13",
+            "--as",
+            "Bob",
+            "promise",
+            "K1",
+            "--amount",
+            "5",
+            "--date",
+            "2026-04-30",
+        ],
+    );
+    // (date, kind, who) of each row of the CSV.
+    let rows = |extra: &[&str]| -> Vec<(String, String, String)> {
+        let csv = stdout(&export_stdout(dir.path(), AS_OF, "activity", extra));
+        let mut reader = csv::Reader::from_reader(csv.as_bytes());
+        reader
+            .records()
+            .map(|r| {
+                let r = r.unwrap();
+                (r[0].to_string(), r[2].to_string(), r[5].to_string())
+            })
+            .collect()
+    };
+    let row = |d: &str, k: &str, w: &str| (d.to_string(), k.to_string(), w.to_string());
+    // From and to are days included, by each entry's own date.
+    assert_eq!(
+        rows(&["--from", "2026-04-13", "--to", "2026-04-15"]),
+        [
+            row("2026-04-13", "promise", "Bob"),
+            row("2026-04-14", "issue", "alice"),
+            row("2026-04-15", "issue", "alice"),
+        ]
+    );
+    assert_eq!(
+        rows(&["--from", "2026-04-15"]),
+        [
+            row("2026-04-15", "issue", "alice"),
+            row("2026-04-20", "issue resolved", "alice"),
+        ]
+    );
+    assert_eq!(
+        rows(&["--to", "2026-04-12"]),
+        [row("2026-04-12", "promise", "alice")]
+    );
+    // Who did it, as names are compared everywhere: without regard to case.
+    assert_eq!(
+        rows(&["--by", "bob"]),
+        [row("2026-04-13", "promise", "Bob")]
+    );
+    assert_eq!(
+        rows(&["--by", "alice", "--to", "2026-04-14", "--customer", "K1"]),
+        [row("2026-04-14", "issue", "alice")]
+    );
+    // The workbook's title row names the filter.
+    let sheets = read(&export(
+        dir.path(),
+        "activity",
+        &[
+            "--from",
+            "2026-04-13",
+            "--to",
+            "2026-04-15",
+            "--by",
+            "alice",
+        ],
+    ));
+    check_table(&sheets[0], "Activity");
+    assert!(
+        sheets[0]
+            .title()
+            .ends_with("every customer, dated 2026-04-13 to 2026-04-15, by alice"),
+        "{}",
+        sheets[0].title()
+    );
+    assert_eq!(sheets[0].data_rows().len(), 2);
+    // Bad values: one sentence, exit 2, nothing written.
+    let out = dir.path().join("never.csv");
+    let never = out.to_str().unwrap();
+    for (args, said) in [
+        (
+            vec!["export", "activity", "--from", "2026-04-31", "-o", never],
+            "`2026-04-31` is not a valid date (YYYY-MM-DD)",
+        ),
+        (
+            vec![
+                "export",
+                "activity",
+                "--from",
+                "2026-04-15",
+                "--to",
+                "2026-04-12",
+                "-o",
+                never,
+            ],
+            "--from 2026-04-15 is after --to 2026-04-12: give the earlier day first",
+        ),
+        (
+            vec!["export", "documents", "--by", "alice", "-o", never],
+            "--from, --to and --by apply to export activity only",
+        ),
+        (
+            vec!["export", "activity", "--by", " ", "-o", never],
+            "--by needs a name: who recorded the entries",
+        ),
+    ] {
+        let o = run(dir.path(), &args);
+        assert_eq!(o.status.code(), Some(2), "{args:?}");
+        assert!(stderr(&o).contains(said), "{args:?}: {}", stderr(&o));
+        assert!(!out.exists());
+    }
+}

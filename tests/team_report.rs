@@ -150,14 +150,15 @@ fn portfolio() -> tempfile::TempDir {
 }
 
 /// The rows worked out in the module's doc, as `export team --format csv` writes them: the
-/// collector; assigned, overdue customers, overdue; touched today, this week, calls; promises
+/// collector; assigned, overdue customers, overdue; touched today, this week, calls, notes,
+/// disputes opened and resolved; promises
 /// taken, kept, partially kept, broken, open, kept share; paid after a touch, broken without
 /// follow-up, replies waiting.
 const EXPECTED: [&str; 4] = [
-    "alice,2,1,550.00,1,1,2,2,1,0,1,0,50.0,400.00,1,0",
-    "bob,1,1,250.00,0,1,1,1,0,0,1,0,0.0,150.00,0,1",
-    "carl,0,0,0.00,0,0,0,0,0,0,0,0,,0.00,0,0",
-    "dana,0,0,0.00,0,1,1,0,0,0,0,0,,0.00,0,0",
+    "alice,2,1,550.00,1,1,2,1,0,0,2,1,0,1,0,50.0,400.00,1,0",
+    "bob,1,1,250.00,0,1,1,0,0,0,1,0,0,1,0,0.0,150.00,0,1",
+    "carl,0,0,0.00,0,0,0,0,0,0,0,0,0,0,0,,0.00,0,0",
+    "dana,0,0,0.00,0,1,1,1,0,0,0,0,0,0,0,,0.00,0,0",
 ];
 
 /// How the JSON gives each of a row's fields, in the CSV's order.
@@ -168,7 +169,7 @@ enum Field {
     Maybe(&'static str),
 }
 
-const FIELDS: [Field; 16] = [
+const FIELDS: [Field; 19] = [
     Field::Text("collector"),
     Field::Count("customers_assigned"),
     Field::Count("customers_overdue"),
@@ -176,6 +177,9 @@ const FIELDS: [Field; 16] = [
     Field::Count("touched_today"),
     Field::Count("touched_this_week"),
     Field::Count("calls"),
+    Field::Count("notes"),
+    Field::Count("disputes_opened"),
+    Field::Count("disputes_resolved"),
     Field::Count("promises_taken"),
     Field::Count("promises_kept"),
     Field::Count("promises_partially_kept"),
@@ -313,12 +317,13 @@ fn export_team_writes_the_same_figures() {
     assert_eq!(
         lines[0],
         "collector,customers_assigned,customers_overdue,overdue_USD,touched_today,\
-         touched_this_week,calls,promises_taken,promises_kept,promises_partially_kept,\
+         touched_this_week,calls,notes,disputes_opened,disputes_resolved,promises_taken,\
+         promises_kept,promises_partially_kept,\
          promises_broken,promises_open,kept_share,paid_within_14_days_of_touch_USD,\
          broken_promises_without_followup,replies_waiting"
     );
     let body: Vec<String> = lines[1..].iter().map(|l| l.to_string()).collect();
-    let unassigned = "(unassigned),1,1,70.00,,,,,,,,,,,0,";
+    let unassigned = "(unassigned),1,1,70.00,,,,,,,,,,,,,,0,";
     let want: Vec<&str> = EXPECTED.into_iter().chain([unassigned]).collect();
     assert_eq!(body, want);
 
@@ -348,6 +353,7 @@ fn export_team_writes_the_same_figures() {
         "Customers assigned, overdue",
         "Touched today, this week",
         "Calls",
+        "Notes, disputes opened, disputes resolved",
         "Promises taken, kept, partially kept, broken, open; kept share",
         "Paid within 14 days of a touch",
         "Broken promises without follow-up",
@@ -359,8 +365,8 @@ fn export_team_writes_the_same_figures() {
         );
     }
     assert_eq!(s.headers()[0], "Collector");
-    assert_eq!(s.headers()[12], "Kept share");
-    assert_eq!(summed.len(), 14, "every count and amount is totalled");
+    assert_eq!(s.headers()[15], "Kept share");
+    assert_eq!(summed.len(), 17, "every count and amount is totalled");
     assert_eq!(s.data_rows().len(), body.len());
     for (r, line) in s.data_rows().zip(&body) {
         for (c, field) in line.split(',').enumerate() {
@@ -369,7 +375,7 @@ fn export_team_writes_the_same_figures() {
             match field.parse::<f64>() {
                 _ if field.is_empty() => assert_eq!(got, Data::Empty, "{line}: column {c}"),
                 Err(_) => assert_eq!(s.text(r, c), field, "{line}"),
-                Ok(v) if c == 12 => {
+                Ok(v) if c == 15 => {
                     assert!((s.number(r, c) - v / 100.0).abs() < 1e-9, "{line}");
                     assert_eq!(s.num_format(r, c), "0.0%", "{line}");
                 }
@@ -461,18 +467,21 @@ fn a_broken_promise_without_followup_follows_the_customer_to_its_new_owner() {
     let alice = team_row(dir.path(), "alice");
     assert_eq!(
         csv_of(&alice),
-        "alice,1,1,550.00,1,1,2,2,1,0,1,0,50.0,400.00,0,0"
+        "alice,1,1,550.00,1,1,2,1,0,0,2,1,0,1,0,50.0,400.00,0,0"
     );
     let carl = team_row(dir.path(), "carl");
-    assert_eq!(csv_of(&carl), "carl,1,0,0.00,0,0,0,0,0,0,0,0,,0.00,1,0");
+    assert_eq!(
+        csv_of(&carl),
+        "carl,1,0,0.00,0,0,0,0,0,0,0,0,0,0,0,,0.00,1,0"
+    );
     let text = owed(dir.path(), &["--as-of", "2026-04-30", "report", "team"]);
     let cells = |name: &str| -> Vec<String> {
         let line = text.lines().find(|l| l.starts_with(name)).unwrap();
         line.split_whitespace().map(str::to_string).collect()
     };
     // The table's last two columns: broken, no f/u; replies.
-    assert_eq!(cells("carl")[10..], ["1", "0"], "{text}");
-    assert_eq!(cells("alice")[10..], ["0", "0"], "{text}");
+    assert_eq!(cells("carl")[13..], ["1", "0"], "{text}");
+    assert_eq!(cells("alice")[13..], ["0", "0"], "{text}");
 }
 
 /// Owners that differ only in case are one person's customers, as `--owner` counts them: one
@@ -514,4 +523,71 @@ fn owners_in_two_cases_are_one_row_of_the_team() {
     ))
     .unwrap();
     assert_eq!(metrics["owner"], "alice");
+}
+
+/// Notes logged and disputes opened and resolved per collector in the window: what a manager
+/// reviewing a week asks first. A dispute is counted by who opened it and, once per resolve,
+/// by who resolved it, each on its own day; before the window is not counted.
+#[test]
+fn notes_and_disputes_opened_and_resolved_are_counted_per_collector() {
+    let dir = portfolio();
+    let mut store = Store::open_existing(&dir.path().join("owed.db")).unwrap();
+    let s = &mut store;
+    let config = Config::default();
+    let dispute = |s: &mut Store, who: &str, day: &str, customer: &str| {
+        let form = actions::DisputeForm {
+            customer,
+            reason: "pricing",
+            amount: Some("10"),
+            documents: &[],
+            text: None,
+        };
+        actions::dispute(s, &stamp(who, day), &config, &form).unwrap();
+    };
+    actions::note(s, &stamp("alice", "03-25"), "A1", "Before the window.").unwrap();
+    actions::note(s, &stamp("alice", "04-02"), "A1", "In it.").unwrap();
+    dispute(s, "bob", "03-20", "B1"); // issue 1, before the window
+    dispute(s, "alice", "04-15", "A1"); // issue 2
+    dispute(s, "alice", "04-16", "A2"); // issue 3
+    actions::resolve(s, &stamp("bob", "04-02"), "1", None).unwrap();
+    actions::resolve(s, &stamp("bob", "04-17"), "2", None).unwrap();
+    actions::resolve(s, &stamp("dana", "04-18"), "3", Some("credited")).unwrap();
+    drop(store);
+    let counts = |json: &serde_json::Value, name: &str| {
+        let row = common::first_where(json, "collectors", "collector", name);
+        let u = |k: &str| row[k].as_u64().unwrap_or_else(|| panic!("{k}: {row}"));
+        (u("notes"), u("disputes_opened"), u("disputes_resolved"))
+    };
+    let april = team_json(dir.path(), "2026-04-30");
+    assert_eq!(
+        counts(&april, "alice"),
+        (2, 2, 0),
+        "the notes of 2 and 30 Apr"
+    );
+    assert_eq!(
+        counts(&april, "bob"),
+        (0, 0, 2),
+        "issue 1 opened before the window"
+    );
+    assert_eq!(counts(&april, "dana"), (1, 0, 1));
+    assert_eq!(counts(&april, "carl"), (0, 0, 0));
+    // As of 16 April the window runs from 18 March: the note of 25 March is in it, the
+    // resolves of 17 and 18 April are not yet.
+    let mid = team_json(dir.path(), "2026-04-16");
+    assert_eq!(counts(&mid, "alice"), (2, 2, 0));
+    assert_eq!(
+        counts(&mid, "bob"),
+        (0, 1, 1),
+        "issue 1 opened on 20 Mar, in the window"
+    );
+
+    let text = owed(dir.path(), &["--as-of", "2026-04-30", "report", "team"]);
+    let header = text.lines().nth(1).unwrap();
+    assert!(
+        header.contains("calls")
+            && header.contains("notes")
+            && header.contains("disputes")
+            && header.contains("resolved"),
+        "{text}"
+    );
 }

@@ -11,6 +11,7 @@ use crate::report::forecast::Forecast;
 use crate::report::team::TeamReport;
 use crate::report::{Portfolio, metrics::Metrics};
 use crate::store::Store;
+use crate::store::activity::activity_log::LogScope;
 use crate::{Error, Result};
 use std::path::PathBuf;
 
@@ -34,7 +35,8 @@ pub enum View {
     Team,
     /// The workstation's queue: --tab, --filter, --sort, --owner (default every customer).
     Queue,
-    /// Every record of the activity log with its customer (of one with --customer).
+    /// Every record of the activity log with its customer (of one with --customer; of some
+    /// days with --from and --to; of one person with --by).
     Activity,
     /// Every payment and payment attempt, with what was applied of it.
     Payments,
@@ -99,6 +101,15 @@ pub struct ExportArgs {
     /// The customer (statement; documents and activity of one customer).
     #[arg(long, value_name = "ID")]
     pub customer: Option<String>,
+    /// Activity: only the entries dated on or after this day.
+    #[arg(long, value_name = "DATE", value_parser = super::parse_date)]
+    pub from: Option<crate::domain::Date>,
+    /// Activity: only the entries dated on or before this day.
+    #[arg(long, value_name = "DATE", value_parser = super::parse_date)]
+    pub to: Option<crate::domain::Date>,
+    /// Activity: only the entries this person recorded (without regard to case).
+    #[arg(long, value_name = "NAME", value_parser = super::owner_name)]
+    pub by: Option<String>,
     /// Queue: the tab (overdue, all, promises, followups, disputes, replies, risk; default all).
     #[arg(long, value_name = "TAB")]
     pub tab: Option<String>,
@@ -241,15 +252,15 @@ pub fn run(ctx: &Context, args: &ExportArgs) -> Result<()> {
             })?;
         }
         View::Activity => {
+            let scope = LogScope {
+                cid: customer.map(|c| c.1),
+                from: args.from,
+                to: args.to,
+                by: args.by.as_ref().map(|b| b.trim().to_string()),
+            };
+            meta.scope = activity_scope(&meta.scope, &scope);
             write_view(&args.output, &options, &meta, |s| {
-                views::activity(
-                    &store,
-                    as_of,
-                    base,
-                    customer.map(|c| c.1),
-                    ("Activity", true),
-                    s,
-                )
+                views::activity(&store, as_of, base, &scope, ("Activity", true), s)
             })?;
         }
         View::Payments => {
@@ -300,6 +311,22 @@ fn check_options(args: &ExportArgs) -> Result<()> {
     if args.cycles.is_some() && args.view != View::Plan {
         return Err(Error::input("--cycles applies to export plan only"));
     }
+    let activity_only = args.from.is_some() || args.to.is_some() || args.by.is_some();
+    if activity_only && args.view != View::Activity {
+        return Err(Error::input(
+            "--from, --to and --by apply to export activity only",
+        ));
+    }
+    if let (Some(from), Some(to)) = (args.from, args.to)
+        && from > to
+    {
+        return Err(Error::input(format!(
+            "--from {from} is after --to {to}: give the earlier day first"
+        )));
+    }
+    if args.by.as_deref().is_some_and(|b| b.trim().is_empty()) {
+        return Err(Error::input("--by needs a name: who recorded the entries"));
+    }
     let takes_customer = matches!(
         args.view,
         View::Statement | View::Documents | View::Activity
@@ -310,6 +337,23 @@ fn check_options(args: &ExportArgs) -> Result<()> {
         ));
     }
     Ok(())
+}
+
+/// The title row's scope of an activity export: the customers' (`every customer`,
+/// `customer K1`), then the days and the person when given (`every customer, dated
+/// 2026-04-27 to 2026-05-03, by alice`).
+fn activity_scope(customers: &str, scope: &LogScope) -> String {
+    let mut out = customers.to_string();
+    match (scope.from, scope.to) {
+        (Some(from), Some(to)) => out.push_str(&format!(", dated {from} to {to}")),
+        (Some(from), None) => out.push_str(&format!(", dated from {from}")),
+        (None, Some(to)) => out.push_str(&format!(", dated up to {to}")),
+        (None, None) => {}
+    }
+    if let Some(by) = &scope.by {
+        out.push_str(&format!(", by {by}"));
+    }
+    out
 }
 
 fn customer_key(store: &Store, id: &str) -> Result<i64> {

@@ -3,6 +3,7 @@
 //! overdue, never dunned. And how people are shown a document: by its number, the id only
 //! when it has none ([`label`], [`NamedDocument`]).
 
+use std::cmp::Ordering;
 use std::fmt;
 
 /// The kind of a document, as the import reads it and the database keeps it.
@@ -64,6 +65,57 @@ pub fn label<'a>(id: &'a str, number: Option<&'a str>) -> &'a str {
     number.filter(|n| !n.is_empty()).unwrap_or(id)
 }
 
+/// The order documents are listed in by number, as a collector reads them: the numbers inside
+/// compared by their value (`MR-9` before `MR-10`, `I1501` before `I10000`, where the order of
+/// the characters put `I10000` first), the rest letter by letter without regard to case, then
+/// the characters themselves, so that the order is total and the same everywhere (the store's
+/// collation `owed_number` is this). The lists of one customer's documents (the detail, the
+/// statement, `export documents`, the forms, the documents an entry names) are by due date,
+/// then this order of their labels ([`document_order`]).
+pub fn number_order(a: &str, b: &str) -> Ordering {
+    natural(a, b).then_with(|| a.cmp(b))
+}
+
+/// Two documents by [`number_order`] of their labels ([`label`]), then of their ids.
+pub fn document_order(a: (&str, Option<&str>), b: (&str, Option<&str>)) -> Ordering {
+    number_order(label(a.0, a.1), label(b.0, b.1)).then_with(|| number_order(a.0, b.0))
+}
+
+/// [`number_order`] before its last tie-break: runs of ASCII digits by value (leading zeros
+/// aside), other characters one by one with ASCII letters in lower case.
+fn natural(mut a: &str, mut b: &str) -> Ordering {
+    loop {
+        let (Some(x), Some(y)) = (a.chars().next(), b.chars().next()) else {
+            return a.len().min(1).cmp(&b.len().min(1));
+        };
+        if x.is_ascii_digit() && y.is_ascii_digit() {
+            let (da, ra) = digits(a);
+            let (db, rb) = digits(b);
+            let (va, vb) = (da.trim_start_matches('0'), db.trim_start_matches('0'));
+            let by_value = va.len().cmp(&vb.len()).then_with(|| va.cmp(vb));
+            if by_value != Ordering::Equal {
+                return by_value;
+            }
+            (a, b) = (ra, rb);
+        } else {
+            let by_letter = x.to_ascii_lowercase().cmp(&y.to_ascii_lowercase());
+            if by_letter != Ordering::Equal {
+                return by_letter;
+            }
+            (a, b) = (&a[x.len_utf8()..], &b[y.len_utf8()..]);
+        }
+    }
+}
+
+/// The run of ASCII digits `text` starts with, and what follows it.
+fn digits(text: &str) -> (&str, &str) {
+    let end = text
+        .bytes()
+        .position(|c| !c.is_ascii_digit())
+        .unwrap_or(text.len());
+    text.split_at(end)
+}
+
 /// A document a record names (a promise's, an issue's, a reminder's, an attachment's): its key
 /// in the store, the billing system's id and its number.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -97,6 +149,67 @@ pub fn labels(documents: &[NamedDocument]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn numbers_inside_document_numbers_order_by_their_value() {
+        let mut listed = vec![
+            "MR-0010000",
+            "mr-10",
+            "MR-0001501",
+            "MR-9",
+            "I10000",
+            "I1501",
+            "MR-10",
+            "A",
+            "",
+            "MR-010",
+            "MR-9a",
+            "MR-9-2",
+            "MR-",
+            "99999999999999999999999",
+            "100000000000000000000000",
+        ];
+        listed.sort_by(|a, b| number_order(a, b));
+        assert_eq!(
+            listed,
+            [
+                "",
+                "99999999999999999999999",
+                "100000000000000000000000",
+                "A",
+                "I1501",
+                "I10000",
+                "MR-",
+                "MR-9",
+                "MR-9-2",
+                "MR-9a",
+                "MR-010",
+                "MR-10",
+                "mr-10",
+                "MR-0001501",
+                "MR-0010000",
+            ]
+        );
+        // A total order: equal only when the same.
+        assert_eq!(number_order("MR-010", "MR-10"), Ordering::Less);
+        assert_eq!(number_order("MR-10", "MR-10"), Ordering::Equal);
+        // The label first (the number, else the id), then the id.
+        assert_eq!(
+            document_order(
+                ("I10000", Some("MR-0010000")),
+                ("I1501", Some("MR-0001501"))
+            ),
+            Ordering::Greater
+        );
+        assert_eq!(
+            document_order(("B2", None), ("B10", Some(""))),
+            Ordering::Less
+        );
+        assert_eq!(
+            document_order(("X2", Some("N1")), ("X10", Some("N1"))),
+            Ordering::Less
+        );
+    }
 
     #[test]
     fn kinds_are_spelled_as_the_import_spells_them() {

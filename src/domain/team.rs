@@ -12,8 +12,8 @@
 //!   promise's recorded date, an issue's opened date, a reminder's sent date), else the day
 //!   of its timestamp (UTC);
 //! - the **week** runs from its Monday through the as-of date; the **window** is the
-//!   [`WINDOW_DAYS`] days ending on the as-of date: calls, promises taken, money after a touch
-//!   and broken promises are counted over it.
+//!   [`WINDOW_DAYS`] days ending on the as-of date: calls, notes, disputes opened and
+//!   resolved, promises taken, money after a touch and broken promises are counted over it.
 
 use super::promise::PromiseState;
 use super::{Date, Decimal};
@@ -78,6 +78,8 @@ pub struct TeamInput {
     pub promises: Vec<TakenPromise>,
     /// Calls logged per collector in the window.
     pub calls: HashMap<String, u64>,
+    /// Notes logged and disputes opened and resolved per collector in the window.
+    pub logged: HashMap<String, Logged>,
     /// Per collector: money from payments applied to a customer's documents within
     /// [`PAID_WITHIN_DAYS`] of their touch in the window (each application once per
     /// collector), in the base currency.
@@ -87,6 +89,19 @@ pub struct TeamInput {
     /// Every registered user's name: how a row is spelt when its owner is one of them in
     /// another case (`BOB` on customers imported so is the user bob's row).
     pub users: Vec<String>,
+}
+
+/// What a collector logged in the window besides calls and promises: notes, and disputes
+/// (issues) opened and resolved — not what a run wrote in their name (a deduction a lockbox
+/// file opened, a resolve by an import or a lockbox run), as for touches.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Logged {
+    pub notes: u64,
+    /// Issues they opened, on the day opened.
+    pub disputes_opened: u64,
+    /// Resolves they recorded, on the day of each (an issue resolved, reopened and resolved
+    /// again counts twice).
+    pub disputes_resolved: u64,
 }
 
 /// One collector's figures.
@@ -105,6 +120,10 @@ pub struct CollectorFigures {
     pub touched_this_week: u64,
     /// Calls logged in the window.
     pub calls: u64,
+    /// Notes logged, disputes opened and resolved in the window ([`Logged`]).
+    pub notes: u64,
+    pub disputes_opened: u64,
+    pub disputes_resolved: u64,
     /// Promises they recorded in the window, voided ones left out.
     pub promises_taken: u64,
     /// Of those, by their state at the as-of date.
@@ -162,6 +181,7 @@ fn spellings(input: &TeamInput) -> HashMap<String, String> {
         .chain(input.touches.iter().map(|t| t.collector.as_str()))
         .chain(input.promises.iter().map(|p| p.collector.as_str()))
         .chain(input.calls.keys().map(String::as_str))
+        .chain(input.logged.keys().map(String::as_str))
         .chain(input.paid_after_touch.keys().map(String::as_str));
     for o in others.map(str::trim).filter(|o| !o.is_empty()) {
         counts
@@ -277,6 +297,12 @@ pub fn team(period: &Period, input: &TeamInput) -> (Vec<CollectorFigures>, Unass
     for (name, n) in &input.calls {
         rows.of(name).calls += *n;
     }
+    for (name, l) in &input.logged {
+        let r = rows.of(name);
+        r.notes += l.notes;
+        r.disputes_opened += l.disputes_opened;
+        r.disputes_resolved += l.disputes_resolved;
+    }
     for (name, amount) in &input.paid_after_touch {
         rows.of(name).paid_after_touch += *amount;
     }
@@ -342,6 +368,9 @@ pub fn totals(rows: &[CollectorFigures]) -> CollectorFigures {
         t.touched_today += r.touched_today;
         t.touched_this_week += r.touched_this_week;
         t.calls += r.calls;
+        t.notes += r.notes;
+        t.disputes_opened += r.disputes_opened;
+        t.disputes_resolved += r.disputes_resolved;
         t.promises_taken += r.promises_taken;
         t.promises_kept += r.promises_kept;
         t.promises_partially_kept += r.promises_partially_kept;
@@ -431,6 +460,24 @@ mod tests {
                 promise("bob", 1, "2026-03-20", "2026-04-02", PromiseState::Broken),
             ],
             calls: HashMap::from([("alice".to_string(), 3)]),
+            logged: HashMap::from([
+                (
+                    "alice".to_string(),
+                    Logged {
+                        notes: 2,
+                        disputes_opened: 1,
+                        disputes_resolved: 0,
+                    },
+                ),
+                (
+                    "Bob".to_string(),
+                    Logged {
+                        notes: 0,
+                        disputes_opened: 0,
+                        disputes_resolved: 1,
+                    },
+                ),
+            ]),
             paid_after_touch: HashMap::from([("bob".to_string(), dec("40"))]),
             names: vec!["carl".into()],
             users: vec!["carl".into()],
@@ -449,6 +496,19 @@ mod tests {
         );
         assert_eq!((alice.touched_today, alice.touched_this_week), (1, 1));
         assert_eq!((alice.calls, alice.replies_waiting), (3, 1));
+        assert_eq!(
+            (alice.notes, alice.disputes_opened, alice.disputes_resolved),
+            (2, 1, 0)
+        );
+        assert_eq!(
+            (
+                rows[1].notes,
+                rows[1].disputes_opened,
+                rows[1].disputes_resolved
+            ),
+            (0, 0, 1),
+            "Bob is bob's row"
+        );
         assert_eq!(
             (
                 alice.promises_taken,

@@ -14,6 +14,7 @@ use super::plan::PlanEntry;
 use super::template::{RenderedEmail, TemplateRef};
 use crate::domain::Date;
 use crate::domain::aging::days_overdue;
+use crate::domain::document::document_order;
 use crate::store::Store;
 use crate::{Error, Result};
 use std::collections::HashSet;
@@ -100,7 +101,11 @@ pub fn entry_for(
                 docs.push(d);
             }
         })?;
-    docs.sort_by(|a, b| (a.due_date, &a.id).cmp(&(b.due_date, &b.id)));
+    docs.sort_by(|a, b| {
+        a.due_date.cmp(&b.due_date).then_with(|| {
+            document_order((&a.id, a.number.as_deref()), (&b.id, b.number.as_deref()))
+        })
+    });
     let overdue: Vec<_> = docs
         .iter()
         .filter(|d| d.due_date.is_some_and(|due| due < as_of))

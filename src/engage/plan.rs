@@ -41,6 +41,7 @@ use super::outbox::recipients;
 use super::template::OpenPromise;
 use crate::Result;
 use crate::domain::aging::days_overdue;
+use crate::domain::document::document_order;
 use crate::domain::engage::{claim_day, too_soon};
 use crate::domain::rules::Level;
 use crate::domain::{Date, Decimal};
@@ -305,7 +306,11 @@ pub fn compute(store: &Store, cycles: &Cycles, settings: PlanSettings<'_>) -> Re
                 return Ok(());
             }
         }
-        docs.sort_by(|a, b| (a.0.due_date, &a.0.id).cmp(&(b.0.due_date, &b.0.id)));
+        docs.sort_by(|(a, _), (b, _)| {
+            a.due_date.cmp(&b.due_date).then_with(|| {
+                document_order((&a.id, a.number.as_deref()), (&b.id, b.number.as_deref()))
+            })
+        });
         let custom = parse_custom(customer.custom.as_deref());
         let contacts = facts.contacts.get(&customer.cid).unwrap_or(&no_contacts);
         // Whether a reminder sent (or pending) stops every reminder today: the rules then

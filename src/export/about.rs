@@ -121,6 +121,10 @@ pub const CALLS: Figure = (
     "Calls",
     "Calls the collector logged in the window (notes are not counted as calls).",
 );
+pub const NOTES_AND_DISPUTES: Figure = (
+    "Notes, disputes opened, disputes resolved",
+    "Notes the collector logged in the window (by the day written), disputes they opened in it (by the day opened) and resolves they recorded in it (by the resolve's date; one resolved, reopened and resolved again counts twice); a deduction a lockbox file opened, or resolved or reopened by an import or a lockbox run, is no one's.",
+);
 pub const PROMISES_TAKEN: Figure = (
     "Promises taken, kept, partially kept, broken, open; kept share",
     "Promises the collector recorded in the window (voided ones left out), by their state at D; kept share = kept ÷ (kept + partially kept + broken) × 100, empty when none has come due.",

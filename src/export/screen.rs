@@ -8,6 +8,7 @@ use crate::Result;
 use crate::domain::Date;
 use crate::domain::queue::{QueueQuery, Scope};
 use crate::store::Store;
+use crate::store::activity::activity_log::LogScope;
 
 /// The queue's scope as its title row says it: tab, whose customers, filter, order.
 pub fn queue_scope(query: &QueueQuery, owner: Option<&str>, mine_fallback: bool) -> String {
@@ -72,7 +73,14 @@ pub fn customer(store: &Store, cid: i64, as_of: Date, currency: &str) -> Result<
     let meta = Meta::new("Customer", as_of, currency, scope, &figures);
     Prepared::read(meta, |s| {
         views::documents(store, as_of, currency, Some(cid), s)?;
-        views::activity(store, as_of, currency, Some(cid), ("Timeline", false), s)
+        views::activity(
+            store,
+            as_of,
+            currency,
+            &LogScope::customer(cid),
+            ("Timeline", false),
+            s,
+        )
     })
 }
 
@@ -99,7 +107,7 @@ pub fn team(report: &crate::report::team::TeamReport, as_of: Date) -> Result<Pre
 /// window are as much a part of them as the as-of date.
 pub fn team_scope(report: &crate::report::team::TeamReport) -> String {
     format!(
-        "every collector · week from {} · calls, promises and payments over the {} days from {}",
+        "every collector · week from {} · calls, notes, disputes, promises and payments over the {} days from {}",
         report.period.week_start,
         crate::domain::team::WINDOW_DAYS,
         report.period.window_start

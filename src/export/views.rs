@@ -18,6 +18,7 @@ use crate::report::aging::{amounts, lines};
 use crate::report::forecast::Forecast;
 use crate::report::metrics::Metrics;
 use crate::store::Store;
+use crate::store::activity::activity_log::LogScope;
 use crate::store::activity::issues::DEDUCTION_REASON;
 use crate::store::queue::PromiseFlag;
 
@@ -94,6 +95,7 @@ pub const TEAM_FIGURES: &[Figure] = &[
     about::OVERDUE,
     about::TOUCH,
     about::CALLS,
+    about::NOTES_AND_DISPUTES,
     about::PROMISES_TAKEN,
     about::PROMISE_STATE,
     about::PAID_AFTER_TOUCH,
@@ -534,6 +536,9 @@ pub fn team(report: &crate::report::team::TeamReport, sheet: &mut dyn Sheet) -> 
             count("touched_today", "Touched today"),
             count("touched_this_week", "Touched this week"),
             count("calls", "Calls"),
+            count("notes", "Notes"),
+            count("disputes_opened", "Disputes opened"),
+            count("disputes_resolved", "Disputes resolved"),
             count("promises_taken", "Promises taken"),
             count("promises_kept", "Kept"),
             count("promises_partially_kept", "Partially kept"),
@@ -562,6 +567,9 @@ pub fn team(report: &crate::report::team::TeamReport, sheet: &mut dyn Sheet) -> 
             Cell::count(c.touched_today),
             Cell::count(c.touched_this_week),
             Cell::count(c.calls),
+            Cell::count(c.notes),
+            Cell::count(c.disputes_opened),
+            Cell::count(c.disputes_resolved),
             Cell::count(c.promises_taken),
             Cell::count(c.promises_kept),
             Cell::count(c.promises_partially_kept),
@@ -581,7 +589,7 @@ pub fn team(report: &crate::report::team::TeamReport, sheet: &mut dyn Sheet) -> 
             Cell::count(u.customers_overdue),
             Cell::amount(u.overdue, cur),
         ];
-        cells.resize(14, Cell::Empty);
+        cells.resize(17, Cell::Empty);
         cells.push(Cell::count(u.broken_without_followup));
         cells.push(Cell::Empty);
         sheet.row(&cells)?;
@@ -667,15 +675,15 @@ pub fn queue(
     }
 }
 
-/// Every record of the activity log on or before the as-of date (of one customer with
-/// `cid`), one row each with its customer, oldest first (rows of the same second in the order
+/// Every record of the activity log on or before the as-of date in `scope` (of one customer,
+/// of some days, of one person), one row each with its customer, oldest first (rows of the same second in the order
 /// they were written), as the table `(name, csv)`: a reminder of any status with its error
 /// and recipients, a resolve with its outcome, what each record names.
 pub fn activity(
     store: &Store,
     as_of: Date,
     base: &str,
-    cid: Option<i64>,
+    scope: &LogScope,
     (name, csv): (&str, bool),
     sheet: &mut dyn Sheet,
 ) -> Result<()> {
@@ -704,7 +712,7 @@ pub fn activity(
         ],
         csv,
     )?;
-    store.activity().for_each_log_entry(as_of, cid, |e| {
+    store.activity().for_each_log_entry(as_of, scope, |e| {
         let currency = e
             .amount
             .map(|_| e.currency.clone().unwrap_or_else(|| base.to_string()));

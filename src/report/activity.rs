@@ -9,12 +9,15 @@
 //! `read_at` and `read_by` once read), newest first. Amounts are strings in the customer's
 //! currency (named beside them). A promise, an issue, a reminder and an attachment give the
 //! `documents` they name by id (what `--document` takes) and their `document_numbers` beside,
-//! in the same order (`null` for one without); the text names them as people know them, by
-//! number (the id when there is none).
+//! in the same order (`null` for one without), by due date then number
+//! ([`crate::domain::document::number_order`]); the text names them as people know them, by
+//! number (the id when there is none), at most [`DOCUMENTS_NAMED`] of them and how many more
+//! (a reminder of a customer with 30,000 invoices named each on one line).
 
 use crate::domain::Date;
+use crate::domain::action_checks::DOCUMENTS_NAMED;
 use crate::domain::document::{NamedDocument, labels};
-use crate::domain::money::{grouped, plain};
+use crate::domain::money::{grouped, grouped_count, plain};
 use crate::domain::text::one_line;
 use crate::store::activity::{Entry, Timeline};
 use serde_json::{Value, json};
@@ -179,7 +182,7 @@ pub fn to_text(t: &Timeline, as_of: Date) -> String {
     }
     for e in &t.entries {
         let when = super::local_time(e.at());
-        let (who, what, detail) = line(e);
+        let (who, what, detail) = line(e, &c.id);
         let (who, what) = (one_line(&who), one_line(&what));
         out.push_str(&format!("\n{when}  {who:<10}  {what}\n"));
         for d in detail.lines().filter(|l| !l.trim().is_empty()) {
@@ -189,7 +192,25 @@ pub fn to_text(t: &Timeline, as_of: Date) -> String {
     out
 }
 
-fn line(e: &Entry) -> (String, String, String) {
+/// The documents an entry names, for its text: every one up to [`DOCUMENTS_NAMED`], else the
+/// first of them and how many more, with the command that lists them all
+/// (`MR-1, MR-2, MR-3, MR-4, MR-5 … and 29,995 more (owed activity K1 --json lists them all)`).
+fn named(docs: &[NamedDocument], customer: &str) -> String {
+    if docs.len() <= DOCUMENTS_NAMED {
+        return labels(docs);
+    }
+    format!(
+        "{} … and {} more ({} lists them all)",
+        labels(&docs[..DOCUMENTS_NAMED]),
+        grouped_count((docs.len() - DOCUMENTS_NAMED) as u64),
+        crate::error::command(&format!(
+            "activity {} --json",
+            crate::error::shell_word(customer)
+        ))
+    )
+}
+
+fn line(e: &Entry, customer: &str) -> (String, String, String) {
     match e {
         Entry::Note(n) => (
             n.collector.clone(),
@@ -215,7 +236,7 @@ fn line(e: &Entry) -> (String, String, String) {
             let docs = if p.documents.is_empty() {
                 String::new()
             } else {
-                format!(" for {}", labels(&p.documents))
+                format!(" for {}", named(&p.documents, customer))
             };
             let what = format!(
                 "promise {}: {} {cur} by {}{docs} — {} (paid {}, remaining {})",
@@ -242,7 +263,7 @@ fn line(e: &Entry) -> (String, String, String) {
             let docs = if i.documents.is_empty() {
                 String::new()
             } else {
-                format!(" on {}", labels(&i.documents))
+                format!(" on {}", named(&i.documents, customer))
             };
             let what = format!(
                 "issue {}: {}, {} {}{docs} — {}",
@@ -318,12 +339,12 @@ fn line(e: &Entry) -> (String, String, String) {
                     .map(|x| format!(" ({x})"))
                     .unwrap_or_default()
             ),
-            format!("{}\n{}", r.subject, labels(&r.documents)),
+            format!("{}\n{}", r.subject, named(&r.documents, customer)),
         ),
         Entry::Attachment(a) => {
             let mut on = Vec::new();
             if !a.documents.is_empty() {
-                on.push(format!("on {}", labels(&a.documents)));
+                on.push(format!("on {}", named(&a.documents, customer)));
             }
             if let Some(p) = &a.payment {
                 on.push(format!("with payment {p}"));

@@ -77,6 +77,7 @@ impl TeamReport {
                 .activity()
                 .promises_for_team(from, as_of, grace_days, &p.currency)?,
             calls: store.activity().calls_by_collector(from, as_of)?,
+            logged: store.activity().logged_by_collector(from, as_of)?,
             paid_after_touch: store
                 .activity()
                 .paid_after_touches(from, as_of, &p.currency)?,
@@ -110,6 +111,9 @@ impl TeamReport {
                 "touched_today": c.touched_today,
                 "touched_this_week": c.touched_this_week,
                 "calls": c.calls,
+                "notes": c.notes,
+                "disputes_opened": c.disputes_opened,
+                "disputes_resolved": c.disputes_resolved,
                 "promises_taken": c.promises_taken,
                 "promises_kept": c.promises_kept,
                 "promises_partially_kept": c.promises_partially_kept,
@@ -140,6 +144,9 @@ impl TeamReport {
             ("today", Align::Right),
             ("week", Align::Right),
             ("calls", Align::Right),
+            ("notes", Align::Right),
+            ("disputes", Align::Right),
+            ("resolved", Align::Right),
             ("promises", Align::Right),
             ("kept %", Align::Right),
             ("paid ≤14d", Align::Right),
@@ -155,6 +162,9 @@ impl TeamReport {
                 c.touched_today.to_string(),
                 c.touched_this_week.to_string(),
                 c.calls.to_string(),
+                c.notes.to_string(),
+                c.disputes_opened.to_string(),
+                c.disputes_resolved.to_string(),
                 c.promises_taken.to_string(),
                 c.kept_share.map_or("-".into(), |s| format!("{s:.1}")),
                 grouped(c.paid_after_touch, cur),
@@ -163,7 +173,7 @@ impl TeamReport {
             ]);
         }
         let mut out = format!(
-            "Team as of {} ({cur}); week from {}, calls, promises and payments over the {} days from {}\n",
+            "Team as of {} ({cur}); week from {}, calls, notes, disputes, promises and payments over the {} days from {}\n",
             self.period.as_of, self.period.week_start, WINDOW_DAYS, self.period.window_start
         );
         out.push_str(&t.render());

@@ -1157,7 +1157,7 @@ pub(crate) fn base_currency_error(path: &Path, fixed: &str, configured: &str) ->
 /// through it, so that "elan" finds "Élan Conseil", as the queue's copy in memory does);
 /// `owed_nfc(text)`, a name in its composed form
 /// ([`crate::domain::text::nfc`]), for the migration that composes the names stored; and the
-/// collation [`NAME_ORDER`].
+/// collations [`NAME_ORDER`] and [`NUMBER_ORDER`].
 fn register_text_functions(conn: &Connection) -> rusqlite::Result<()> {
     use rusqlite::functions::FunctionFlags;
     type Map = fn(&str) -> std::borrow::Cow<'_, str>;
@@ -1176,6 +1176,7 @@ fn register_text_functions(conn: &Connection) -> rusqlite::Result<()> {
         )?;
     }
     conn.create_collation(NAME_ORDER, crate::domain::text::alphabetical)?;
+    conn.create_collation(NUMBER_ORDER, crate::domain::document::number_order)?;
     Ok(())
 }
 
@@ -1183,6 +1184,25 @@ fn register_text_functions(conn: &Connection) -> rusqlite::Result<()> {
 /// `ORDER BY name COLLATE owed_name`. Only in queries and the session's temporary indexes,
 /// never in the file's schema, so that the `sqlite3` shell and an older owed still read it.
 pub(crate) const NAME_ORDER: &str = "owed_name";
+
+/// The collation documents are ordered by number with
+/// ([`crate::domain::document::number_order`]: `MR-9` before `MR-10`), as
+/// [`DOCUMENT_ORDER`] uses it; like [`NAME_ORDER`], only in queries.
+pub(crate) const NUMBER_ORDER: &str = "owed_number";
+
+/// After the due date, the order of the documents `d` in every list of them: by label (the
+/// number, else the id) in [`NUMBER_ORDER`], then by id
+/// ([`crate::domain::document::document_order`]); a literal, for the queries kept in
+/// constants (`concat!`).
+macro_rules! document_order {
+    () => {
+        "ifnull(nullif(d.number, ''), d.id) COLLATE owed_number, d.id COLLATE owed_number"
+    };
+}
+pub(crate) use document_order;
+
+/// [`document_order!`], for the queries made with `format!`.
+pub(crate) const DOCUMENT_ORDER: &str = document_order!();
 
 #[cfg(test)]
 mod tests {

@@ -18,6 +18,7 @@ use crate::domain::action_checks::{
 use crate::domain::backfill::{PastActivity, PastActivityKind, PastReminder};
 use crate::domain::calls::CallOutcome;
 use crate::domain::date::day_number;
+use crate::domain::document::document_order;
 use crate::domain::users::{Actor, Target, Work, may};
 use crate::domain::{Date, Decimal, money};
 use crate::store::Activity;
@@ -984,7 +985,11 @@ impl<S: std::ops::Deref<Target = Store>> Ledger<S> {
             .into_iter()
             .filter(|d| !d.balance.is_zero())
             .collect();
-        out.sort_by_key(|d| (d.due_date, d.did));
+        out.sort_by(|a, b| {
+            a.due_date.cmp(&b.due_date).then_with(|| {
+                document_order((&a.id, a.number.as_deref()), (&b.id, b.number.as_deref()))
+            })
+        });
         Ok(out)
     }
 }

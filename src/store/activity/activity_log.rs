@@ -11,10 +11,31 @@ use crate::Result;
 use crate::domain::date::{day_number, from_day_number};
 use crate::domain::{Date, Decimal, money};
 use crate::store::Activity;
-use crate::store::Store;
 use crate::store::activity::IMPORT_OWNER_CHANGES;
 use crate::store::queue::day_of;
+use crate::store::{DOCUMENT_ORDER, Store};
 use rusqlite::params;
+
+/// Which records of the log: of one customer, of the days from `from` through `to` (each
+/// record by its own date, as the export's `date` column gives it), recorded by one person
+/// (`by`, without regard to case, as owners are compared); each `None`: every one.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct LogScope {
+    pub cid: Option<i64>,
+    pub from: Option<Date>,
+    pub to: Option<Date>,
+    pub by: Option<String>,
+}
+
+impl LogScope {
+    /// Every record of the customer `cid`.
+    pub fn customer(cid: i64) -> LogScope {
+        LogScope {
+            cid: Some(cid),
+            ..LogScope::default()
+        }
+    }
+}
 
 /// One record of the log.
 #[derive(Debug, Clone, PartialEq)]
@@ -93,7 +114,7 @@ fn documents_of(table: &str, key: &str, id: &str) -> String {
     format!(
         "(SELECT group_concat(id, char(31)) FROM
             (SELECT d.id FROM {table} x JOIN documents d ON d.did = x.did
-              WHERE x.{key} = {id} ORDER BY d.id))"
+              WHERE x.{key} = {id} ORDER BY ifnull(d.due_date, d.doc_date), {DOCUMENT_ORDER}))"
     )
 }
 
@@ -113,13 +134,15 @@ fn log_sql(one_customer: bool) -> String {
     let promise_docs = documents_of("promise_documents", "promise_id", "p.id");
     let issue_docs = documents_of("issue_documents", "issue_id", "i.id");
     // A reminder's documents, claimed still or freed for a later run.
-    let reminder_docs = "(SELECT group_concat(id, char(31)) FROM
+    let reminder_docs = format!(
+        "(SELECT group_concat(id, char(31)) FROM
             (SELECT d.id FROM documents d
               WHERE d.did IN (SELECT did FROM reminder_documents WHERE reminder_id = r.id
                               UNION
                               SELECT did FROM reminder_documents_released
                                WHERE reminder_id = r.id)
-              ORDER BY d.id))";
+              ORDER BY ifnull(d.due_date, d.doc_date), {DOCUMENT_ORDER}))"
+    );
     let attachment_docs = documents_of("attachment_documents", "attachment_id", "a.id");
     // Columns: day, at, kind code, cid, who, text, amount, due day, detail, record id, the
     // amount's currency (a promise's or an issue's own), the row's own id in its table, its
@@ -224,22 +247,29 @@ fn log_sql(one_customer: bool) -> String {
     format!(
         "SELECT log.*, c.id, c.name, ifnull(log.cur, c.currency) FROM ({union}) AS log
            JOIN customers c ON c.cid = log.cid
-          WHERE log.d <= ?1 {customer}
+          WHERE log.d <= ?1 {customer} AND (?3 IS NULL OR log.d >= ?3)
+            AND (?4 IS NULL OR lower(owed_nfc(trim(log.collector))) = ?4)
           ORDER BY log.d, log.at, log.seq, log.event_id, log.event_key"
     )
 }
 
 impl<S: std::ops::Deref<Target = Store>> Activity<S> {
-    /// Calls `each` for every record of the activity log on or before `as_of` (of one
-    /// customer with `cid`), oldest first.
+    /// Calls `each` for every record of the activity log on or before `as_of` in `scope`,
+    /// oldest first.
     pub fn for_each_log_entry(
         &self,
         as_of: Date,
-        cid: Option<i64>,
+        scope: &LogScope,
         mut each: impl FnMut(LogEntry) -> Result<()>,
     ) -> Result<()> {
-        let mut stmt = self.conn().prepare_cached(&log_sql(cid.is_some()))?;
-        let mut rows = stmt.query(params![day_number(as_of), cid])?;
+        let mut stmt = self.conn().prepare_cached(&log_sql(scope.cid.is_some()))?;
+        let last = scope.to.map_or(as_of, |to| to.min(as_of));
+        let mut rows = stmt.query(params![
+            day_number(last),
+            scope.cid,
+            scope.from.map(day_number),
+            scope.by.as_deref().map(crate::domain::team::owner_key),
+        ])?;
         while let Some(r) = rows.next()? {
             let code: usize = r.get::<_, i64>(2)?.try_into().unwrap_or(KINDS.len() - 1);
             let kind = KINDS[code.min(KINDS.len() - 1)];

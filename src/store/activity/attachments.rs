@@ -104,11 +104,15 @@ pub(crate) fn insert_attachment(
     )
 }
 
-const VIEW_COLUMNS: &str = "a.id, a.cid, a.at, a.collector, a.name, b.sha256, b.bytes, a.text,
+const VIEW_COLUMNS: &str = concat!(
+    "a.id, a.cid, a.at, a.collector, a.name, b.sha256, b.bytes, a.text,
     (SELECT json_group_array(json_array(x.did, x.id, x.number)) FROM
        (SELECT d.did, d.id, d.number FROM attachment_documents l JOIN documents d ON d.did = l.did
-         WHERE l.attachment_id = a.id ORDER BY d.id) x),
-    (SELECT p.id FROM payments p WHERE p.pid = a.pid)";
+         WHERE l.attachment_id = a.id ORDER BY ifnull(d.due_date, d.doc_date), ",
+    crate::store::document_order!(),
+    ") x),
+    (SELECT p.id FROM payments p WHERE p.pid = a.pid)"
+);
 
 fn view_row(r: &rusqlite::Row) -> rusqlite::Result<AttachmentView> {
     let docs: Option<String> = r.get(8)?;

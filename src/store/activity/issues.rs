@@ -11,9 +11,9 @@ use crate::domain::date::{day_number, from_day_number};
 use crate::domain::document::NamedDocument;
 use crate::domain::{Date, Decimal, money};
 use crate::store::Activity;
-use crate::store::Store;
 use crate::store::ledger::rates::RateCache;
 use crate::store::queue::{IssueReason, OPEN_ISSUE};
+use crate::store::{DOCUMENT_ORDER, Store};
 use rusqlite::params;
 use rusqlite::types::Value;
 use std::collections::{HashMap, HashSet};
@@ -368,7 +368,7 @@ impl<S: std::ops::Deref<Target = Store>> Activity<S> {
         let sql = format!(
             "SELECT l.issue_id, d.did, d.id, d.number FROM issues i
                CROSS JOIN issue_documents l ON l.issue_id = i.id CROSS JOIN documents d ON d.did = l.did
-              WHERE {cond} ORDER BY l.issue_id, d.id"
+              WHERE {cond} ORDER BY l.issue_id, ifnull(d.due_date, d.doc_date), {DOCUMENT_ORDER}"
         );
         let mut stmt = self.conn().prepare_cached(&sql)?;
         let mut rows = stmt.query(rusqlite::params_from_iter(args))?;

@@ -12,8 +12,8 @@
 use self::attachments::AttachmentView;
 use self::issues::IssueView;
 use self::promises::PromiseView;
-use super::Store;
 use super::queue::PromiseFlag;
+use super::{DOCUMENT_ORDER, Store};
 use crate::domain::action_checks::OwnerRole;
 use crate::domain::calls::CallOutcome;
 use crate::domain::date::{day_number, from_day_number};
@@ -568,7 +568,8 @@ impl<S: std::ops::Deref<Target = Store>> Activity<S> {
     pub fn reminders(&self, cid: i64) -> Result<Vec<ReminderView>> {
         super::rows(
             self.conn(),
-            "SELECT r.id, r.at, r.collector, r.cycle, r.reminder, r.to_addr, r.subject, r.body,
+            &format!(
+                "SELECT r.id, r.at, r.collector, r.cycle, r.reminder, r.to_addr, r.subject, r.body,
                     r.status, r.sent_at, r.sent_date,
                     (SELECT json_group_array(json_array(did, id, number)) FROM
                        (SELECT d.did, d.id, d.number FROM documents d
@@ -576,10 +577,11 @@ impl<S: std::ops::Deref<Target = Store>> Activity<S> {
                                          UNION
                                          SELECT did FROM reminder_documents_released
                                           WHERE reminder_id = r.id)
-                         ORDER BY d.id)),
+                         ORDER BY ifnull(d.due_date, d.doc_date), {DOCUMENT_ORDER})),
                     r.error, r.cc_addr, r.run_date, x.collector, x.at
                FROM reminders r LEFT JOIN reminder_releases x ON x.reminder_id = r.id
-              WHERE r.cid = ?1 ORDER BY r.id DESC",
+              WHERE r.cid = ?1 ORDER BY r.id DESC"
+            ),
             [cid],
             |r| {
                 let docs: Option<String> = r.get(11)?;

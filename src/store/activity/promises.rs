@@ -13,8 +13,8 @@ use crate::domain::document::NamedDocument;
 use crate::domain::promise::{Promise, PromiseProgress, PromiseState, promise_progress};
 use crate::domain::{Date, Decimal, money};
 use crate::store::Activity;
-use crate::store::Store;
 use crate::store::ledger::rates::RateCache;
+use crate::store::{DOCUMENT_ORDER, Store};
 use rusqlite::types::Value;
 use std::collections::HashMap;
 
@@ -293,7 +293,7 @@ impl<S: std::ops::Deref<Target = Store>> Activity<S> {
             "SELECT pd.promise_id, d.did, d.id, d.number
                FROM promises p CROSS JOIN promise_documents pd ON pd.promise_id = p.id
                CROSS JOIN documents d ON d.did = pd.did
-              WHERE {cond} ORDER BY pd.promise_id, d.id"
+              WHERE {cond} ORDER BY pd.promise_id, ifnull(d.due_date, d.doc_date), {DOCUMENT_ORDER}"
         );
         let mut stmt = self.conn().prepare_cached(&sql)?;
         let mut rows = stmt.query(rusqlite::params_from_iter(args))?;

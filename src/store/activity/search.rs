@@ -29,8 +29,8 @@ use crate::domain::document::DocumentKind;
 use crate::domain::queue::{Predicate, QueueFilter, SearchScope};
 use crate::domain::search;
 use crate::store::Activity;
-use crate::store::Store;
 use crate::store::queue::QUEUE_AS_OF;
+use crate::store::{DOCUMENT_ORDER, Store};
 use rusqlite::params;
 use std::collections::HashSet;
 
@@ -372,7 +372,7 @@ impl<S: std::ops::Deref<Target = Store>> Activity<S> {
              SELECT d.id, d.number, d.kind, c.cid, c.id, c.name
                FROM best JOIN documents d ON d.did = best.did JOIN customers c ON c.cid = d.cid
               WHERE d.doc_date <= ?5
-              ORDER BY best.rank, d.number COLLATE NOCASE, d.id LIMIT ?6"
+              ORDER BY best.rank, {DOCUMENT_ORDER} LIMIT ?6"
         ))?;
         let items = stmt
             .query_map(

@@ -9,7 +9,7 @@
 
 use crate::Result;
 use crate::domain::date::{day_number, from_day_number};
-use crate::domain::team::{PAID_WITHIN_DAYS, TakenPromise, Touch};
+use crate::domain::team::{Logged, PAID_WITHIN_DAYS, TakenPromise, Touch};
 use crate::domain::{Date, Decimal, money};
 use crate::store::Activity;
 use crate::store::Store;
@@ -96,6 +96,42 @@ impl<S: std::ops::Deref<Target = Store>> Activity<S> {
             &sql,
             params![day_number(from), day_number(to)],
             |r| Ok((r.get(0)?, r.get::<_, i64>(1)?.unsigned_abs())),
+        )
+    }
+
+    /// Per collector, from `from` through `to`: notes logged (by the day of their timestamp),
+    /// issues opened (on their opened date) and resolves recorded (on their date), leaving out
+    /// what a run wrote in a collector's name, as touches do.
+    pub fn logged_by_collector(&self, from: Date, to: Date) -> Result<HashMap<String, Logged>> {
+        let sql = format!(
+            "SELECT collector, sum(kind = 0), sum(kind = 1), sum(kind = 2) FROM (
+               SELECT collector, 0 AS kind FROM notes WHERE {n} BETWEEN ?1 AND ?2
+               UNION ALL
+               SELECT collector, 1 FROM issues WHERE opened_date BETWEEN ?1 AND ?2
+                  AND id NOT IN (SELECT issue_id FROM deduction_payments)
+               UNION ALL
+               SELECT collector, 2 FROM issue_events
+                WHERE kind = 'resolve' AND event_date BETWEEN ?1 AND ?2
+                  AND id NOT IN (SELECT event_id FROM deduction_withdrawals
+                                 UNION ALL SELECT event_id FROM deduction_run_events))
+             GROUP BY collector",
+            n = day_of("at")
+        );
+        let count = |r: &rusqlite::Row, i| r.get::<_, i64>(i).map(i64::unsigned_abs);
+        crate::store::rows(
+            self.conn(),
+            &sql,
+            params![day_number(from), day_number(to)],
+            |r| {
+                Ok((
+                    r.get(0)?,
+                    Logged {
+                        notes: count(r, 1)?,
+                        disputes_opened: count(r, 2)?,
+                        disputes_resolved: count(r, 3)?,
+                    },
+                ))
+            },
         )
     }
 

@@ -16,9 +16,9 @@ use crate::domain::date::{day_number, from_day_number};
 use crate::domain::promise::PromiseState;
 use crate::domain::{Date, money};
 use crate::store::Ledger;
-use crate::store::Store;
 use crate::store::activity::IMPORT_OWNER_CHANGES;
 use crate::store::queue::{OPEN_ISSUE, day_of};
+use crate::store::{DOCUMENT_ORDER, Store};
 use rusqlite::params;
 
 pub use crate::domain::customer::{
@@ -119,7 +119,7 @@ impl<S: std::ops::Deref<Target = Store>> Ledger<S> {
         // open items are found).
         let open = format!(
             "{columns} AND (d.balance <> 0 OR d.last_applied > ?2) AND open <> 0
-              ORDER BY ifnull(d.due_date, d.doc_date), d.did"
+              ORDER BY ifnull(d.due_date, d.doc_date), {DOCUMENT_ORDER}"
         );
         // Newest first, in the order of the index by customer and date: only as many are
         // looked at as it takes to find the newest settled ones.

@@ -27,7 +27,8 @@ pub struct DocumentLine {
     pub billing_balance: Option<Decimal>,
 }
 
-const OPEN_DOCUMENTS: &str = "
+const OPEN_DOCUMENTS: &str = concat!(
+    "
     SELECT d.id, c.id, c.name, d.kind, d.number, d.doc_date, d.due_date, d.amount,
            d.balance + CASE WHEN d.last_applied > ?1 THEN
                (SELECT ifnull(sum(a.amount), 0) FROM applications a
@@ -37,7 +38,9 @@ const OPEN_DOCUMENTS: &str = "
       FROM documents d JOIN customers c ON c.cid = d.cid
      WHERE d.doc_date <= ?1 AND (d.balance <> 0 OR d.last_applied > ?1)
        AND (?2 IS NULL OR d.cid = ?2)
-     ORDER BY c.id, d.due_date, d.id";
+     ORDER BY c.id, ifnull(d.due_date, d.doc_date), ",
+    crate::store::document_order!()
+);
 
 /// A document's kind read from the `kind` column; another spelling there is an error (the
 /// import writes only these).

@@ -11,7 +11,8 @@ use rusqlite::params;
 
 /// A customer's documents dated by D (?1), open: the amount less what was applied to it (a
 /// debit) or from it (a credit note) on or before ?3 (D, or later for what was paid since).
-const DOCUMENTS: &str = "
+const DOCUMENTS: &str = concat!(
+    "
     SELECT d.kind, d.id, d.number, d.doc_date, d.due_date, d.amount, d.currency,
            d.amount - CASE WHEN d.kind = 'credit_note'
                THEN (SELECT ifnull(sum(a.amount), 0) FROM applications a
@@ -20,7 +21,9 @@ const DOCUMENTS: &str = "
                       WHERE a.did = d.did AND a.date <= ?3) END AS open
       FROM documents d INDEXED BY documents_customer
      WHERE d.cid = ?2 AND d.doc_date <= ?1
-     ORDER BY d.kind = 'credit_note', ifnull(d.due_date, d.doc_date), d.doc_date, d.id";
+     ORDER BY d.kind = 'credit_note', ifnull(d.due_date, d.doc_date), ",
+    crate::store::document_order!()
+);
 
 /// A customer's successful payments dated by D (?1) with cash not applied on or before ?3.
 const PAYMENTS: &str = "
