@@ -651,7 +651,8 @@ impl OpenDocument {
 #[derive(Debug, Clone, PartialEq)]
 pub struct FormDefaults {
     pub currency: String,
-    /// The customer's overdue amount: the default amount of a promise.
+    /// The customer's overdue amount (a promise's default amount: see
+    /// [`Self::proposed_promise`]).
     pub overdue: Decimal,
     /// Every open invoice and debit note, oldest due date first.
     pub documents: Vec<OpenDocument>,
@@ -709,9 +710,40 @@ impl FormDefaults {
         self.overdue_documents().filter(|d| !d.disputed)
     }
 
-    /// What is open on [`Self::proposed_documents`]: a promise's default amount.
+    /// What is open on [`Self::proposed_documents`]: a promise's default amount, unless the
+    /// open promises leave less ([`Self::proposed_promise`]).
     pub fn proposed_amount(&self) -> Decimal {
         self.proposed_documents().map(|d| d.balance).sum()
+    }
+
+    /// What the customer's open promises leave of all it has open to promise
+    /// ([`check::left_to_promise`]): `None` when it has none open.
+    pub fn left_to_promise(&self) -> Option<Decimal> {
+        let open = self.documents.iter().map(|d| d.balance).sum();
+        check::left_to_promise(self.promised.total, &self.promised.ids, open)
+    }
+
+    /// A promise's default amount: what is open on [`Self::proposed_documents`], or less
+    /// when the customer's open promises leave less to promise (the save refuses more).
+    pub fn proposed_promise(&self) -> Decimal {
+        let proposed = self.proposed_amount();
+        self.left_to_promise()
+            .map_or(proposed, |left| proposed.min(left))
+    }
+
+    /// Why nothing more can be promised to customer `name` (its open promises already come
+    /// to all it has open; `void` says how to void one), if so.
+    pub fn nothing_left_to_promise(&self, name: &str, void: &str) -> Option<String> {
+        if self.left_to_promise()? > Decimal::ZERO {
+            return None;
+        }
+        let open = self.documents.iter().map(|d| d.balance).sum();
+        Some(check::nothing_left_to_promise(
+            name,
+            (self.promised.total, &self.promised.ids, open),
+            &self.currency,
+            void,
+        ))
     }
 
     /// How many overdue documents are in dispute.

@@ -356,6 +356,65 @@ fn a_promise_beyond_what_the_open_promises_leave_is_refused_under_its_amount() {
     assert_eq!(promises(&db, "K6").len(), before + 1);
 }
 
+/// The promise form proposes what can still be promised: the overdue amount, or less when
+/// the customer's open promises leave less of what it has open (a new promise beyond that is
+/// refused on save); when they leave nothing, it proposes nothing and says so on opening,
+/// with how to void a promise (it proposed the overdue amount, which the save refused).
+#[test]
+fn a_promise_proposes_no_more_than_the_open_promises_leave() {
+    let (_dir, db) = fixture();
+    let mut d = Driver::new(&db, "alice", (120, 40));
+    assert_eq!(d.selected().as_deref(), Some("Acme Corp"));
+    d.press("p");
+    let defaults = |d: &Driver| {
+        let form = d.app.form.as_ref().unwrap();
+        form.data.as_ref().unwrap().defaults.clone().unwrap()
+    };
+    let first = defaults(&d);
+    let open = first.open_on(&[]).unwrap();
+    let overdue = first.proposed_amount();
+    assert_eq!(value(&d, FieldId::Amount), format!("{overdue:.2}"));
+    // A promise of all but half the overdue amount leaves half of it to promise.
+    let half = (overdue / dec("2")).round_dp(2);
+    d.press(&format!(
+        "<C-u> {} <Down> 2026-05-15 <Down> <C-u>",
+        open - half
+    ));
+    assert_eq!(saves(&d.press("<Enter>")), 1);
+    d.press("k p");
+    assert_eq!(value(&d, FieldId::Amount), format!("{half:.2}"));
+    assert_valid(
+        &d,
+        FieldId::Amount,
+        &format!(
+            "{} USD, what the open promises leave",
+            owed::domain::money::grouped(half, "USD")
+        ),
+    );
+    assert_eq!(d.app.form.as_ref().unwrap().message, None);
+    d.press("<Down> 2026-05-20 <Enter>");
+    assert!(status(&d).starts_with("saved"), "{}", status(&d));
+    // Nothing left: nothing proposed, and the form says why on opening, and what to do.
+    d.press("k p");
+    assert_eq!(value(&d, FieldId::Amount), "");
+    let said = d.app.form.as_ref().unwrap().message.clone().unwrap();
+    assert!(said.error);
+    assert_eq!(
+        said.text,
+        format!(
+            "Acme Corp's open promises (3, 4) already come to {open} USD of the {open} USD it \
+             has open, so nothing more can be promised: in the detail, Tab then v on one that \
+             no longer stands voids it.",
+            open = owed::domain::money::grouped(open, "USD")
+        )
+    );
+    assert_hint(
+        &d,
+        FieldId::Amount,
+        "required: the open promises leave nothing to promise",
+    );
+}
+
 /// A note is dated the moment it is written, and the fixture's date is months before that:
 /// the detail's timeline as of that date leaves the note out, and the status line says why
 /// (a promise, which counts from the date shown, is in it at once: the test above).

@@ -218,17 +218,7 @@ pub fn promises_within_open(
         return Ok(());
     }
     let shown = |a: Decimal| format!("{} {currency}", money::grouped(a, currency));
-    const NAMED: usize = 5;
-    let mut which = ids
-        .iter()
-        .take(NAMED)
-        .map(i64::to_string)
-        .collect::<Vec<_>>()
-        .join(", ");
-    if ids.len() > NAMED {
-        which.push_str(&format!(" and {} more", ids.len() - NAMED));
-    }
-    let left = (open - promised).max(Decimal::ZERO);
+    let left = left_to_promise(promised, ids, open).unwrap_or(open);
     let room = if left.is_zero() {
         "nothing more can be promised".to_string()
     } else {
@@ -239,11 +229,58 @@ pub fn promises_within_open(
         )
     };
     Err(format!(
-        "the customer's open promises ({which}) already come to {} of the {} it has open, so \
-         {room}: void one that no longer stands with `owed void-promise N` first",
+        "{}, so {room}: void one that no longer stands with `owed void-promise N` first",
+        promises_come_to("the customer's", promised, ids, open, currency)
+    ))
+}
+
+/// What a customer's open promises (`promised` still to come, in all, on the promises
+/// numbered `ids`) leave of what it has `open` to promise: `None` when it has none open (a
+/// promise may then take all that is open), never less than zero.
+pub fn left_to_promise(promised: Decimal, ids: &[i64], open: Decimal) -> Option<Decimal> {
+    (!ids.is_empty()).then(|| (open - promised).max(Decimal::ZERO))
+}
+
+/// Why nothing more can be promised, for the promise form as it opens on customer `name`
+/// (`promised`, `ids`, `open` as [`promises_within_open`] takes them): its open promises
+/// already come to all it has open; `void` says how to void one.
+pub fn nothing_left_to_promise(
+    name: &str,
+    (promised, ids, open): (Decimal, &[i64], Decimal),
+    currency: &str,
+    void: &str,
+) -> String {
+    format!(
+        "{}, so nothing more can be promised: {void}.",
+        promises_come_to(&format!("{name}'s"), promised, ids, open, currency)
+    )
+}
+
+/// "`whose` open promises (1, 2) already come to … of the … it has open", naming five of
+/// them at most.
+fn promises_come_to(
+    whose: &str,
+    promised: Decimal,
+    ids: &[i64],
+    open: Decimal,
+    currency: &str,
+) -> String {
+    let shown = |a: Decimal| format!("{} {currency}", money::grouped(a, currency));
+    const NAMED: usize = 5;
+    let mut which = ids
+        .iter()
+        .take(NAMED)
+        .map(i64::to_string)
+        .collect::<Vec<_>>()
+        .join(", ");
+    if ids.len() > NAMED {
+        which.push_str(&format!(" and {} more", ids.len() - NAMED));
+    }
+    format!(
+        "{whose} open promises ({which}) already come to {} of the {} it has open",
         shown(promised),
         shown(open)
-    ))
+    )
 }
 
 /// A dispute names at most what its documents amount to (`total`, in the customer's

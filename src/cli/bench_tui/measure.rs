@@ -470,8 +470,9 @@ fn saves(h: &mut Harness, n: usize) -> Result<Vec<(&'static str, Latency)>> {
     Ok(out)
 }
 
-/// Times `n` saves of one form. A promise form that proposes no amount (its customer's
-/// overdue documents all in dispute, as a short payment leaves one, or none overdue) is
+/// Times `n` saves of one form. A promise form that proposes no amount (its customer's open
+/// promises leave nothing to promise, its overdue documents all in dispute, as a short
+/// payment leaves one, or none overdue) is
 /// closed and the cursor moves on: the keys typed keep the proposal, and there is none.
 fn save_latency(
     h: &mut Harness,

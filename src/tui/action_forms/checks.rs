@@ -111,6 +111,13 @@ impl ActionForm {
                             return Check::Err(e);
                         }
                         let note = match defaults {
+                            Some(d)
+                                if d.left_to_promise() == Some(a)
+                                    && a < d.proposed_amount()
+                                    && self.kind == FormKind::Promise =>
+                            {
+                                ", what the open promises leave"
+                            }
                             Some(d) if d.proposed_amount() == a && d.overdue_disputed() > 0 => {
                                 ", the overdue amount not in dispute"
                             }
@@ -220,22 +227,25 @@ impl ActionForm {
         }
     }
 
-    /// The dispute's amount when none is typed: the documents' open balances, else the
-    /// overdue amount.
-    /// Why a promise proposes no amount for its customer: every overdue document is in
-    /// dispute, or none is overdue (none when it proposes one, or its data has not come).
+    /// Why a promise proposes no amount for its customer: its open promises leave nothing to
+    /// promise, every overdue document is in dispute, or none is overdue (none when it
+    /// proposes one, or its data has not come).
     fn nothing_proposed(&self) -> Option<&'static str> {
         let defaults = self.data.as_ref().and_then(|d| d.defaults.as_ref())?;
-        if defaults.proposed_amount() > Decimal::ZERO {
+        if defaults.proposed_promise() > Decimal::ZERO {
             return None;
         }
-        Some(if defaults.overdue_disputed() > 0 {
+        Some(if defaults.left_to_promise() == Some(Decimal::ZERO) {
+            "the open promises leave nothing to promise"
+        } else if defaults.overdue_disputed() > 0 {
             "every overdue document is in dispute"
         } else {
             "nothing is overdue"
         })
     }
 
+    /// The dispute's amount when none is typed: the documents' open balances, else the
+    /// overdue amount.
     fn dispute_default(&self) -> String {
         let Some(defaults) = self.data.as_ref().and_then(|d| d.defaults.as_ref()) else {
             return "empty: the documents' open balance, else the overdue amount".into();

@@ -265,6 +265,7 @@ pub fn reopen(app: &mut App, draft: Draft) -> Vec<Effect> {
 /// The worker's answer to the form's [`Request::FormData`]: the defaults go into the fields
 /// not typed into yet.
 pub fn form_data(app: &mut App, seq: u64, data: Result<Box<FormData>, String>) -> Vec<Effect> {
+    let void = how_to_void(app);
     let Some(form) = app.form.as_mut().filter(|f| f.data_seq == seq) else {
         return Vec::new();
     };
@@ -291,10 +292,14 @@ pub fn form_data(app: &mut App, seq: u64, data: Result<Box<FormData>, String>) -
         match (field.id, data.defaults.as_ref()) {
             // Documents paid meanwhile stay named, and the amount that went with them.
             (FieldId::Amount | FieldId::Documents, _) if keep_documents => field.edited = true,
-            (FieldId::Amount, Some(d))
-                if form.kind == FormKind::Promise && d.proposed_amount() > Decimal::ZERO =>
-            {
-                field.set_default(&money::plain(d.proposed_amount(), &cur));
+            // What can still be promised (none: empty, a default proposed before goes).
+            (FieldId::Amount, Some(d)) if form.kind == FormKind::Promise => {
+                let amount = d.proposed_promise();
+                field.set_default(&if amount > Decimal::ZERO {
+                    money::plain(amount, &cur)
+                } else {
+                    String::new()
+                });
             }
             (FieldId::Documents, Some(d)) => {
                 field.set_default(&d.proposal(&d.proposed_documents().collect::<Vec<_>>()));
@@ -335,10 +340,54 @@ pub fn form_data(app: &mut App, seq: u64, data: Result<Box<FormData>, String>) -
         app.say_error(format!("{name} has no open dispute to resolve."));
         return Vec::new();
     }
+    if form.kind == FormKind::Promise {
+        nothing_left_to_promise(form, &data, &void);
+    }
     form.data = Some(data);
     // A dispute's amount typed before the defaults came: its documents follow it.
     form.follow_amount();
     Vec::new()
+}
+
+/// How the collector voids a promise, by the keys of this keymap: Tab in the detail, then v
+/// on the promise (`owed void-promise N` when a key is unbound).
+fn how_to_void(app: &App) -> String {
+    let key = |context, action| {
+        app.keymap
+            .first(context, action)
+            .map(|b| b.keys_named(app.ascii))
+    };
+    match (
+        key(KeyContext::Detail, Action::FocusTimeline),
+        key(KeyContext::Timeline, Action::Void),
+    ) {
+        (Some(timeline), Some(void)) => {
+            format!("in the detail, {timeline} then {void} on one that no longer stands voids it")
+        }
+        _ => "`owed void-promise N` voids one that no longer stands".to_string(),
+    }
+}
+
+/// A promise form whose customer's open promises already come to all it has open (nothing
+/// more can be promised: the save would refuse any amount) says so as it opens, and how to
+/// void one, in place of proposing an amount; the message goes when a refresh finds room
+/// again (a promise voided or kept meanwhile). A refusal said already stays.
+fn nothing_left_to_promise(form: &mut ActionForm, data: &FormData, void: &str) {
+    let why = data
+        .defaults
+        .as_ref()
+        .and_then(|d| d.nothing_left_to_promise(&data.customer.name, void));
+    let ours = |m: &Status| m.error && m.text.ends_with(&format!("{void}."));
+    match why {
+        Some(why) if form.message.as_ref().is_none_or(|m| !m.error || ours(m)) => {
+            form.message = Some(Status {
+                text: why,
+                error: true,
+            });
+        }
+        None if form.message.as_ref().is_some_and(ours) => form.message = None,
+        _ => {}
+    }
 }
 
 /// The issue the resolve form is on when it was open at the form's last data and is
