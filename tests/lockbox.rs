@@ -733,6 +733,66 @@ fn the_metrics_bar_shows_open_deductions_beside_open_issues() {
     d.assert_shows(&["Open issues 800"], &["Open deductions"]);
 }
 
+/// The queue's last contact (`Seen`) is a collector's action, a reminder sent or a reply: a
+/// deduction the lockbox import opened is a run's bookkeeping, and leaves it as it was (it
+/// made a customer nobody had been in touch with for weeks look seen the day of the cheque).
+#[test]
+fn a_deduction_the_lockbox_opened_is_not_contact_in_the_queue() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = workstation::build(dir.path());
+    let seen = |db: &Path| {
+        let d = workstation::Driver::new(db, "dana", (120, 40));
+        d.app
+            .page
+            .rows
+            .iter()
+            .find(|r| r.id == "K4")
+            .map(|r| r.last_contact)
+            .expect("Tokyo Trading in dana's queue")
+    };
+    let before = seen(&db);
+    let lockbox = dir.path().join("lockbox");
+    std::fs::create_dir(&lockbox).unwrap();
+    // Tokyo Trading (K4) owes 5,000.00 on INV-400 and sends 4,600.00 for it: 400.00 short.
+    std::fs::write(
+        lockbox.join("lockbox.csv"),
+        "item_id,date,amount,currency,payer,check_number,invoices,image\n\
+         77,2026-04-16,4600.00,USD,K4,9001,INV-400,\n",
+    )
+    .unwrap();
+    let mut store = Store::open_existing(&db).unwrap();
+    let summary = owed::import::lockbox::import_lockbox(
+        &mut store,
+        &lockbox,
+        &stamp("dana", Role::Manager),
+        &owed::import::lockbox::LockboxOptions {
+            base_currency: "USD".into(),
+            max_attachment_mb: 25,
+            logged_as: None,
+        },
+    )
+    .unwrap();
+    assert_eq!(summary.deductions.len(), 1, "{summary:?}");
+    drop(store);
+    assert!(
+        before < owed::domain::date::parse_iso("2026-04-16"),
+        "{before:?}"
+    );
+    assert_eq!(seen(&db), before);
+    // A dispute a collector opens by hand is contact, as before.
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_owed"))
+        .arg("--db")
+        .arg(&db)
+        .args(["--as-of", "2026-04-30", "--as", "dana"])
+        .args(["dispute", "K4", "--reason", "pricing", "--amount", "10"])
+        .env_remove("OWED_DB")
+        .env_remove("OWED_CONFIG")
+        .output()
+        .unwrap();
+    succeeded(&out);
+    assert_eq!(seen(&db), owed::domain::date::parse_iso("2026-04-30"));
+}
+
 use common::{ALICE_KEY, DANA_KEY};
 
 /// The workstation's resolve form takes the outcome through the same write as `owed resolve

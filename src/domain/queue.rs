@@ -940,8 +940,8 @@ pub struct QueueRow {
     pub credit: Decimal,
     /// Days past due of the oldest open item (0 when nothing is overdue).
     pub max_days: i64,
-    /// The last note, call, promise, issue, reminder sent or reply, on or before the as-of
-    /// date.
+    /// The last note, call, promise or issue a collector recorded (a lockbox deduction is
+    /// none), reminder sent or reply, on or before the as-of date.
     pub last_contact: Option<Date>,
     /// The last call, on or before the as-of date.
     pub last_call: Option<Date>,

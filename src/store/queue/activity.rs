@@ -50,7 +50,9 @@ impl RowActivity {
 impl<S: std::ops::Deref<Target = Store>> Queue<S> {
     /// Per customer with any: last contact, latest promise's state, follow-ups due, open
     /// issues and unread replies at `as_of`; of every customer, or only of `only` (a row to
-    /// refresh). A reply from an unverified sender is not contact, but it is unread: the
+    /// refresh). Last contact is the latest note, call, promise or issue a collector
+    /// recorded, reminder sent or verified reply: what a run wrote (a lockbox deduction) is
+    /// none. A reply from an unverified sender is not contact, but it is unread: the
     /// Replies tab shows it for a person to judge.
     pub(crate) fn customer_activity(
         &self,
@@ -104,8 +106,13 @@ impl<S: std::ops::Deref<Target = Store>> Queue<S> {
                   GROUP BY cid",
                 c = one("cid")
             ),
+            // A dispute a collector opened; not a deduction a lockbox file opened in the
+            // run's name (`deduction_payments`), which is no contact with the customer (as
+            // the team's touches count them, `store::activity::team`).
             format!(
-                "SELECT cid, max(opened_date) FROM issues WHERE opened_date <= ?1{c} GROUP BY cid",
+                "SELECT cid, max(opened_date) FROM issues WHERE opened_date <= ?1{c}
+                    AND id NOT IN (SELECT issue_id FROM deduction_payments)
+                  GROUP BY cid",
                 c = one("cid")
             ),
             // From the index of sent reminders by customer alone (schema 13).
