@@ -1209,6 +1209,50 @@ fn a_signal_mid_run_releases_the_reminder_it_had_not_handed_over() {
     }
 }
 
+/// A reminder that renders larger than 1 MB (here 1,201 documents at a kilobyte each; the
+/// shipped templates' 30,000 rendered 4.7 MB) is said by the plan, the dry run and the run,
+/// naming the reminder, the customer and the size; nothing warned, and most mail servers
+/// refuse 10–25 MB. A small one is not.
+#[test]
+fn a_reminder_larger_than_a_megabyte_is_warned_of() {
+    let server = SmtpServer::start();
+    let setup = Setup::kite_and_lark(server.port);
+    let data = setup.dir.path().join("data");
+    let mut d = String::from("id,customer_id,type,doc_date,due_date,amount,currency\n");
+    d.push_str("INV-0,K1,invoice,2026-03-01,2026-03-31,100.00,USD\n");
+    d.push_str("INV-1,K2,invoice,2026-03-01,2026-03-31,101.00,USD\n");
+    for i in 0..1200 {
+        d.push_str(&format!(
+            "MR-{i:05},K1,invoice,2026-03-01,2026-03-31,1.00,USD\n"
+        ));
+    }
+    write_files(&data, &[("documents.csv", &d)]);
+    succeeded(&setup.owed(&["import", data.to_str().unwrap()]));
+    let filler = "x".repeat(1000);
+    std::fs::write(
+        setup.dir.path().join("cycles/templates/friendly.md"),
+        format!(
+            "Reminder for {{{{ customer.name }}}}\n\n\
+             {{% for d in documents %}}{{{{ d.number }}}} {filler}\n{{% endfor %}}"
+        ),
+    )
+    .unwrap();
+    let warning = "warning: Dunning / Friendly to K1 renders 1.2 MB for 1,201 document(s), more \
+                   than 1 MB: many mail servers refuse a message of 10–25 MB";
+    for args in [
+        &["engage", "plan"][..],
+        &["engage", "run", "--dry-run"],
+        &["engage", "run"],
+    ] {
+        let o = setup.owed(args);
+        let err = stderr(&o);
+        assert!(o.status.success(), "{args:?}: {err}");
+        assert!(err.contains(warning), "{args:?}: {err}");
+        assert!(!err.contains("to K2 renders"), "{args:?}: {err}");
+    }
+    assert_eq!(server.received().len(), 2, "warned, not refused");
+}
+
 /// A template that fails on one customer's values (it passed the sample rendered when the
 /// cycles were loaded) stopped the run at that customer with exit 2, printing nothing of what
 /// had gone out, and every later run stopped there again. That reminder is not sent, said so

@@ -128,6 +128,7 @@ fn plan(ctx: &Context, args: &PlanArgs) -> Result<()> {
         engage::plan_settings(&ctx.config, ctx.as_of, super::today()),
     )?;
     let plan = owners_plan(plan, owned.as_ref());
+    large_in_plan(ctx, &store, &cycles, &plan)?;
     // What a run would refuse, said beside the plan (on stderr: the JSON stays the plan).
     let age = engage::ledger_age(&store, &ctx.config, ctx.as_of)?;
     if let Some(why) = age.sentence() {
@@ -142,6 +143,45 @@ fn plan(ctx: &Context, args: &PlanArgs) -> Result<()> {
     }
     out!("{}", plan_text(&plan, &ctx.config.base_currency))?;
     Ok(())
+}
+
+/// Warns (on stderr) of each email of `plan` naming many documents
+/// ([`template::PLAN_SIZE_CHECK_DOCUMENTS`] or more) that renders larger than
+/// [`template::LARGE_REMINDER_BYTES`]; one that cannot be rendered is the run's to say.
+fn large_in_plan(
+    ctx: &Context,
+    store: &crate::store::Store,
+    cycles: &engage::cycle::Cycles,
+    plan: &engage::Plan,
+) -> Result<()> {
+    use crate::engage::template;
+    let mut many = plan
+        .entries
+        .iter()
+        .filter(|e| {
+            e.channel != Channel::Sms && e.documents.len() >= template::PLAN_SIZE_CHECK_DOCUMENTS
+        })
+        .peekable();
+    if many.peek().is_none() {
+        return Ok(());
+    }
+    let sender = ctx.actor(store)?;
+    let settings =
+        engage::send_settings_for(&ctx.config, &sender, ctx.as_of, super::clock(), false)?;
+    for e in many {
+        if let Ok(mail) = outbox::preview(cycles, e, &settings) {
+            warn_if_large(e, mail.size());
+        }
+    }
+    Ok(())
+}
+
+/// Says (on stderr) that the reminder of `e`, rendered at `bytes`, is too large to send well.
+fn warn_if_large(e: &engage::PlanEntry, bytes: usize) {
+    let which = which(&e.cycle, &e.reminder, &e.customer_id);
+    if let Some(why) = crate::engage::template::large_reminder(&which, bytes, e.documents.len()) {
+        errln!("warning: {why}");
+    }
 }
 
 /// `plan` of the customers of `--owner` alone ([`super::owned`]), or whole.
@@ -267,6 +307,7 @@ fn send(ctx: &Context, args: &RunArgs) -> Result<()> {
                 })
             } else {
                 outbox::preview(&cycles, e, &settings).map(|mail| {
+                    warn_if_large(e, mail.size());
                     format!(
                         "would send {} <{}>: {} ({} document(s))",
                         which(&e.cycle, &e.reminder, &e.customer_id),
@@ -382,7 +423,16 @@ fn print_outcome(outcome: &outbox::EntryOutcome, entries: &[engage::PlanEntry]) 
             // The first few and how many more (a run named 30,000 on one line).
             one_line(&crate::domain::action_checks::documents_line(&s.documents)),
             one_line(&s.message_id)
-        )?,
+        )
+        .and_then(|()| {
+            let which = which(&s.cycle, &s.reminder, &s.customer_id);
+            if let Some(why) =
+                crate::engage::template::large_reminder(&which, s.bytes, s.documents.len())
+            {
+                errln!("warning: {why}");
+            }
+            Ok(())
+        })?,
         outbox::EntryOutcome::AlreadyClaimed => {}
         outbox::EntryOutcome::Withdrawn(w) => outln!(
             "withdrawn {}: {}",

@@ -304,6 +304,9 @@ pub struct SentReminder {
     pub documents: Vec<String>,
     pub subject: String,
     pub message_id: String,
+    /// Its rendered size in bytes ([`RenderedEmail::size`]): a run warns of one too large
+    /// ([`super::template::large_reminder`]).
+    pub bytes: usize,
 }
 
 /// A reminder a run could not deliver.
@@ -726,6 +729,7 @@ pub fn deliver_entry(
                             crate::domain::document::label(&d.id, d.number.as_deref()).to_string()
                         })
                         .collect(),
+                    bytes: rendered.size(),
                     subject: rendered.subject,
                     message_id,
                 }));

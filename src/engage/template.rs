@@ -167,6 +167,39 @@ pub struct RenderedEmail {
     pub html: Option<String>,
 }
 
+impl RenderedEmail {
+    /// Its bytes: subject, text and HTML, as rendered (before the message's encoding and
+    /// any attachment).
+    pub fn size(&self) -> usize {
+        self.subject.len() + self.text.len() + self.html.as_ref().map_or(0, String::len)
+    }
+}
+
+/// The size of a rendered reminder above which owed warns (1 MB): many mail servers refuse
+/// messages of 10–25 MB, and no customer reads the tens of thousands of lines it takes (the
+/// shipped templates list every document the reminder is about: some 160 bytes each, text
+/// and HTML, so 30,000 documents render 4.7 MB).
+pub const LARGE_REMINDER_BYTES: usize = 1024 * 1024;
+
+/// The plan names this many documents or more in a reminder: `owed engage plan` renders it
+/// to check its size (the others are far below [`LARGE_REMINDER_BYTES`] with any sensible
+/// template, and rendering every reminder of a large plan would take seconds).
+pub const PLAN_SIZE_CHECK_DOCUMENTS: usize = 1_000;
+
+/// The warning for reminder `which` (`Standard / Friendly to K1`) about `documents` documents
+/// when its rendering (`bytes`) is larger than [`LARGE_REMINDER_BYTES`]; none otherwise.
+pub fn large_reminder(which: &str, bytes: usize, documents: usize) -> Option<String> {
+    (bytes > LARGE_REMINDER_BYTES).then(|| {
+        format!(
+            "{which} renders {} for {} document(s), more than 1 MB: many mail servers refuse \
+             a message of 10–25 MB and no customer reads that many lines, so list fewer in its \
+             template and attach the statement (docs/engagement.md, \"Large reminders\")",
+            crate::domain::attachment::size_label(bytes as u64),
+            money::grouped_count(documents as u64)
+        )
+    })
+}
+
 impl TemplateSet {
     /// Loads (once) the template at `path` and its HTML alternative if there is one,
     /// compiles them, and renders a sample so that an unknown variable is an error now.
@@ -706,6 +739,57 @@ mod tests {
             template_error(Path::new("t.md"), &e).to_string(),
             "t.md, line 1: template error: undefined value `customer.nam` (a template sees \
              customer, documents, table, totals, promise, collector, cycle, reminder, today)"
+        );
+    }
+
+    /// A reminder larger than a megabyte is said, with its name, customer and size; one of a
+    /// megabyte is not. The size counts the subject, the text and the HTML.
+    #[test]
+    fn a_reminder_larger_than_a_megabyte_is_said() {
+        let mail = RenderedEmail {
+            subject: "Overdue".into(),
+            text: "x".repeat(LARGE_REMINDER_BYTES - 7 - 100),
+            html: Some("y".repeat(100)),
+        };
+        assert_eq!(mail.size(), LARGE_REMINDER_BYTES);
+        assert_eq!(large_reminder("D / F to K1", mail.size(), 3), None);
+        assert_eq!(
+            large_reminder("Standard / Final to K1", 4_928_307, 30_000).as_deref(),
+            Some(
+                "Standard / Final to K1 renders 4.7 MB for 30,000 document(s), more than 1 MB: \
+                 many mail servers refuse a message of 10–25 MB and no customer reads that many \
+                 lines, so list fewer in its template and attach the statement \
+                 (docs/engagement.md, \"Large reminders\")"
+            )
+        );
+    }
+
+    /// What docs/engagement.md ("Large reminders") proposes in place of `{{ table }}`: the
+    /// first documents, and how many more.
+    #[test]
+    fn a_template_may_list_the_first_documents_and_count_the_rest() {
+        let mut set = TemplateSet::default();
+        set.env
+            .add_template(
+                "t",
+                "{% for d in documents[:1] %}{{ d.number }} {{ d.balance }}\n{% endfor %}\
+                 {% if documents|length > 1 %}and {{ documents|length - 1 }} more: see the \
+                 attached statement{% endif %}",
+            )
+            .unwrap();
+        let mut context = EmailContext::sample();
+        let render = |context: &EmailContext| {
+            set.env
+                .get_template("t")
+                .unwrap()
+                .render(minijinja::Value::from(minijinja::value::Serde(context)))
+                .unwrap()
+        };
+        assert_eq!(render(&context), "1001 1,000.00\n");
+        context.documents = vec![context.documents[0].clone(); 3];
+        assert_eq!(
+            render(&context),
+            "1001 1,000.00\nand 2 more: see the attached statement"
         );
     }
 

@@ -439,6 +439,9 @@ fn to_confirm(app: &mut App) -> Vec<Effect> {
             } else {
                 format!("{} <{}>: {}", p.name, mail.to, mail.subject)
             });
+            if let Some(why) = &mail.too_large {
+                lines.push(format!("  warning: {why}."));
+            }
         }
     }
     if !bad.is_empty() {

@@ -97,6 +97,9 @@ fn header_lines(
     };
     let named = crate::domain::action_checks::documents_line(&mail.documents);
     fields.push(("About", format!("{docs}{named}")));
+    if let Some(why) = &mail.too_large {
+        fields.push(("Warning", format!("{why}.")));
+    }
     let cols = width.saturating_sub(LABEL_W).max(1);
     let mut out = Vec::new();
     for (name, value) in fields {
@@ -313,10 +316,20 @@ fn preview(app: &App, flow: &SendFlow, screen: Rect, buf: &mut Buffer) {
         }
     };
     let head = header_lines(item, mail, usize::from(width));
+    // The warning of a reminder too large comes last, in the alert colour.
+    let warning = head
+        .iter()
+        .position(|l| l.0 == "Warning")
+        .unwrap_or(head.len());
+    let alert = app.theme.get(Role::MetricAlert);
     for (y, l) in head.iter().enumerate() {
         let spans = Line::from(vec![
             Span::styled(format!("{:<LABEL_W$}", l.0), label),
-            Span::raw(l.1.clone()),
+            if y >= warning {
+                Span::styled(l.1.clone(), alert)
+            } else {
+                Span::raw(l.1.clone())
+            },
         ]);
         if (y as u16) < inner.height {
             text::put_line(buf, inner.x + 1, inner.y + y as u16, &spans, width);
@@ -463,6 +476,7 @@ mod tests {
             cycle: "key".into(),
             reminder: "key-escalation".into(),
             documents: (1501..30011).map(|i| format!("MR-{i:07}")).collect(),
+            too_large: None,
         };
         let item = PreviewItem {
             cid: 1,
@@ -472,6 +486,20 @@ mod tests {
             mail: Ok(mail.clone()),
         };
         let lines = header_lines(&item, &mail, 100);
+        assert!(!lines.iter().any(|(label, _)| *label == "Warning"));
+        // Too large: the last lines say so.
+        let large = PreviewMail {
+            too_large: Some("key / key-escalation to K1 renders 4.7 MB".into()),
+            ..mail.clone()
+        };
+        let last = header_lines(&item, &large, 100).pop().unwrap();
+        assert_eq!(
+            last,
+            (
+                "Warning",
+                "key / key-escalation to K1 renders 4.7 MB.".into()
+            )
+        );
         let about: Vec<&str> = lines
             .iter()
             .skip_while(|(label, _)| *label != "About")

@@ -78,6 +78,10 @@ pub struct PreviewMail {
     pub reminder: String,
     /// The documents it chases (numbers, else ids), oldest due first.
     pub documents: Vec<String>,
+    /// Why it is too large to send well, when its rendering is larger than
+    /// [`crate::engage::template::LARGE_REMINDER_BYTES`] (the reminder, the customer and the
+    /// size): the preview and the confirmation say it.
+    pub too_large: Option<String>,
 }
 
 /// One customer's email for the preview, or why it cannot be sent.

@@ -1013,11 +1013,19 @@ fn preview_text(config: &Config, entry: &PlanEntry, text: String) -> PreviewMail
         cycle: entry.cycle.clone(),
         reminder: entry.reminder.clone(),
         documents: entry.document_names(),
+        too_large: None,
     }
 }
 
 fn preview_mail(from: &str, entry: &PlanEntry, rendered: RenderedEmail) -> PreviewMail {
+    let which = format!(
+        "{} / {} to {}",
+        entry.cycle, entry.reminder, entry.customer_id
+    );
+    let too_large =
+        crate::engage::template::large_reminder(&which, rendered.size(), entry.documents.len());
     PreviewMail {
+        too_large,
         from: from.to_string(),
         to: entry.to.clone(),
         subject: rendered.subject,
