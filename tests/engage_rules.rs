@@ -196,26 +196,30 @@ fn a_second_run_the_same_day_sends_nothing_the_first_held_back() {
     );
 }
 
+/// A pending reminder counts as a sent one does, on its run's date. It counted by the day of
+/// its claim's clock, after every back-dated day, so a run of 1 November killed mid-send held
+/// its customer back on every later back-dated day of the month.
 #[test]
-fn a_reminder_whose_delivery_is_not_known_counts_as_sent_the_day_it_was_claimed() {
+fn a_reminder_whose_delivery_is_not_known_counts_as_sent_on_its_runs_date() {
     let mut w = kite_in_two_cycles();
     w.min_days_between = 7;
-    // Claimed and handed over today, no answer: pending.
+    // Claimed and handed over by the run of 10 May, no answer: pending.
     let report = w.send(day("2026-05-10"), &mut NoAnswer, 1);
     assert_eq!(report.unknown.len(), 1);
-    let today = chrono::Local::now().date_naive();
     // Whatever else is due for K within the days after it waits, saying why.
-    let skips = w.skips(&today.to_string());
-    assert_eq!(skips.len(), 1, "{skips:?}");
-    assert_eq!(skips[0].3, SkipReason::MinDaysBetween);
-    let reason = &w.plan(today).skipped[0].reason;
-    assert!(
-        reason.starts_with("a reminder to K is pending since ") && reason.contains("not known"),
-        "{reason}"
-    );
-    // Seven days after it was claimed, the next goes.
-    let after = today + chrono::Days::new(7);
-    assert_eq!(w.sends(&after.to_string()).len(), 1);
+    for held in ["2026-05-10", "2026-05-16"] {
+        let skips = w.skips(held);
+        assert_eq!(skips.len(), 1, "{held}: {skips:?}");
+        assert_eq!(skips[0].3, SkipReason::MinDaysBetween);
+        let reason = &w.plan(day(held)).skipped[0].reason;
+        assert!(
+            reason.starts_with("a reminder to K is pending since ") && reason.contains("not known"),
+            "{reason}"
+        );
+    }
+    // Seven days after its run's date, the next goes, and is claimed.
+    assert_eq!(w.sends("2026-05-17").len(), 1);
+    assert_eq!(w.send_all("2026-05-17"), 1);
 }
 
 /// A run of an earlier date (`--as-of`) is sent now: a reminder that a run of a later date
@@ -331,7 +335,7 @@ fn a_reminder_delivered_but_not_recorded_says_so_and_stays_pending() {
             && e.contains("do not release it"),
         "{e}"
     );
-    let outbox = w.store.engagement().outbox(10).unwrap();
+    let outbox = w.store.engagement().outbox(day("2026-05-05"), 10).unwrap();
     assert_eq!(outbox.len(), 1);
     assert_eq!(outbox[0].status, "pending");
     assert!(

@@ -132,6 +132,37 @@ impl Setup {
         self.command(args).output().unwrap()
     }
 
+    /// Runs `owed ARGS` as of `as_of` rather than [`AS_OF`].
+    fn owed_on(&self, as_of: &str, args: &[&str]) -> Output {
+        Command::new(env!("CARGO_BIN_EXE_owed"))
+            .args(["--db", self.db().to_str().unwrap(), "--as-of", as_of])
+            .args(args)
+            .env("OWED_CONFIG", self.dir.path().join("config.toml"))
+            .env_remove("OWED_DB")
+            .output()
+            .unwrap()
+    }
+
+    /// A second cycle, Escalation (one reminder, Firm, 3 days after due), in its own folder.
+    fn escalation_cycle(&self) -> String {
+        let other = self.dir.path().join("cyc-a");
+        write_files(
+            &other,
+            &[
+                (
+                    "escalation.toml",
+                    "name = \"Escalation\"\n[[reminder]]\nname = \"Firm\"\nafter_due_days = 3\n\
+                     template = \"templates/firm.md\"\n",
+                ),
+                (
+                    "templates/firm.md",
+                    "Firm reminder\n\nPlease pay {{ table }}\n",
+                ),
+            ],
+        );
+        other.to_str().unwrap().to_string()
+    }
+
     /// Runs `owed ARGS`, asserts that it succeeded and returns its stdout.
     fn run_ok(&self, args: &[&str]) -> String {
         succeeded(&self.owed(args))
@@ -2252,4 +2283,129 @@ fn a_rules_control_characters_are_made_visible_in_its_error() {
             .starts_with("bogus"),
         "{err}"
     );
+}
+
+/// Reminders were signed with the name of whoever ran them: from cron as root, every email of
+/// the month ended "Kind regards,\nroot", whoever owned the customer, and a customer moved to
+/// another collector by an import was still signed root. A reminder is signed by the
+/// customer's finance owner (the config's collector only for a customer without one); who ran
+/// the send stays the reminder's collector in the activity, with the signature beside it.
+#[test]
+fn a_reminder_is_signed_by_the_customers_finance_owner_not_by_who_ran_it() {
+    let server = SmtpServer::start();
+    let setup = Setup::plain(3, server.port);
+    let owners = setup.dir.path().join("owners");
+    write_files(
+        &owners,
+        &[(
+            "customers.csv",
+            "id,name,email,finance_owner\nK000,Customer 0,ap0@c0.example,bob\n\
+             K001,Customer 1,ap1@c1.example,\nK002,Customer 2,ap2@c2.example,carol\n",
+        )],
+    );
+    succeeded(&setup.owed(&["import", owners.to_str().unwrap()]));
+    // carol hands K002 over to dave in the billing system.
+    write_files(
+        &owners,
+        &[(
+            "customers.csv",
+            "id,name,email,finance_owner\nK000,Customer 0,ap0@c0.example,bob\n\
+             K001,Customer 1,ap1@c1.example,\nK002,Customer 2,ap2@c2.example,dave\n",
+        )],
+    );
+    succeeded(&setup.owed(&["import", owners.to_str().unwrap()]));
+    let out = setup.run_ok(&["engage", "run"]);
+    assert!(out.contains("3 sent"), "{out}");
+    let received = server.received();
+    let signature = |to: &str| {
+        let mail = received.iter().find(|m| m.to == [to]).unwrap().text();
+        let body = mail.replace("\r\n", "\n");
+        body.trim_end().lines().last().unwrap().to_string()
+    };
+    assert_eq!(signature("ap0@c0.example"), "bob");
+    assert_eq!(signature("ap1@c1.example"), "alice", "no owner: the sender");
+    assert_eq!(signature("ap2@c2.example"), "dave", "the owner now");
+    for (id, signed) in [("K000", "bob"), ("K001", "alice"), ("K002", "dave")] {
+        let activity = setup.json(&["activity", id, "--json"]);
+        let reminder = first_entry(&activity, "reminder");
+        assert_eq!(reminder["collector"], "alice", "who ran it: {reminder}");
+        assert_eq!(reminder["signed_by"], signed, "{reminder}");
+    }
+    let shown = setup.run_ok(&["activity", "K000"]);
+    assert!(shown.contains("signed by bob"), "{shown}");
+}
+
+/// A run of 30 April killed mid-send (kill -9) left its reminder pending; every later
+/// back-dated run then skipped the customer ("a reminder to K000 is pending since …, its
+/// delivery not known") whatever its date, as the claim's clock day is after all of them, so
+/// the ladder's next steps never went. A pending reminder counts on its run's date, as a sent
+/// one does: it holds the customer back on 30 April, not on 1 May, and the warning of its
+/// unknown delivery stays.
+#[cfg(unix)]
+#[test]
+fn a_reminder_left_pending_by_a_killed_back_dated_run_counts_on_its_runs_date() {
+    let hanging = ScriptedServer::hanging_at(HangAt::Dot);
+    let setup = Setup::plain(1, hanging.port);
+    let child = setup.spawn(&["engage", "run"]);
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while hanging.messages() < 1 {
+        assert!(Instant::now() < deadline, "{:?}", hanging.lines());
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    signal_and_wait(child, "KILL");
+    assert_eq!(statuses(&setup), ["pending"]);
+    let server = SmtpServer::start();
+    setup.set_port(server.port);
+    let other = setup.escalation_cycle();
+    let plan_of = |as_of: &str| {
+        json_of(&setup.owed_on(as_of, &["engage", "plan", "--cycles", &other, "--json"]))
+    };
+    // The run's own day: one a day.
+    let same_day = plan_of(AS_OF);
+    let entry = &same_day.as_array().unwrap()[0];
+    assert_eq!(entry["reason"], "min_days_between", "{same_day}");
+    assert!(
+        entry["detail"].as_str().unwrap().contains("pending since"),
+        "{entry}"
+    );
+    // The next day: Escalation goes.
+    let next_day = plan_of("2026-05-01");
+    let entry = &next_day.as_array().unwrap()[0];
+    assert_eq!(entry["customer_id"], "K000", "{next_day}");
+    assert!(entry.get("skipped").is_none(), "{next_day}");
+    let o = setup.owed_on("2026-05-01", &["engage", "run", "--cycles", &other]);
+    let out = succeeded(&o);
+    assert!(out.contains("1 sent"), "{out}");
+    said(&o, "warning: 1 reminder(s) left pending by earlier runs");
+    assert_eq!(server.received().len(), 1);
+}
+
+/// `owed engage outbox --as-of 2026-11-14` listed the reminders of the runs of 15 November
+/// and after: as of a date, the outbox shows what existed then, each reminder on its run's
+/// date (sent, pending or failed), as the Report pane counts them.
+#[test]
+fn the_outbox_as_of_a_date_lists_only_the_runs_of_that_date_or_before() {
+    let server = SmtpServer::start();
+    let setup = Setup::plain(1, server.port);
+    succeeded(&setup.owed_on("2026-04-29", &["engage", "run"]));
+    let other = setup.escalation_cycle();
+    succeeded(&setup.owed_on("2026-05-01", &["engage", "run", "--cycles", &other]));
+    assert_eq!(server.received().len(), 2);
+    let listed = |as_of: &str| -> Vec<String> {
+        let o = setup.owed_on(as_of, &["engage", "outbox", "--json", "--sent", "3"]);
+        json_of(&o)
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| format!("{} {}", r["cycle"].as_str().unwrap(), r["run_date"]))
+            .collect()
+    };
+    assert_eq!(listed("2026-04-28"), Vec::<String>::new());
+    assert_eq!(listed("2026-04-30"), ["Dunning \"2026-04-29\""]);
+    assert_eq!(
+        listed("2026-05-01"),
+        ["Escalation \"2026-05-01\"", "Dunning \"2026-04-29\""]
+    );
+    let table = succeeded(&setup.owed_on("2026-04-30", &["engage", "outbox"]));
+    assert!(!table.contains("Escalation"), "{table}");
 }

@@ -1646,3 +1646,67 @@ fn the_reminder_picker_says_a_customer_is_held_back() {
     assert!(send_flow(&dana).held.is_empty());
     assert!(!dana.screen().contains("held back"));
 }
+
+/// A planned reminder sent from the engagement screen by a manager was signed with the
+/// manager's name, though it reaches alice's customer: it is signed by the customer's finance
+/// owner, in the preview as in the email, and the activity keeps who sent it beside.
+#[test]
+fn a_planned_reminder_is_signed_by_the_customers_owner_whoever_sends_it() {
+    let f = fixture();
+    let (mut d, mail) = f.driver("dana", (120, 40));
+    d.press("E <Enter>");
+    let item = send_flow(&d).current().unwrap().clone();
+    let owner: String = f.sql(&format!(
+        "SELECT finance_owner FROM customers WHERE id = '{}'",
+        item.customer_id
+    ));
+    assert_eq!(owner, "alice", "{}", item.customer_id);
+    let signature = |text: &str| text.trim_end().lines().last().unwrap().to_string();
+    let previewed = item.mail.unwrap().text;
+    assert_eq!(signature(&previewed), "alice", "{previewed}");
+    d.press("s y");
+    assert_eq!(mail.sent().len(), 1);
+    let (by, signed, body): (String, String, String) = {
+        let conn = rusqlite::Connection::open(&f.db).unwrap();
+        conn.query_row(
+            "SELECT r.collector, s.name, r.body FROM reminders r
+               JOIN reminder_signers s ON s.reminder_id = r.id ORDER BY r.id DESC LIMIT 1",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )
+        .unwrap()
+    };
+    assert_eq!((by.as_str(), signed.as_str()), ("dana", "alice"));
+    assert_eq!(body, previewed, "what was sent is what was shown");
+}
+
+/// The Outbox pane at the workstation's date listed reminders of runs dated after it, and
+/// dated a pending reminder of a back-dated run by the clock of its claim (December) though
+/// the sent ones of that run show their run's date: as of a date it lists what existed then,
+/// each row on its run's date.
+#[test]
+fn the_outbox_pane_lists_the_runs_of_its_date_or_before_on_their_run_dates() {
+    let f = fixture();
+    let mut sql = sent_reminders(&[
+        "70,K2,2026-04-28,Firm,ap@example.com,Overdue",
+        "80,K6,2026-05-02,Friendly,ap@acme.example,Friendly reminder of May",
+    ]);
+    sql.push_str(
+        "INSERT INTO reminders (id, cid, at, collector, cycle, reminder, to_addr, subject, body,
+                                status, run_date)
+         SELECT 90, cid, '2026-12-07T16:18:26Z', 'alice', 'Standard dunning', 'Final',
+                'keiri@tokyo.example', 'Final notice', 'text', 'pending', {2026-04-20}
+           FROM customers WHERE id = 'K4';
+         INSERT INTO reminders (id, cid, at, collector, cycle, reminder, to_addr, subject, body,
+                                status, run_date)
+         SELECT 100, cid, '2026-12-07T16:19:00Z', 'alice', 'Standard dunning', 'Final',
+                'ap@moss.example', 'Final notice of May', 'text', 'pending', {2026-05-03}
+           FROM customers WHERE id = 'K3';",
+    );
+    f.execute(&workstation::with_day_numbers(&sql));
+    let screen = f.alices_outbox((120, 40));
+    assert_contains_all(&screen, &[" Outbox 1 ", "2026-04-28", "2026-04-20"]);
+    for later in ["of May", "2026-12-07", "2026-05-0"] {
+        assert!(!screen.contains(later), "{later}: {screen}");
+    }
+}

@@ -503,7 +503,7 @@ fn catch_stop_signals() -> Result<outbox::StopSignal> {
 
 fn show_outbox(ctx: &Context, args: &OutboxArgs) -> Result<()> {
     let store = ctx.open_store()?;
-    let rows = store.engagement().outbox(args.sent)?;
+    let rows = store.engagement().outbox(ctx.as_of, args.sent)?;
     if args.json {
         let list: Vec<serde_json::Value> = rows
             .iter()
@@ -514,6 +514,7 @@ fn show_outbox(ctx: &Context, args: &OutboxArgs) -> Result<()> {
                     "subject": r.subject,
                     "status": r.status, "error": r.problem(), "message_id": r.message_id,
                     "sent_date": r.sent_date.map(|d| d.to_string()),
+                    "run_date": r.run_date.map(|d| d.to_string()),
                 })
             })
             .collect();

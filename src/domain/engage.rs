@@ -32,11 +32,21 @@ pub struct OutboxRow {
     pub error: Option<String>,
     pub message_id: Option<String>,
     pub sent_date: Option<Date>,
+    /// The day its run was for, sent or not (none when recorded before it was kept).
+    pub run_date: Option<Date>,
     /// Who released it by hand (`owed engage release`), and when.
     pub released: Option<Released>,
 }
 
 impl OutboxRow {
+    /// The day the outbox lists it on: its run's date (a sent one's `sent_date` is it), else,
+    /// recorded before that was kept, the day it was claimed.
+    pub fn date(&self) -> Option<Date> {
+        self.sent_date
+            .or(self.run_date)
+            .or_else(|| claim_day(&self.at))
+    }
+
     /// What went wrong, for the outbox's error column: the recorded error, else, for a
     /// pending row, that a run is sending it now or its run ended before it recorded the
     /// delivery (a crash or a kill between the claim and the record leaves no error to show),
@@ -126,6 +136,25 @@ pub fn sent_too_soon(
         too_soon(run_date, as_of, min_days_between)
     } else {
         sent_day.is_none_or(|day| too_soon(day, today, min_days_between))
+    }
+}
+
+/// Whether a reminder claimed and still pending (in flight, or its delivery not known) keeps
+/// a customer from another by a run of `as_of` made on `today`: as a sent one does
+/// ([`sent_too_soon`]), on its run's date `run_date` when that is `as_of` or earlier, else by
+/// the day it was claimed, `claimed`, counted back from `today` (it may have been delivered
+/// then). One recorded before its run's date was kept counts from the day it was claimed;
+/// one whose claim's day cannot be read either holds.
+pub fn pending_too_soon(
+    run_date: Option<Date>,
+    claimed: Option<Date>,
+    as_of: Date,
+    today: Date,
+    min_days_between: u32,
+) -> bool {
+    match run_date.or(claimed) {
+        Some(run) => sent_too_soon(run, claimed, as_of, today, min_days_between),
+        None => true,
     }
 }
 
@@ -229,6 +258,48 @@ mod tests {
         assert!(!sent_too_soon(may, Some(today), d("2026-05-08"), today, 7));
         assert!(sent_too_soon(may, Some(today), d("2026-05-07"), today, 7));
         assert_eq!(claim_day("yesterday"), None);
+    }
+
+    /// A pending reminder of a back-dated run counted by its claim's clock day, after every
+    /// back-dated day: the customer got nothing on any of them. It counts on its run's date.
+    #[test]
+    fn a_pending_reminder_counts_on_its_runs_date_as_a_sent_one() {
+        let d = |s: &str| parse_iso(s).unwrap();
+        let (run, claimed, today) = (d("2026-11-01"), d("2026-12-07"), d("2026-12-07"));
+        assert!(pending_too_soon(Some(run), Some(claimed), run, today, 0));
+        assert!(!pending_too_soon(
+            Some(run),
+            Some(claimed),
+            d("2026-11-02"),
+            today,
+            0
+        ));
+        assert!(pending_too_soon(
+            Some(run),
+            Some(claimed),
+            d("2026-11-07"),
+            today,
+            7
+        ));
+        assert!(!pending_too_soon(
+            Some(run),
+            Some(claimed),
+            d("2026-11-08"),
+            today,
+            7
+        ));
+        // A run of an earlier date than the pending one's: by the day it was claimed.
+        assert!(pending_too_soon(Some(today), Some(claimed), run, today, 0));
+        // Recorded before the run's date was kept: by the day it was claimed.
+        assert!(pending_too_soon(None, Some(claimed), run, today, 0));
+        assert!(!pending_too_soon(
+            None,
+            Some(run),
+            d("2026-11-02"),
+            today,
+            0
+        ));
+        assert!(pending_too_soon(None, None, run, today, 0));
     }
 
     #[test]

@@ -189,9 +189,9 @@ pub struct Facts {
     /// Customers sent a reminder by a run of a later date than the plan's, with when the
     /// latest of those was delivered: a plan of an earlier date is sent now.
     pub sent_after: HashMap<i64, String>,
-    /// Customers with a reminder pending (in flight, or its delivery unknown), with when the
-    /// latest was claimed: it counts as sent that day.
-    pub pending_reminder: HashMap<i64, String>,
+    /// Customers with reminders pending (in flight, or their delivery unknown), the latest
+    /// claimed first: each counts as sent on its run's date.
+    pub pending_reminder: HashMap<i64, Vec<crate::store::engage::PendingReminder>>,
     /// Contacts per customer (`contacts.csv`), primary ones first.
     pub contacts: HashMap<i64, Vec<crate::store::engage::Contact>>,
 }

@@ -593,6 +593,7 @@ pub fn deliver_entry(
         cid: entry.cid,
         at: settings.clock.stamp(),
         collector: settings.collector.clone(),
+        signed_by: single_line(signer(entry, settings)),
         cycle: entry.cycle.clone(),
         reminder: entry.reminder.clone(),
         to_addr: entry.to.clone(),
@@ -816,12 +817,18 @@ fn later_reminders(cycle: &Cycle, index: usize) -> Vec<&str> {
         .collect()
 }
 
+/// Who signs `entry`'s message (the templates' `collector`): the customer's finance owner,
+/// else (a customer without one) the sender. Who sent it stays the reminder's collector.
+pub fn signer<'a>(entry: &'a PlanEntry, settings: &'a SendSettings) -> &'a str {
+    entry.signer.as_deref().unwrap_or(&settings.collector)
+}
+
 fn context_input<'a>(entry: &'a PlanEntry, settings: &'a SendSettings) -> ContextInput<'a> {
     ContextInput {
         customer_id: &entry.customer_id,
         customer_name: &entry.customer_name,
         email: &entry.to,
-        collector: &settings.collector,
+        collector: signer(entry, settings),
         cycle: &entry.cycle,
         reminder: &entry.reminder,
         base_currency: &settings.base_currency,

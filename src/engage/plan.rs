@@ -42,7 +42,7 @@ use super::template::OpenPromise;
 use crate::Result;
 use crate::domain::aging::days_overdue;
 use crate::domain::document::document_order;
-use crate::domain::engage::{claim_day, too_soon};
+use crate::domain::engage::{claim_day, pending_too_soon, too_soon};
 use crate::domain::rules::Level;
 use crate::domain::{Date, Decimal};
 use crate::store::Store;
@@ -60,6 +60,9 @@ pub struct PlanEntry {
     pub cid: i64,
     pub customer_id: String,
     pub customer_name: String,
+    /// Who signs it (the templates' `collector`): the customer's finance owner; `None` when
+    /// it has none, and the sender signs.
+    pub signer: Option<String>,
     /// Where it goes: email addresses separated by `, ` (the contacts of the reminder's
     /// roles, else the primary billing contact, else the customer's email as stored), or
     /// for a text message one phone number.
@@ -532,7 +535,7 @@ fn choose(plan: &mut Plan, mut candidates: Vec<(i64, PlanEntry)>, spacing: Optio
 
 /// Why `customer` gets no reminder today, if it does not: one was sent fewer than
 /// `min_days_between` days ago (with 0, today: at most one a day, whichever run sends it),
-/// or claimed then and still pending (in flight, or its delivery not known). A plan of an
+/// or claimed by a run of then and still pending (in flight, or its delivery not known). A plan of an
 /// earlier date than `today` is sent now: a reminder a run of a later date sent counts by
 /// the day it was delivered, counted back from `today`.
 fn spaced(
@@ -542,14 +545,22 @@ fn spaced(
     today: Date,
 ) -> Option<String> {
     let soon = |day: &Date| too_soon(*day, facts.as_of, min_days_between);
-    if let Some(at) = facts
-        .pending_reminder
-        .get(&customer.cid)
-        .filter(|at| claim_day(at).is_some_and(|d| soon(&d)))
-    {
+    // Counted on its run's date, as a sent one is.
+    if let Some(pending) = facts.pending_reminder.get(&customer.cid).and_then(|all| {
+        all.iter().find(|p| {
+            pending_too_soon(
+                p.run_date,
+                claim_day(&p.at),
+                facts.as_of,
+                today,
+                min_days_between,
+            )
+        })
+    }) {
         return Some(format!(
-            "a reminder to {} is pending since {at}, its delivery not known (`{}`)",
+            "a reminder to {} is pending since {}, its delivery not known (`{}`)",
             customer.id,
+            pending.at,
             crate::error::command("engage outbox")
         ));
     }
@@ -796,6 +807,7 @@ fn plan_one<'c>(
             cid: customer.cid,
             customer_id: customer.id.clone(),
             customer_name: customer.name.clone(),
+            signer: signer(customer),
             to: String::new(),
             cc: Vec::new(),
             channel: reminder.channel,
@@ -807,6 +819,17 @@ fn plan_one<'c>(
         return Some((entry, reminder));
     }
     None
+}
+
+/// Who signs `customer`'s reminders: its finance owner (trimmed), the collector who answers
+/// the customer; `None` when it has none (the sender signs then).
+pub fn signer(customer: &Customer) -> Option<String> {
+    customer
+        .finance_owner
+        .as_deref()
+        .map(str::trim)
+        .filter(|o| !o.is_empty())
+        .map(str::to_string)
 }
 
 /// For each cycle (by position) and document, the furthest reminder (by position) the

@@ -557,7 +557,7 @@ impl EmailContext {
             ("Due", Align::Left),
             ("Status", Align::Left),
             ("Balance", Align::Right),
-            ("", Align::Left),
+            ("Currency", Align::Left),
         ]);
         let docs: Vec<DocumentContext> = documents
             .iter()
@@ -922,6 +922,16 @@ mod tests {
         assert_eq!(ctx.totals.by_currency.len(), 2);
         assert!(ctx.table.contains("A1"), "{}", ctx.table);
         assert!(ctx.table.contains(" 30 days overdue "), "{}", ctx.table);
+        // Every column has a heading over its underline (the currency's had none).
+        let lines: Vec<&str> = ctx.table.lines().collect();
+        let headings: Vec<&str> = lines[0].split_whitespace().collect();
+        assert_eq!(
+            headings,
+            ["Document", "Date", "Due", "Status", "Balance", "Currency"],
+            "{}",
+            ctx.table
+        );
+        assert_eq!(lines[1].split_whitespace().count(), headings.len());
     }
 
     /// A customer's documents in two currencies: 500.00 EUR and 100.00 GBP (670.00 USD).

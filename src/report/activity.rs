@@ -115,6 +115,7 @@ fn entry_json(e: &Entry) -> Value {
         }),
         Entry::Reminder(r) => json!({
             "collector": r.collector,
+            "signed_by": r.signed_by,
             "cycle": r.cycle,
             "reminder": r.reminder,
             "to": r.to,
@@ -339,7 +340,13 @@ fn line(e: &Entry, customer: &str) -> (String, String, String) {
                     .map(|x| format!(" ({x})"))
                     .unwrap_or_default()
             ),
-            format!("{}\n{}", r.subject, named(&r.documents, customer)),
+            format!(
+                "{}
+{}{}",
+                r.subject,
+                named(&r.documents, customer),
+                signed(r.signed_by.as_deref(), &r.collector)
+            ),
         ),
         Entry::Attachment(a) => {
             let mut on = Vec::new();
@@ -447,6 +454,15 @@ const REPLY_LINES: usize = 12;
 
 /// What was said with a voiding, resolving or reopening, after a colon (nothing when nothing
 /// was).
+/// A reminder's signature when another than its sender signed it (the customer's finance
+/// owner), on a line of its own: `signed by bob`.
+fn signed(by: Option<&str>, sender: &str) -> String {
+    match by {
+        Some(by) if by != sender => format!("\nsigned by {}", one_line(by)),
+        _ => String::new(),
+    }
+}
+
 fn said(text: Option<&str>) -> String {
     text.map(|t| format!(": {t}")).unwrap_or_default()
 }

@@ -750,6 +750,16 @@ SELECT e.id, 'reopened' FROM issue_events e JOIN deduction_payments dp ON dp.iss
  WHERE e.kind = 'reopen'
    AND e.text LIKE 'Reopened by an import: the billing system''s export gives payment %';
 "#,
+    // 30: who signed a reminder (the templates' `collector`: the customer's finance owner,
+    // else the sender), beside who sent it (`reminders.collector`, the actor: from cron, the
+    // OS user). Reminders recorded before have none: they were signed by their sender.
+    // Created only if missing, as 15 does.
+    r#"
+CREATE TABLE IF NOT EXISTS reminder_signers (
+    reminder_id INTEGER PRIMARY KEY REFERENCES reminders(id) ON DELETE CASCADE,
+    name TEXT NOT NULL
+);
+"#,
 ];
 
 /// The migration after which the daily sales are rebuilt from the documents (in Rust: the

@@ -110,7 +110,11 @@ pub struct OwnerChangeView {
 pub struct ReminderView {
     pub id: i64,
     pub at: String,
+    /// Who sent it (ran the send).
     pub collector: String,
+    /// Who signed it: the customer's finance owner, else the sender (none when recorded
+    /// before it was kept).
+    pub signed_by: Option<String>,
     pub cycle: String,
     pub reminder: String,
     pub to: String,
@@ -578,8 +582,9 @@ impl<S: std::ops::Deref<Target = Store>> Activity<S> {
                                          SELECT did FROM reminder_documents_released
                                           WHERE reminder_id = r.id)
                          ORDER BY ifnull(d.due_date, d.doc_date), {DOCUMENT_ORDER})),
-                    r.error, r.cc_addr, r.run_date, x.collector, x.at
+                    r.error, r.cc_addr, r.run_date, x.collector, x.at, s.name
                FROM reminders r LEFT JOIN reminder_releases x ON x.reminder_id = r.id
+               LEFT JOIN reminder_signers s ON s.reminder_id = r.id
               WHERE r.cid = ?1 ORDER BY r.id DESC"
             ),
             [cid],
@@ -589,6 +594,7 @@ impl<S: std::ops::Deref<Target = Store>> Activity<S> {
                     id: r.get(0)?,
                     at: r.get(1)?,
                     collector: r.get(2)?,
+                    signed_by: r.get(17)?,
                     cycle: r.get(3)?,
                     reminder: r.get(4)?,
                     to: r.get(5)?,

@@ -17,7 +17,7 @@ pub mod replies;
 
 pub use crate::domain::engage::{HoldRow, OutboxRow};
 pub use facts::{Contact, Customer, EngageDocument, LastAttempt};
-pub use outbox::{HoldDone, NewReminder, Release, Spacing};
+pub use outbox::{HoldDone, NewReminder, PendingReminder, Release, Spacing};
 pub use outcomes::ReminderOutcome;
 pub use replies::{NewReply, ReplyRow};
 

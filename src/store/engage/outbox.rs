@@ -7,7 +7,9 @@ use crate::Result;
 use crate::domain::Date;
 use crate::domain::action_checks::Stamp;
 use crate::domain::date::{day_number, from_day_number};
-use crate::domain::engage::{HoldRow, OutboxRow, Released, claim_day, sent_too_soon, too_soon};
+use crate::domain::engage::{
+    HoldRow, OutboxRow, Released, claim_day, pending_too_soon, sent_too_soon,
+};
 use crate::domain::text::name_key;
 use crate::domain::users::{Work, may};
 use crate::store::Store;
@@ -26,12 +28,25 @@ pub struct Spacing {
     pub today: Date,
 }
 
+/// A reminder claimed and not known sent nor failed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PendingReminder {
+    /// The day its run was for (none when recorded before it was kept).
+    pub run_date: Option<Date>,
+    /// When it was claimed (RFC 3339).
+    pub at: String,
+}
+
 /// What a run claims in the outbox: a reminder row (its documents are given beside it).
 #[derive(Debug, Clone, Default)]
 pub struct NewReminder {
     pub cid: i64,
     pub at: String,
+    /// Who sent it (ran the send): the actor, for the audit trail.
     pub collector: String,
+    /// Who signed it (the templates' `collector`): the customer's finance owner, else the
+    /// sender.
+    pub signed_by: String,
     pub cycle: String,
     pub reminder: String,
     pub to_addr: String,
@@ -100,16 +115,30 @@ impl<S: std::ops::Deref<Target = Store>> Engagement<S> {
         Ok(usize::try_from(n).unwrap_or(0))
     }
 
-    /// Customers with a reminder claimed and not known sent nor failed (in flight, or its
-    /// delivery unknown after a lost connection or a crash), with when the latest was
-    /// claimed.
-    pub fn pending_reminders(&self) -> Result<HashMap<i64, String>> {
-        crate::store::rows(
+    /// Customers with reminders claimed and not known sent nor failed (in flight, or their
+    /// delivery unknown after a lost connection or a crash): each one's run date (none when
+    /// recorded before it was kept) and when it was claimed, the latest claimed first.
+    pub fn pending_reminders(&self) -> Result<HashMap<i64, Vec<PendingReminder>>> {
+        let rows: Vec<(i64, PendingReminder)> = crate::store::rows(
             self.conn(),
-            "SELECT cid, max(at) FROM reminders WHERE status = 'pending' GROUP BY cid",
+            "SELECT cid, run_date, at FROM reminders WHERE status = 'pending'
+              ORDER BY at DESC, id DESC",
             [],
-            |r| Ok((r.get(0)?, r.get(1)?)),
-        )
+            |r| {
+                Ok((
+                    r.get(0)?,
+                    PendingReminder {
+                        run_date: date_of(r.get(1)?),
+                        at: r.get(2)?,
+                    },
+                ))
+            },
+        )?;
+        let mut by_customer: HashMap<i64, Vec<PendingReminder>> = HashMap::new();
+        for (cid, pending) in rows {
+            by_customer.entry(cid).or_default().push(pending);
+        }
+        Ok(by_customer)
     }
 
     /// The cycle and reminder of the latest reminder a cycle sent to customer `cid` by
@@ -267,24 +296,34 @@ impl<S: std::ops::Deref<Target = Store>> Engagement<S> {
         Ok(out)
     }
 
-    /// Reminders not sent (pending or failed), newest first, and the latest `limit` sent.
-    pub fn outbox(&self, limit: usize) -> Result<Vec<OutboxRow>> {
+    /// As of `as_of`: the reminders not sent (pending or failed), newest first, and the latest
+    /// `limit` sent, of the runs of `as_of` or before (each on its run's date; one recorded
+    /// before that was kept, on the day it was claimed): what the outbox held then.
+    pub fn outbox(&self, as_of: Date, limit: usize) -> Result<Vec<OutboxRow>> {
+        let day = format!(
+            "ifnull(r.sent_date, ifnull(r.run_date, {}))",
+            crate::store::queue::day_of("r.at")
+        );
         crate::store::rows(
             self.conn(),
-            "SELECT * FROM (
+            &format!(
+                "SELECT * FROM (
                 SELECT r.id, c.id, r.at, r.cycle, r.reminder, r.to_addr, r.subject, r.status,
-                       r.error, r.message_id, r.sent_date, r.cc_addr, x.collector, x.at
+                       r.error, r.message_id, r.sent_date, r.cc_addr, x.collector, x.at,
+                       r.run_date
                   FROM reminders r JOIN customers c ON c.cid = r.cid
                   LEFT JOIN reminder_releases x ON x.reminder_id = r.id
-                 WHERE r.status <> 'sent'
+                 WHERE r.status <> 'sent' AND {day} <= ?2
                 UNION ALL
                 SELECT * FROM (
                     SELECT r.id, c.id, r.at, r.cycle, r.reminder, r.to_addr, r.subject, r.status,
-                           r.error, r.message_id, r.sent_date, r.cc_addr, NULL, NULL
+                           r.error, r.message_id, r.sent_date, r.cc_addr, NULL, NULL, r.run_date
                       FROM reminders r JOIN customers c ON c.cid = r.cid
-                     WHERE r.status = 'sent' ORDER BY r.id DESC LIMIT ?1))
-             ORDER BY 1 DESC",
-            [limit as i64],
+                     WHERE r.status = 'sent' AND r.sent_date <= ?2
+                     ORDER BY r.id DESC LIMIT ?1))
+             ORDER BY 1 DESC"
+            ),
+            params![limit as i64, day_number(as_of)],
             |r| {
                 Ok(OutboxRow {
                     id: r.get(0)?,
@@ -299,6 +338,7 @@ impl<S: std::ops::Deref<Target = Store>> Engagement<S> {
                     message_id: r.get(9)?,
                     sent_date: date_of(r.get(10)?),
                     cc_addr: r.get(11)?,
+                    run_date: date_of(r.get(14)?),
                     released: released(r.get(12)?, r.get(13)?),
                 })
             },
@@ -385,15 +425,21 @@ impl Engagement<&mut Store> {
             // Sent, or pending since (claimed, delivery not known), on a day too soon; sent
             // by a run of a later date, delivered too soon before today.
             let mut days = tx.prepare_cached(
-                "SELECT status, sent_date, ifnull(sent_at, at), at FROM reminders
+                "SELECT status, sent_date, ifnull(sent_at, at), at, run_date FROM reminders
                   WHERE cid = ?1 AND status IN ('pending', 'sent')",
             )?;
             let mut rows = days.query(params![spacing.cid])?;
             while let Some(row) = rows.next()? {
                 let status: String = row.get(0)?;
                 let soon = match (status.as_str(), row.get::<_, Option<i32>>(1)?) {
-                    ("pending", _) => claim_day(&row.get::<_, String>(3)?)
-                        .is_some_and(|d| too_soon(d, spacing.as_of, spacing.days)),
+                    // On its run's date, as a sent one.
+                    ("pending", _) => pending_too_soon(
+                        date_of(row.get(4)?),
+                        claim_day(&row.get::<_, String>(3)?),
+                        spacing.as_of,
+                        spacing.today,
+                        spacing.days,
+                    ),
                     (_, Some(run)) => sent_too_soon(
                         from_day_number(run),
                         claim_day(&row.get::<_, String>(2)?),
@@ -615,5 +661,12 @@ fn insert_reminder(
             day_number(new.run_date)
         ],
     )?;
-    Ok(conn.last_insert_rowid())
+    let id = conn.last_insert_rowid();
+    if !new.signed_by.is_empty() {
+        conn.execute(
+            "INSERT INTO reminder_signers (reminder_id, name) VALUES (?1, ?2)",
+            params![id, new.signed_by],
+        )?;
+    }
+    Ok(id)
 }

@@ -424,7 +424,8 @@ fn outbox_pane(app: &App, s: &EngageScreen, plan: &PlanData, area: Rect, buf: &m
     let muted = app.theme.get(Role::Muted);
     rows(app, s, body, buf, plan.outbox.len(), |at, line, buf| {
         let r = &plan.outbox[at];
-        let date = match r.sent_date {
+        // On its run's date, sent or not (a back-dated run's pending one too).
+        let date = match r.date() {
             Some(d) => d.to_string(),
             None => r.at.chars().take(10).collect(),
         };

@@ -923,7 +923,7 @@ impl Answering<'_> {
                 held
             },
             paused,
-            outbox: self.store.engagement().outbox(OUTBOX_SENT)?,
+            outbox: self.store.engagement().outbox(as_of, OUTBOX_SENT)?,
             owner,
             stale_ledger: engage::ledger_age(&self.store, &self.settings.config, as_of)?.headline(),
         })
