@@ -6,6 +6,7 @@ mod fixture;
 
 use common::{owed_in, refused, rows, stderr, stdout};
 use fixture::Portfolio;
+use owed::domain::users::Role;
 use std::path::Path;
 
 fn db_arg(dir: &Path) -> String {
@@ -1344,6 +1345,113 @@ fn an_owner_changed_by_an_import_is_in_the_customer_s_activity() {
     // Not a collector's reassignment: the next export moves the owner again.
     import_files(dir.path(), &db, "next", &owner("EUR,erin,30"));
     assert_eq!(owners(dir.path(), &db, "K2").0, "erin");
+}
+
+/// An import takes the billing system's finance owners as they are, but, with users
+/// registered, says in its summary (and the log of imports) each owner whose customers nobody
+/// may work: an auditor, a name no user has (with the near one), a user's name not as
+/// registered, shown safely; without users (a single user's shell) it says nothing.
+#[test]
+fn an_import_says_which_owners_no_registered_collector_or_manager_is() {
+    let (dir, db, _) = contract_imported("first");
+    let said = import_files(
+        dir.path(),
+        &db,
+        "again",
+        &only("customers.csv", "EUR,bob,30", "EUR,bbo,30"),
+    );
+    assert!(!said.contains("owned by"), "no users, no warning:\n{said}");
+
+    fixture::register(
+        Path::new(&db),
+        "dana",
+        &[
+            ("dana", Role::Manager),
+            ("alice", Role::Collector),
+            ("bob", Role::Collector),
+            ("audrey", Role::Auditor),
+        ],
+    );
+    let newer = dir.path().join("newer");
+    Portfolio::contract()
+        .edit(|name, text| match name {
+            "customers.csv" => {
+                text.replace("USD,alice,30,west", "USD,audrey,30,west")
+                    .replace("EUR,bob,30", "EUR,bbo,30")
+                    .replace("USD,alice,15", "USD,ALICE,15")
+                    + "K4,Nox,ap@nox.example,USD,ev\u{1b}[2Jil,30,\n\
+                   K5,Opal,ap@opal.example,USD,bbo,30,\n\
+                   K6,Pine,ap@pine.example,USD,alice,30,\n"
+            }
+            _ => text.to_string(),
+        })
+        .write(&newer);
+    let args = ["--db", &db, "--as", "dana", "import", "--dry-run"];
+    let dry = owed_in(
+        dir.path(),
+        &[&args[..], &[newer.to_str().unwrap()]].concat(),
+    );
+    assert_eq!(dry.status.code(), Some(0), "{}", stderr(&dry));
+    let o = owed_in(
+        dir.path(),
+        &[
+            "--db",
+            &db,
+            "--as",
+            "dana",
+            "import",
+            newer.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let out = stdout(&o);
+    // (The command as typed for this database and config: common sets OWED_CONFIG.)
+    let config = dir.path().join("config.toml");
+    let list = format!("owed --db {db} --config {} user list", config.display());
+    let lines = [
+        format!(
+            "2 customers owned by `bbo`, who is not a registered collector or manager (did you \
+             mean bob? {list})"
+        ),
+        format!(
+            "1 customer owned by `ALICE`, who is not a registered collector or manager as \
+             written: the user is alice and a finance owner must be written as registered \
+             ({list})"
+        ),
+        format!(
+            "1 customer owned by `audrey`, who is an auditor, not a registered collector or manager ({list})"
+        ),
+        format!(
+            "1 customer owned by `ev␛[2Jil`, who is not a registered collector or manager \
+             ({list})"
+        ),
+    ];
+    let said: Vec<&str> = out.lines().skip(1).collect();
+    assert_eq!(
+        said, lines,
+        "one line per owner, most customers first:\n{out}"
+    );
+    assert!(
+        out.contains("customers.csv 3 inserted, 2 updated, 1 unchanged"),
+        "{out}"
+    );
+    assert!(!out.contains('\u{1b}'), "{out}");
+    for line in &lines {
+        assert!(
+            stdout(&dry).contains(line.as_str()),
+            "the dry run says it too: {line}"
+        );
+    }
+    // The owners are taken as the billing system gives them.
+    assert_eq!(owners(dir.path(), &db, "K5").0, "bbo");
+    // The log of imports keeps the lines.
+    let summary = imports(dir.path(), &db)[0]["summary"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    for line in &lines {
+        assert!(summary.contains(line.as_str()), "`{line}` in {summary}");
+    }
 }
 
 /// carol imports the contract's export again with K2's finance owner moved from bob to alice.

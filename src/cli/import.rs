@@ -75,10 +75,14 @@ pub fn run(ctx: &Context, args: &ImportArgs) -> Result<()> {
     }
     let summary = result?;
     if args.dry_run {
-        return outln!(
+        outln!(
             "would import: {}; nothing was written (a dry run)",
             summary.per_file()
-        );
+        )?;
+        for line in summary.owner_lines() {
+            outln!("{line}")?;
+        }
+        return Ok(());
     }
     outln!("{summary}")
 }

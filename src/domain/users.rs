@@ -441,6 +441,53 @@ pub fn finance_owner(given: &str, users: &[(String, Role)]) -> Result<String, St
     }
 }
 
+/// Why the customers of a finance owner, as stored (an import takes the billing system's
+/// owners as they are), belong to nobody who may work them ([`unworkable_owner`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Unworkable {
+    /// The name is a registered auditor's, who works no customer.
+    Auditor,
+    /// The name stands for a registered collector or manager, but not as written (`ALICE`
+    /// for alice): a collector works the customers whose finance owner is their name exactly.
+    AsWritten { user: String },
+    /// No user has the name; `near`: the collector or manager it looks mistyped from.
+    Unknown { near: Option<String> },
+}
+
+/// Whether customers whose finance owner is `owner` (as stored) belong to nobody who may work
+/// them, among the registered `users` (each name with its role): `None` when `owner` is a
+/// registered collector's or manager's name exactly (as [`may`] compares them), or when no
+/// user is registered at all (a single user's shell, where anyone works any customer).
+pub fn unworkable_owner(owner: &str, users: &[(String, Role)]) -> Option<Unworkable> {
+    let owner = owner.trim();
+    if users.is_empty() || owner.is_empty() {
+        return None;
+    }
+    let workers = || {
+        users
+            .iter()
+            .filter(|(_, role)| *role != Role::Auditor)
+            .map(|(n, _)| n.as_str())
+    };
+    if workers().any(|n| n.trim() == owner) {
+        return None;
+    }
+    let registered = registered_as(owner, users.iter().map(|(n, _)| n.as_str()))
+        .ok()
+        .flatten();
+    match registered.and_then(|r| users.iter().find(|(n, _)| n == r)) {
+        Some((_, Role::Auditor)) => Some(Unworkable::Auditor),
+        Some((user, _)) => Some(Unworkable::AsWritten { user: user.clone() }),
+        // (A name longer than any user's is no misspelling of one, and is not measured.)
+        None => Some(Unworkable::Unknown {
+            near: (owner.len() <= MAX_USER_NAME)
+                .then(|| crate::domain::rules::closest(owner, workers()))
+                .flatten()
+                .map(str::to_string),
+        }),
+    }
+}
+
 /// Key types accepted, with the number of SSH strings their blob holds (the algorithm's
 /// name first).
 const KEY_TYPES: [(&str, usize); 7] = [
@@ -631,6 +678,44 @@ mod tests {
         );
         assert!(e.ends_with("the team screen is for managers"), "{e}");
         assert!(!e.contains('\u{1b}'), "{e}");
+    }
+
+    #[test]
+    fn an_owner_nobody_registered_may_work_is_told_why() {
+        let users = [
+            ("alice".to_string(), Role::Collector),
+            ("audrey".to_string(), Role::Auditor),
+            ("dana".to_string(), Role::Manager),
+        ];
+        assert_eq!(unworkable_owner("alice", &users), None);
+        assert_eq!(unworkable_owner(" dana ", &users), None);
+        assert_eq!(unworkable_owner("bbo", &[]), None, "no users: anyone");
+        assert_eq!(
+            unworkable_owner("audrey", &users),
+            Some(Unworkable::Auditor)
+        );
+        assert_eq!(
+            unworkable_owner("ALICE", &users),
+            Some(Unworkable::AsWritten {
+                user: "alice".into()
+            })
+        );
+        assert_eq!(
+            unworkable_owner("alcie", &users),
+            Some(Unworkable::Unknown {
+                near: Some("alice".into())
+            })
+        );
+        // An auditor is no near one; a name longer than any user's is not measured.
+        assert_eq!(
+            unworkable_owner("audry", &users),
+            Some(Unworkable::Unknown { near: None })
+        );
+        let long = "a".repeat(1 << 20);
+        assert_eq!(
+            unworkable_owner(&long, &users),
+            Some(Unworkable::Unknown { near: None })
+        );
     }
 
     #[test]

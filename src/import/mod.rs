@@ -21,12 +21,13 @@ use crate::store::ledger::deductions::SettledDeduction;
 use crate::store::ledger::import::{
     ContactRecord, CustomerRecord, CustomerRef, DeductionReturn, DocumentRecord, ImportKind,
     ImportRun, ImportWriter, PaymentRecord, RestoredApplication, ReturnedDeduction, Shortfall,
-    StagedApplication, Unfit, UnsettledDeduction, Upsert, WithdrawnDeduction, phase,
+    StagedApplication, Unfit, UnsettledDeduction, UnworkableOwner, Upsert, WithdrawnDeduction,
+    phase,
 };
 use crate::{Error, Result};
 use quotes::{QuoteCheck, QuoteError};
 use row::{Header, Lines, Row};
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::hash::{BuildHasher, Hash, Hasher};
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
@@ -128,6 +129,11 @@ pub struct ImportSummary {
     /// Documents and payments already stored that a new or changed exchange rate converts
     /// differently (see [`ImportWriter::rerate`]).
     pub rerated: u64,
+    /// The finance owners `customers.csv` gave whose customers nobody registered may work: an
+    /// auditor, a name no user has, a user's name not as registered (see
+    /// [`ImportWriter::unworkable_owners`]). The billing system is the source of truth for
+    /// owners, so they are taken, and said.
+    pub unworkable_owners: Vec<UnworkableOwner>,
 }
 
 impl ImportSummary {
@@ -231,6 +237,74 @@ impl ImportSummary {
         }
         text
     }
+
+    /// One line per finance owner whose customers nobody registered may work
+    /// ([`ImportSummary::unworkable_owners`]), the first [`OWNERS_SHOWN`] and then how many
+    /// more: `12 customers owned by `bbo`, who is not a registered collector or manager (did
+    /// you mean bob? owed user list)`.
+    pub fn owner_lines(&self) -> Vec<String> {
+        let mut lines: Vec<String> = self
+            .unworkable_owners
+            .iter()
+            .take(OWNERS_SHOWN)
+            .map(owner_line)
+            .collect();
+        let rest = self.unworkable_owners.get(OWNERS_SHOWN..).unwrap_or(&[]);
+        if !rest.is_empty() {
+            let customers: u64 = rest.iter().map(|o| o.customers).sum();
+            lines.push(format!(
+                "… and {} more owners of {customers} customer{}, none of them a registered \
+                 collector or manager ({})",
+                rest.len(),
+                if customers == 1 { "" } else { "s" },
+                crate::error::command("user list")
+            ));
+        }
+        lines
+    }
+
+    /// What the log of imports keeps of the run: [`ImportSummary::per_file`], then each of
+    /// [`ImportSummary::owner_lines`].
+    pub fn recorded(&self) -> String {
+        let mut text = self.per_file();
+        for line in self.owner_lines() {
+            text.push_str("; ");
+            text.push_str(&line);
+        }
+        text
+    }
+}
+
+/// How many owners whose customers nobody may work an import's summary names one by one.
+pub const OWNERS_SHOWN: usize = 10;
+
+/// One finance owner whose customers nobody registered may work, in the import's summary.
+fn owner_line(o: &UnworkableOwner) -> String {
+    use crate::domain::users::Unworkable;
+    let n = o.customers;
+    let owned = format!(
+        "{n} customer{} owned by {}",
+        if n == 1 { "" } else { "s" },
+        quoted(&o.owner)
+    );
+    let list = crate::error::command("user list");
+    match &o.why {
+        Unworkable::Auditor => {
+            format!("{owned}, who is an auditor, not a registered collector or manager ({list})")
+        }
+        Unworkable::AsWritten { user } => format!(
+            "{owned}, who is not a registered collector or manager as written: the user is \
+             {} and a finance owner must be written as registered ({list})",
+            crate::domain::users::quoted(user)
+        ),
+        Unworkable::Unknown { near: None } => {
+            format!("{owned}, who is not a registered collector or manager ({list})")
+        }
+        Unworkable::Unknown { near: Some(near) } => format!(
+            "{owned}, who is not a registered collector or manager (did you mean {}? {list})",
+            crate::domain::users::quoted(near)
+        ),
+    }
 }
 
 /// The deductions resolved because their documents are settled, in the import's line (`; 2
@@ -316,8 +390,13 @@ fn restored_text(restored: &[RestoredApplication]) -> String {
 }
 
 impl std::fmt::Display for ImportSummary {
+    /// `imported: …`, then one line per owner whose customers nobody registered may work.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "imported: {}", self.per_file())
+        write!(f, "imported: {}", self.per_file())?;
+        for line in self.owner_lines() {
+            write!(f, "\n{line}")?;
+        }
+        Ok(())
     }
 }
 
@@ -499,6 +578,7 @@ fn import_in_one_transaction(
         customers: HashMap::new(),
         currencies_apart: HashMap::new(),
         contact_roles: HashMap::new(),
+        finance_owners: HashSet::new(),
     };
     importer.writer.fix_base_currency(&options.base_currency)?;
     let mut summary = ImportSummary::default();
@@ -576,6 +656,9 @@ fn import_in_one_transaction(
         return Err(over_applied_error(&over, files));
     }
     phase("over-applied check", t);
+    summary.unworkable_owners = importer
+        .writer
+        .unworkable_owners(&importer.finance_owners)?;
     if options.dry_run {
         // Every row read and checked, every reference and balance too: nothing is kept.
         importer.writer.roll_back()?;
@@ -596,7 +679,7 @@ fn import_in_one_transaction(
                     .to_string(),
             })
             .collect(),
-        summary: summary.per_file(),
+        summary: summary.recorded(),
         source: options.source.clone(),
         kind: ImportKind::Billing,
         changes: Vec::new(),
@@ -637,6 +720,8 @@ struct Importer<'a> {
     /// For a contacts file without a `role` column: the stored contacts' roles, by
     /// (customer, email).
     contact_roles: HashMap<(i64, String), &'static str>,
+    /// Every finance owner `customers.csv` named (see [`ImportSummary::unworkable_owners`]).
+    finance_owners: HashSet<String>,
 }
 
 impl Importer<'_> {
@@ -726,6 +811,7 @@ impl Importer<'_> {
         };
         let writer = &self.writer;
         let progress = self.progress;
+        let finance_owners = &mut self.finance_owners;
         std::thread::scope(|scope| -> Result<()> {
             let (send, batches) = std::sync::mpsc::sync_channel::<Result<Batch>>(PIPELINE_DEPTH);
             let checker = &checker;
@@ -736,6 +822,12 @@ impl Importer<'_> {
             for batch in batches {
                 let batch = batch?;
                 for parsed in batch.rows {
+                    if let Parsed::Customer(c) = &parsed
+                        && let Some(owner) = &c.finance_owner
+                        && !finance_owners.contains(owner)
+                    {
+                        finance_owners.insert(owner.clone());
+                    }
                     let outcome = write_row(writer, parsed, path)?;
                     if kind != FileKind::Applications {
                         summary.count(outcome);

@@ -10,7 +10,7 @@ use crate::domain::action_checks::OwnerRole;
 use crate::domain::document::DocumentKind;
 use crate::domain::format;
 use crate::domain::money;
-use crate::domain::users::{Actor, Role, Work, may};
+use crate::domain::users::{Actor, Role, Unworkable, Work, may, unworkable_owner};
 use crate::store::Ledger;
 use crate::store::Store;
 use rusqlite::types::{Type, Value};
@@ -256,6 +256,16 @@ pub struct BrokenApplication {
     pub target: AppliedSide,
     /// The import changed the source (else the document settled).
     pub source_changed: bool,
+}
+
+/// A finance owner an import gave customers whom nobody registered may work (see
+/// [`ImportWriter::unworkable_owners`]): the name as stored, how many customers it owns now,
+/// and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnworkableOwner {
+    pub owner: String,
+    pub customers: u64,
+    pub why: Unworkable,
 }
 
 /// A deduction an import withdrew because the payment that opened it is no longer successful
@@ -1047,6 +1057,54 @@ impl ImportWriter<'_> {
         }
         drop(rows);
         self.stop_logging()
+    }
+
+    /// Of the finance owners `named` (those the import's `customers.csv` gave), each that
+    /// owns customers now (after the import, which keeps an owner a collector reassigned) but
+    /// is no registered collector's or manager's name as [`may`] compares it: how many
+    /// customers it owns and why nobody works them ([`unworkable_owner`]); most customers
+    /// first. None when no user is registered (a single user's shell works every customer).
+    pub fn unworkable_owners(
+        &self,
+        named: &std::collections::HashSet<String>,
+    ) -> Result<Vec<UnworkableOwner>> {
+        if named.is_empty() {
+            return Ok(Vec::new());
+        }
+        let users = crate::store::users::users(&self.tx)?;
+        let mut found: Vec<UnworkableOwner> = named
+            .iter()
+            .filter_map(|owner| {
+                unworkable_owner(owner, &users).map(|why| UnworkableOwner {
+                    owner: owner.clone(),
+                    customers: 0,
+                    why,
+                })
+            })
+            .collect();
+        if found.is_empty() {
+            return Ok(found);
+        }
+        // One pass over the customers, however many names are in question.
+        let owned: HashMap<String, i64> = crate::store::rows(
+            &self.tx,
+            "SELECT finance_owner, count(*) FROM customers
+              WHERE finance_owner IS NOT NULL GROUP BY finance_owner",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )?;
+        for f in &mut found {
+            f.customers = owned
+                .get(&f.owner)
+                .map_or(0, |&n| u64::try_from(n).unwrap_or(0));
+        }
+        found.retain(|f| f.customers > 0);
+        found.sort_by(|a, b| {
+            b.customers
+                .cmp(&a.customers)
+                .then_with(|| a.owner.cmp(&b.owner))
+        });
+        Ok(found)
     }
 
     /// Drops the triggers that note what the import changes, and what they noted.
