@@ -465,6 +465,159 @@ fn one_owners_reports_name_the_owner() {
     assert_eq!(ids, ["K1", "K3"]);
 }
 
+/// `export aging|metrics --owner NAME` are the figures of `report aging|metrics --owner NAME`,
+/// the workbook's title naming the owner (they were refused: "--owner applies to export queue
+/// and plan only"); the views of customers' rows (documents, activity, payments, promises,
+/// deductions, forecast) keep that owner's customers; the engagement report, the team and a
+/// statement have no such rows and refuse it in one sentence, writing nothing.
+#[test]
+fn one_owners_exports_are_their_customers_figures_and_rows() {
+    let dir = portfolio();
+    let alice = ["--owner", "alice"];
+    // The aging: alice's customers, K1 and K3, with the report's figures.
+    let csv = stdout(&export_stdout(dir.path(), AS_OF, "aging", &alice));
+    let report = common::json_of(&ok(
+        dir.path(),
+        &[
+            "--as-of", AS_OF, "report", "aging", "--json", "--owner", "alice",
+        ],
+    ));
+    let ids: Vec<String> = csv
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').next().unwrap().to_string())
+        .collect();
+    assert_eq!(ids, ["K1", "K3"], "{csv}");
+    for c in report["customers"].as_array().unwrap() {
+        let id = c["id"].as_str().unwrap();
+        let overdue = csv_column(&csv, "customer_id", id, "overdue");
+        assert_eq!(overdue, [c["overdue"].as_str().unwrap()], "{id}: {csv}");
+    }
+    let sheets = checked_sheets(dir.path(), "aging", &alice, "Aging");
+    assert!(
+        sheets[0].title().contains("customers of alice"),
+        "{}",
+        sheets[0].title()
+    );
+    // The metrics: the report's figures, its open issues and promises of alice's customers.
+    let csv = stdout(&export_stdout(dir.path(), AS_OF, "metrics", &alice));
+    let report = common::json_of(&ok(
+        dir.path(),
+        &[
+            "--as-of", AS_OF, "report", "metrics", "--json", "--owner", "alice",
+        ],
+    ));
+    for key in [
+        "outstanding",
+        "overdue",
+        "open_issue_amount",
+        "open_p2p_amount",
+    ] {
+        let shown = csv_column(&csv, "metric", key, "value");
+        assert_eq!(shown, [report[key].as_str().unwrap()], "{key}: {csv}");
+    }
+    let everyone = stdout(&export_stdout(dir.path(), AS_OF, "metrics", &[]));
+    assert_ne!(
+        csv_column(&everyone, "metric", "outstanding", "value"),
+        csv_column(&csv, "metric", "outstanding", "value")
+    );
+    let sheets = read(&export(dir.path(), "metrics", &alice));
+    assert!(
+        sheets[0].title().contains("customers of alice"),
+        "{}",
+        sheets[0].title()
+    );
+    // The views of customers' rows keep alice's customers, and say so.
+    for view in [
+        "documents",
+        "activity",
+        "payments",
+        "promises",
+        "deductions",
+        "forecast",
+    ] {
+        let all = stdout(&export_stdout(dir.path(), "2099-01-01", view, &[]));
+        let mine = stdout(&export_stdout(dir.path(), "2099-01-01", view, &alice));
+        let customers = |text: &str| -> Vec<String> {
+            let mut reader = csv::Reader::from_reader(text.as_bytes());
+            let col = reader
+                .headers()
+                .unwrap()
+                .iter()
+                .position(|h| h == "customer_id");
+            let col = col.unwrap_or_else(|| panic!("{view}: no customer_id in {text}"));
+            reader
+                .records()
+                .map(|r| r.unwrap()[col].to_string())
+                .collect()
+        };
+        let (all, mine) = (customers(&all), customers(&mine));
+        let theirs: Vec<&String> = all.iter().filter(|c| *c != "K2").collect();
+        assert_eq!(mine.iter().collect::<Vec<_>>(), theirs, "{view}");
+        if view != "promises" {
+            assert!(!mine.is_empty(), "{view}: alice has rows");
+        }
+        let path = export_to(dir.path(), &format!("{view}.xlsx"), AS_OF, view, &alice);
+        let title = read(&path)[0].title();
+        assert!(title.contains("customers of alice"), "{view}: {title}");
+    }
+    // The promises are K2's, bob's.
+    let bobs = stdout(&export_stdout(
+        dir.path(),
+        AS_OF,
+        "promises",
+        &["--owner", "bob"],
+    ));
+    assert_eq!(bobs.lines().count(), 2, "{bobs}");
+    // No owner there: refused as the reports refuse it, nothing written.
+    let x = dir.path().join("x.csv");
+    let x = x.to_str().unwrap();
+    for view in ["aging", "metrics", "documents", "forecast"] {
+        let o = run(dir.path(), &["export", view, "--owner", "alcie", "-o", x]);
+        assert_eq!(
+            refused(&o, 2, "no customer's finance owner is `alcie`"),
+            "owed: no customer's finance owner is `alcie` (the finance owners are alice, bob)\n"
+        );
+    }
+    // The views without customers' rows refuse it, saying why.
+    for (view, why) in [
+        (
+            "engagement",
+            "--owner does not apply to export engagement: its figures are per cycle and reminder, not per customer",
+        ),
+        (
+            "team",
+            "--owner does not apply to export team: it has a row per collector already",
+        ),
+        (
+            "statement",
+            "--owner does not apply to export statement: a statement is one customer's (--customer ID)",
+        ),
+    ] {
+        let o = run(dir.path(), &["export", view, "--owner", "alice", "-o", x]);
+        refused(&o, 2, why);
+    }
+    let o = run(
+        dir.path(),
+        &[
+            "export",
+            "documents",
+            "--owner",
+            "alice",
+            "--customer",
+            "K1",
+            "-o",
+            x,
+        ],
+    );
+    refused(
+        &o,
+        2,
+        "--owner and --customer choose the customers two ways: give one of them",
+    );
+    assert!(!Path::new(x).exists());
+}
+
 /// Every `--owner` takes one rule: a name that owns no customer is refused in one sentence
 /// naming the owners there are (exit 2), and nothing is written. `export queue --owner alcie`
 /// wrote an empty file (an xlsx of "customers of alcie") and `export plan` an empty plan with a
@@ -1352,8 +1505,8 @@ fn options_a_view_does_not_take_are_bad_input() {
             "--cycles applies to export plan only",
         ),
         (
-            vec!["export", "aging", "--owner", "alice", "-o", "x.csv"],
-            "--owner applies to export queue and plan only",
+            vec!["export", "engagement", "--owner", "alice", "-o", "x.csv"],
+            "--owner does not apply to export engagement",
         ),
         (
             vec![

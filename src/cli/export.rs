@@ -49,6 +49,13 @@ pub enum View {
 }
 
 impl View {
+    /// The view's name as typed (`export engagement`).
+    fn name(self) -> String {
+        clap::ValueEnum::to_possible_value(&self)
+            .map(|v| v.get_name().to_string())
+            .unwrap_or_default()
+    }
+
     /// The view's name for people (title rows, About).
     fn title(self) -> &'static str {
         match self {
@@ -120,7 +127,8 @@ pub struct ExportArgs {
     /// `:desc` after it to choose the direction, or ` asc`/` desc` as views write it).
     #[arg(long, value_name = "KEY")]
     pub sort: Option<String>,
-    /// Queue and plan: only the customers of this finance owner (default every customer).
+    /// Only the customers of this finance owner (default every customer): aging, metrics,
+    /// queue, plan, documents, activity, payments, promises, deductions and forecast.
     #[arg(long, value_name = "NAME", value_parser = super::owner_name)]
     pub owner: Option<String>,
     /// Plan: the engagement cycles folder (default: `cycles` in the config, else `cycles/` beside the config file).
@@ -153,12 +161,24 @@ pub fn run(ctx: &Context, args: &ExportArgs) -> Result<()> {
         Some(id) => Some((id.as_str(), customer_key(&store, id)?)),
         None => None,
     };
-    let scope = match customer {
-        Some((id, _)) => format!("customer {id}"),
-        None => "every customer".into(),
+    let scope = match (customer, &owned) {
+        (Some((id, _)), _) => format!("customer {id}"),
+        (None, Some(owned)) => format!("customers of {}", owned.name),
+        (None, None) => "every customer".into(),
     };
+    // The customers of `--owner`, for the views that list customers' rows.
+    let only = owned
+        .as_ref()
+        .map(|o| views::Only::of(&store, o))
+        .transpose()?;
+    let only = only.as_ref();
     let mut meta = Meta::new(args.view.title(), as_of, base, scope, args.view.figures());
-    let portfolio = || Portfolio::compute(&store, as_of, None, &bounds, base);
+    let portfolio = || {
+        Portfolio::compute(&store, as_of, None, &bounds, base).map(|p| match &owned {
+            Some(owned) => p.owned(owned),
+            None => p,
+        })
+    };
     match args.view {
         View::Aging => {
             let p = portfolio()?;
@@ -167,13 +187,18 @@ pub fn run(ctx: &Context, args: &ExportArgs) -> Result<()> {
             })?;
         }
         View::Metrics => {
-            let p = portfolio()?;
-            let m = Metrics::compute(&store, &p, grace)?;
+            // As `report metrics --owner`: the owner's open issues, promises and sales too.
+            let m = match &owned {
+                Some(owned) => {
+                    Metrics::compute_beside(&store, as_of, &bounds, base, grace, Some(owned))?.1
+                }
+                None => Metrics::compute(&store, &portfolio()?, grace)?,
+            };
             write_view(&args.output, &options, &meta, |s| views::metrics(&m, s))?;
         }
         View::Documents => {
             write_view(&args.output, &options, &meta, |s| {
-                views::documents(&store, as_of, base, customer.map(|c| c.1), s)
+                views::documents(&store, as_of, base, (customer.map(|c| c.1), only), s)
             })?;
         }
         View::Plan => {
@@ -202,6 +227,10 @@ pub fn run(ctx: &Context, args: &ExportArgs) -> Result<()> {
         }
         View::Forecast => {
             let f = Forecast::compute(&store, as_of, base, grace)?;
+            let f = match &owned {
+                Some(owned) => f.restricted(&owned.cids),
+                None => f,
+            };
             write_view(&args.output, &options, &meta, |s| {
                 views::forecast(&store, &f, s)
             })?;
@@ -260,22 +289,22 @@ pub fn run(ctx: &Context, args: &ExportArgs) -> Result<()> {
             };
             meta.scope = activity_scope(&meta.scope, &scope);
             write_view(&args.output, &options, &meta, |s| {
-                views::activity(&store, as_of, base, &scope, ("Activity", true), s)
+                views::activity(&store, as_of, base, (&scope, only), ("Activity", true), s)
             })?;
         }
         View::Payments => {
             write_view(&args.output, &options, &meta, |s| {
-                views::payments(&store, as_of, base, s)
+                views::payments(&store, as_of, base, only, s)
             })?;
         }
         View::Promises => {
             write_view(&args.output, &options, &meta, |s| {
-                views::promises(&store, as_of, grace, base, s)
+                views::promises(&store, (as_of, grace), base, only, s)
             })?;
         }
         View::Deductions => {
             write_view(&args.output, &options, &meta, |s| {
-                views::deductions(&store, as_of, base, s)
+                views::deductions(&store, as_of, base, only, s)
             })?;
         }
         View::Statement => {
@@ -303,10 +332,28 @@ fn check_options(args: &ExportArgs) -> Result<()> {
             "--tab, --filter and --sort apply to export queue only",
         ));
     }
-    if args.owner.is_some() && !matches!(args.view, View::Queue | View::Plan) {
-        return Err(Error::input(
-            "--owner applies to export queue and plan only",
-        ));
+    if args.owner.is_some() {
+        // A view of customers' rows takes one finance owner's; these have no such rows.
+        let not_per_customer = match args.view {
+            View::Engagement => Some(
+                "its figures are per cycle and reminder, not per customer (export plan \
+                 --owner NAME lists the reminders to NAME's customers)",
+            ),
+            View::Team => Some("it has a row per collector already"),
+            View::Statement => Some("a statement is one customer's (--customer ID)"),
+            _ => None,
+        };
+        if let Some(why) = not_per_customer {
+            return Err(Error::input(format!(
+                "--owner does not apply to export {}: {why}",
+                args.view.name()
+            )));
+        }
+        if args.customer.is_some() {
+            return Err(Error::input(
+                "--owner and --customer choose the customers two ways: give one of them",
+            ));
+        }
     }
     if args.cycles.is_some() && args.view != View::Plan {
         return Err(Error::input("--cycles applies to export plan only"));

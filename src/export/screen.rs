@@ -72,12 +72,12 @@ pub fn customer(store: &Store, cid: i64, as_of: Date, currency: &str) -> Result<
     let scope = format!("customer {} {}", label.id, label.name);
     let meta = Meta::new("Customer", as_of, currency, scope, &figures);
     Prepared::read(meta, |s| {
-        views::documents(store, as_of, currency, Some(cid), s)?;
+        views::documents(store, as_of, currency, (Some(cid), None), s)?;
         views::activity(
             store,
             as_of,
             currency,
-            &LogScope::customer(cid),
+            (&LogScope::customer(cid), None),
             ("Timeline", false),
             s,
         )

@@ -21,6 +21,40 @@ use crate::store::Store;
 use crate::store::activity::activity_log::LogScope;
 use crate::store::activity::issues::DEDUCTION_REASON;
 use crate::store::queue::PromiseFlag;
+use std::collections::HashSet;
+
+/// The customers a view keeps (`--owner`: one finance owner's), by key and by id; a view
+/// given none keeps every customer.
+#[derive(Debug, Clone, Default)]
+pub struct Only {
+    cids: HashSet<i64>,
+    ids: HashSet<String>,
+}
+
+impl Only {
+    /// The customers of `owned` (see [`crate::report::owned_by`]).
+    pub fn of(store: &Store, owned: &crate::report::Owned) -> Result<Only> {
+        let labels = store.ledger().customer_labels()?;
+        Ok(Only {
+            ids: owned
+                .cids
+                .iter()
+                .filter_map(|cid| labels.get(cid).map(|l| l.id.clone()))
+                .collect(),
+            cids: owned.cids.clone(),
+        })
+    }
+}
+
+/// Whether `only` (none: every customer) keeps the customer of key `cid`.
+fn keeps(only: Option<&Only>, cid: i64) -> bool {
+    only.is_none_or(|o| o.cids.contains(&cid))
+}
+
+/// Whether `only` (none: every customer) keeps the customer of id `id`.
+fn keeps_id(only: Option<&Only>, id: &str) -> bool {
+    only.is_none_or(|o| o.ids.contains(id))
+}
 
 /// The About figures of each view.
 pub const AGING_FIGURES: &[Figure] = &[
@@ -207,13 +241,14 @@ pub fn metrics(m: &Metrics, sheet: &mut dyn Sheet) -> Result<()> {
     ])
 }
 
-/// Every document open at the as-of date (of one customer with `cid`), streamed, with its
-/// days overdue signed as docs/arithmetic.md has them (due tomorrow is −1).
+/// Every document open at the as-of date (of one customer with `cid`, of the customers
+/// `only` keeps), streamed, with its days overdue signed as docs/arithmetic.md has them (due
+/// tomorrow is −1).
 pub fn documents(
     store: &Store,
     as_of: Date,
     currency: &str,
-    cid: Option<i64>,
+    (cid, only): (Option<i64>, Option<&Only>),
     sheet: &mut dyn Sheet,
 ) -> Result<()> {
     sheet.table(
@@ -240,6 +275,9 @@ pub fn documents(
         true,
     )?;
     store.ledger().for_each_open_document(as_of, cid, |d| {
+        if !keeps_id(only, &d.customer_id) {
+            return Ok(());
+        }
         let overdue = match (d.kind, d.due_date) {
             (DocumentKind::CreditNote, _) | (_, None) => Cell::Empty,
             (_, Some(due)) => Cell::Integer(days_overdue(as_of, due)),
@@ -683,7 +721,7 @@ pub fn activity(
     store: &Store,
     as_of: Date,
     base: &str,
-    scope: &LogScope,
+    (scope, only): (&LogScope, Option<&Only>),
     (name, csv): (&str, bool),
     sheet: &mut dyn Sheet,
 ) -> Result<()> {
@@ -713,6 +751,9 @@ pub fn activity(
         csv,
     )?;
     store.activity().for_each_log_entry(as_of, scope, |e| {
+        if !keeps_id(only, &e.customer_id) {
+            return Ok(());
+        }
         let currency = e
             .amount
             .map(|_| e.currency.clone().unwrap_or_else(|| base.to_string()));
@@ -746,7 +787,13 @@ pub fn activity(
 
 /// Every payment and payment attempt dated on or before the as-of date, with what was
 /// applied of it by then.
-pub fn payments(store: &Store, as_of: Date, base: &str, sheet: &mut dyn Sheet) -> Result<()> {
+pub fn payments(
+    store: &Store,
+    as_of: Date,
+    base: &str,
+    only: Option<&Only>,
+    sheet: &mut dyn Sheet,
+) -> Result<()> {
     sheet.table(
         "Payments",
         &[
@@ -777,6 +824,9 @@ pub fn payments(store: &Store, as_of: Date, base: &str, sheet: &mut dyn Sheet) -
         true,
     )?;
     store.ledger().for_each_payment(as_of, |p| {
+        if !keeps_id(only, &p.customer_id) {
+            return Ok(());
+        }
         let received = if p.status == "success" {
             round_to_currency(p.amount * p.rate, base)
         } else {
@@ -806,9 +856,9 @@ pub fn payments(store: &Store, as_of: Date, base: &str, sheet: &mut dyn Sheet) -
 /// Every promise to pay recorded on or before the as-of date, with its state then.
 pub fn promises(
     store: &Store,
-    as_of: Date,
-    grace_days: u32,
+    (as_of, grace_days): (Date, u32),
     base: &str,
+    only: Option<&Only>,
     sheet: &mut dyn Sheet,
 ) -> Result<()> {
     sheet.table(
@@ -837,6 +887,8 @@ pub fn promises(
     for p in store
         .activity()
         .promises_recorded_by(as_of, grace_days, base)?
+        .into_iter()
+        .filter(|p| keeps(only, p.cid))
     {
         let customer = labels.get(&p.cid);
         let voided = p
@@ -876,7 +928,13 @@ pub fn promises(
 /// stands: its date, who, its outcome (`valid`: a credit is due from billing; `invalid`: the
 /// customer is chased for the gap; `written_off`) and its text — what the ERP is handed —
 /// and, last, its amount in the base currency.
-pub fn deductions(store: &Store, as_of: Date, base: &str, sheet: &mut dyn Sheet) -> Result<()> {
+pub fn deductions(
+    store: &Store,
+    as_of: Date,
+    base: &str,
+    only: Option<&Only>,
+    sheet: &mut dyn Sheet,
+) -> Result<()> {
     sheet.table(
         "Deductions",
         &[
@@ -906,6 +964,8 @@ pub fn deductions(store: &Store, as_of: Date, base: &str, sheet: &mut dyn Sheet)
     for i in store
         .activity()
         .issues_with_reasons(&[DEDUCTION_REASON], as_of, base)?
+        .into_iter()
+        .filter(|i| keeps(only, i.cid))
     {
         let customer = labels.get(&i.cid);
         let resolution = match i.state {

@@ -105,6 +105,20 @@ impl Effects {
 }
 
 impl Forecast {
+    /// The forecast of some customers only (keys: one finance owner's, `--owner`): their
+    /// documents, as predicted with the whole ledger's model, their risks, and the cash by
+    /// week of those documents.
+    pub fn restricted(mut self, cids: &std::collections::HashSet<i64>) -> Forecast {
+        self.documents.retain(|d| cids.contains(&d.cid));
+        self.risks.retain(|cid, _| cids.contains(cid));
+        self.cash = cash::weekly(
+            self.as_of,
+            cash::WEEKS,
+            self.documents.iter().map(|d| (d.predicted, d.balance)),
+        );
+        self
+    }
+
     /// Predicts every open document and every customer's risk as of `as_of`.
     pub fn compute(
         store: &Store,
