@@ -207,7 +207,8 @@ fn only_the_furthest_due_reminder_is_sent_and_customers_without_email_are_skippe
     assert_eq!(
         json[1],
         serde_json::json!({"cycle": "Dunning", "reminder": "Friendly", "customer_id": "C2",
-                            "document_ids": ["I2", "I3"], "to": "b@beta.example"})
+                            "document_ids": ["I2", "I3"], "to": "b@beta.example",
+                            "owner": "bob"})
     );
 }
 

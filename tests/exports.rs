@@ -1380,6 +1380,23 @@ fn the_plan_is_what_engage_plan_sends_then_what_it_skips() {
     let planned = planned.as_array().unwrap();
     let sent: Vec<&serde_json::Value> = planned.iter().filter(|e| e["skipped"] != true).collect();
     assert!(!sent.is_empty());
+    // Each says whose customer it goes to (K1 and K3 are alice's, K2 bob's), none when the
+    // customer has no finance owner: `null`, as JSON says nothing.
+    for e in planned {
+        let owner = match e["customer_id"].as_str().unwrap() {
+            "K2" => "bob",
+            _ => "alice",
+        };
+        assert_eq!(e["owner"], owner, "{e}");
+    }
+    let text = stdout(&ok(
+        dir.path(),
+        &["--as-of", AS_OF, "engage", "plan", "--cycles", cycles],
+    ));
+    let header = text.lines().nth(1).unwrap();
+    assert!(header.contains("customer  owner"), "{text}");
+    let k1 = text.lines().find(|l| l.contains(" K1 ")).unwrap();
+    assert!(k1.contains(" K1        alice "), "{text}");
     let csv = export_to(dir.path(), "plan.csv", AS_OF, "plan", &["--cycles", cycles]);
     let text = std::fs::read_to_string(csv).unwrap();
     let mut reader = csv::Reader::from_reader(text.as_bytes());
@@ -1392,6 +1409,10 @@ fn the_plan_is_what_engage_plan_sends_then_what_it_skips() {
         assert_eq!(row[col("reminder")], entry["reminder"]);
         assert_eq!(row[col("customer_id")], entry["customer_id"]);
         assert_eq!(row[col("to")], entry["to"]);
+        // Whose customer it goes to: the customer's finance owner, last (added after the
+        // others, which programs may read by position).
+        assert_eq!(row[col("owner")], entry["owner"]);
+        assert_eq!(col("owner"), headers.len() - 1);
     }
     let sheets = read(&export(dir.path(), "plan", &["--cycles", cycles]));
     check_table(&sheets[0], "Engagement plan");
@@ -1404,6 +1425,24 @@ fn the_plan_is_what_engage_plan_sends_then_what_it_skips() {
     assert_eq!(skipped, ["K2"]);
     let shown = format!("{:?}", sheets[1].values);
     assert!(shown.contains("K2") && shown.contains("address"), "{shown}");
+    // A customer nobody owns: `null`.
+    common::execute(
+        &dir.path().join("owed.db"),
+        "UPDATE customers SET finance_owner = NULL WHERE id = 'K1'",
+    );
+    let planned = common::json_of(&ok(
+        dir.path(),
+        &[
+            "--as-of", AS_OF, "engage", "plan", "--json", "--cycles", cycles,
+        ],
+    ));
+    let k1 = planned
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["customer_id"] == "K1")
+        .unwrap();
+    assert!(k1["owner"].is_null(), "{k1}");
 }
 
 #[test]

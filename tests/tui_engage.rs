@@ -445,8 +445,22 @@ fn the_engagement_screen_shows_the_plan_and_holds_a_customer_back() {
         d.screen()
             .contains("Engagement · as of 2026-04-30 · alice's customers")
     );
-    // …and everyone's with `m`, the queue's switch too.
+    // (Hers alone: no column says whose each is.)
+    assert!(!d.screen().contains("Owner"), "{}", d.screen());
+    // …and everyone's with `m`, the queue's switch too, each row saying whose customer the
+    // reminder goes to (a manager sees which collector's customers are chased).
     d.press("m");
+    let screen = d.screen();
+    let line_of = |text: &str| {
+        screen
+            .lines()
+            .find(|l| l.contains(text))
+            .unwrap_or_else(|| panic!("{text}:\n{screen}"))
+            .to_string()
+    };
+    assert!(line_of("Reminder").contains(" Owner "), "{screen}");
+    assert!(line_of("Lumen").contains(" bob "), "{screen}");
+    assert!(line_of("Kite").contains(" alice "), "{screen}");
     assert_eq!(d.app.query.scope, owed::domain::queue::Scope::Everyone);
     assert_eq!(
         rows(&d),

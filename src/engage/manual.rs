@@ -127,7 +127,7 @@ pub fn entry_for(
         reminder: format!("{} {as_of}", template.stem()),
         reminder_index: 0,
         cid: customer.cid,
-        signer: super::plan::signer(&customer),
+        owner: super::plan::owner_of(&customer),
         customer_id: customer.id,
         customer_name: customer.name,
         to: email,

@@ -820,7 +820,7 @@ fn later_reminders(cycle: &Cycle, index: usize) -> Vec<&str> {
 /// Who signs `entry`'s message (the templates' `collector`): the customer's finance owner,
 /// else (a customer without one) the sender. Who sent it stays the reminder's collector.
 pub fn signer<'a>(entry: &'a PlanEntry, settings: &'a SendSettings) -> &'a str {
-    entry.signer.as_deref().unwrap_or(&settings.collector)
+    entry.owner.as_deref().unwrap_or(&settings.collector)
 }
 
 fn context_input<'a>(entry: &'a PlanEntry, settings: &'a SendSettings) -> ContextInput<'a> {

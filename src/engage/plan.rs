@@ -60,9 +60,9 @@ pub struct PlanEntry {
     pub cid: i64,
     pub customer_id: String,
     pub customer_name: String,
-    /// Who signs it (the templates' `collector`): the customer's finance owner; `None` when
-    /// it has none, and the sender signs.
-    pub signer: Option<String>,
+    /// The customer's finance owner (`None` when it has none): whose customer is chased, and
+    /// who signs the reminder (the templates' `collector`; the sender signs when `None`).
+    pub owner: Option<String>,
     /// Where it goes: email addresses separated by `, ` (the contacts of the reminder's
     /// roles, else the primary billing contact, else the customer's email as stored), or
     /// for a text message one phone number.
@@ -167,6 +167,8 @@ struct EntryJson<'a> {
     customer_id: &'a str,
     document_ids: Vec<&'a str>,
     to: &'a str,
+    /// The customer's finance owner, `null` when none (added to SPEC's shape).
+    owner: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     channel: Option<&'a str>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
@@ -187,6 +189,7 @@ impl<'a> EntryJson<'a> {
             customer_id: &e.customer_id,
             document_ids: e.document_ids(),
             to: &e.to,
+            owner: e.owner.as_deref(),
             channel: (e.channel != Channel::Email).then_some(e.channel.as_str()),
             cc: e.cc.iter().map(String::as_str).collect(),
             skipped: None,
@@ -207,7 +210,8 @@ impl Plan {
         self
     }
 
-    /// `[{"cycle", "reminder", "customer_id", "document_ids", "to"}]`, with `"cc"` and
+    /// `[{"cycle", "reminder", "customer_id", "document_ids", "to", "owner"}]` (`owner`: the
+    /// customer's finance owner, `null` when none), with `"cc"` and
     /// `"channel": "sms"` where they apply, and the skipped reminders among them with
     /// `"skipped": true`, `"reason"` (`no_address`, `priority`, `min_days_between`,
     /// `paid_since`) and `"detail"`, their `"to"` where they would have gone; sorted by
@@ -807,7 +811,7 @@ fn plan_one<'c>(
             cid: customer.cid,
             customer_id: customer.id.clone(),
             customer_name: customer.name.clone(),
-            signer: signer(customer),
+            owner: owner_of(customer),
             to: String::new(),
             cc: Vec::new(),
             channel: reminder.channel,
@@ -821,9 +825,9 @@ fn plan_one<'c>(
     None
 }
 
-/// Who signs `customer`'s reminders: its finance owner (trimmed), the collector who answers
-/// the customer; `None` when it has none (the sender signs then).
-pub fn signer(customer: &Customer) -> Option<String> {
+/// A customer's finance owner (trimmed), as a plan entry names it: whose customer is chased and
+/// who signs its reminders; `None` when it has none (the sender signs then).
+pub fn owner_of(customer: &Customer) -> Option<String> {
     customer
         .finance_owner
         .as_deref()

@@ -480,6 +480,8 @@ pub struct PlanLine {
     pub reminder: String,
     pub customer_id: String,
     pub customer: String,
+    /// The customer's finance owner (`None`: it has none).
+    pub owner: Option<String>,
     pub to: String,
     /// The documents it names (numbers, else ids), oldest due first.
     pub documents: Vec<String>,
@@ -496,10 +498,14 @@ pub struct SkippedLine {
     pub reminder: String,
     pub customer_id: String,
     pub customer: String,
+    /// The customer's finance owner (`None`: it has none).
+    pub owner: Option<String>,
     pub reason: String,
 }
 
-/// An engagement plan: the reminders it sends (the CSV's table), then those it skips and why.
+/// An engagement plan: the reminders it sends (the CSV's table), then those it skips and why;
+/// each with whose customer it goes to (its finance owner, the last column: added after the
+/// others, which programs may read by position).
 pub fn plan(
     lines: &[PlanLine],
     skipped: &[SkippedLine],
@@ -518,6 +524,7 @@ pub fn plan(
             text("documents", "Documents"),
             base_amount("open", "Open", currency),
             Column::new("days_overdue", "Days overdue", Kind::Integer),
+            text("owner", "Finance owner"),
         ],
         true,
     )?;
@@ -531,6 +538,7 @@ pub fn plan(
             Cell::from(l.documents.join(", ").as_str()),
             Cell::amount(l.open, currency),
             Cell::Integer(l.days_overdue),
+            Cell::from(l.owner.clone()),
         ])?;
     }
     sheet.table(
@@ -541,6 +549,7 @@ pub fn plan(
             text("customer_id", "Customer ID"),
             text("customer", "Customer"),
             text("reason", "Why it is not sent"),
+            text("owner", "Finance owner"),
         ],
         false,
     )?;
@@ -551,6 +560,7 @@ pub fn plan(
             Cell::from(s.customer_id.as_str()),
             Cell::from(s.customer.as_str()),
             Cell::from(s.reason.as_str()),
+            Cell::from(s.owner.clone()),
         ])?;
     }
     Ok(())

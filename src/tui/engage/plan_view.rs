@@ -222,7 +222,11 @@ fn plan_pane(app: &App, s: &EngageScreen, plan: &PlanData, area: Rect, buf: &mut
     // Below 100 columns the customer's name is worth more than the cycle's (the reminder's
     // own name says which it is) and the address: both give way.
     let wide = width >= 100;
-    let fixed = 2 + if wide { 17 } else { 0 } + 13 + 19 + 13 + 6;
+    // Whose customer each reminder goes to, unless the plan is one owner's already; below 100
+    // columns only while the customer's name keeps 24 columns (twelve wide letters).
+    let without = 2 + if wide { 17 } else { 0 } + 13 + 19 + 13 + 6;
+    let owners = plan.owner.is_none() && (wide || width >= without + 11 + 24);
+    let fixed = without + if owners { 11 } else { 0 };
     let flex = width.saturating_sub(fixed);
     let (customer_w, to_w) = if wide {
         let c = (flex * 55 / 100).max(12);
@@ -238,6 +242,10 @@ fn plan_pane(app: &App, s: &EngageScreen, plan: &PlanData, area: Rect, buf: &mut
         Col(5, true),
     ];
     let mut names = vec!["Reminder", "Customer", "Documents", "Balance", "Days"];
+    if owners {
+        cols.insert(2, Col(10, false));
+        names.insert(2, "Owner");
+    }
     if wide {
         cols.insert(0, Col(16, false));
         names.insert(0, "Cycle");
@@ -284,6 +292,11 @@ fn plan_pane(app: &App, s: &EngageScreen, plan: &PlanData, area: Rect, buf: &mut
             app.theme.get(Role::Overdue),
             days_style,
         ];
+        if owners {
+            // (None: a customer nobody owns.)
+            cells.insert(2, r.owner.clone().unwrap_or_else(|| "—".to_string()));
+            styles.insert(2, muted);
+        }
         if wide {
             cells.insert(0, r.key.cycle.clone());
             styles.insert(0, muted);

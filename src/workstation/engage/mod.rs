@@ -134,6 +134,8 @@ pub struct PlanRow {
     pub key: PlanKey,
     pub cid: i64,
     pub name: String,
+    /// The customer's finance owner (`None`: it has none).
+    pub owner: Option<String>,
     /// The customer's addresses as stored.
     pub to: String,
     /// The documents (numbers, else ids), oldest due first.
@@ -152,6 +154,8 @@ pub struct SkippedRow {
     pub reminder: String,
     pub customer_id: String,
     pub name: String,
+    /// The customer's finance owner (`None`: it has none).
+    pub owner: Option<String>,
     pub reason: String,
 }
 
@@ -201,6 +205,7 @@ pub fn plan_rows_of(
             key: PlanKey::of(e),
             cid: e.cid,
             name: e.customer_name.clone(),
+            owner: e.owner.clone(),
             to: e.to.clone(),
             documents: e.document_names(),
             balance: e.base_balance(base),
@@ -217,6 +222,7 @@ pub fn plan_rows_of(
             reminder: s.reminder.clone(),
             customer_id: s.customer_id.clone(),
             name: s.entry.customer_name.clone(),
+            owner: s.entry.owner.clone(),
             reason: s.reason.clone(),
         })
         .collect();
@@ -240,6 +246,7 @@ pub fn plan_export(
             reminder: e.key.reminder.clone(),
             customer_id: e.key.customer_id.clone(),
             customer: e.name.clone(),
+            owner: e.owner.clone(),
             to: e.to.clone(),
             documents: e.documents.clone(),
             open: e.balance,
@@ -253,6 +260,7 @@ pub fn plan_export(
             reminder: s.reminder.clone(),
             customer_id: s.customer_id.clone(),
             customer: s.name.clone(),
+            owner: s.owner.clone(),
             reason: s.reason.clone(),
         })
         .collect();
