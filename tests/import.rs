@@ -1871,3 +1871,93 @@ fn a_device_given_as_a_file_is_refused_before_it_is_opened() {
     );
     assert!(!Path::new(&db).exists());
 }
+
+/// A payment the billing system re-applies to another invoice: its next export lists the new
+/// application only, and the stored one, which the file does not list, made every later
+/// import fail ("applications from payment `P2` total 500.00 USD, more than its amount"), an
+/// amount 0 for it being refused too. The refusal names the stored applications the file does
+/// not list and the row that releases each; a row of amount 0 releases it (logged, its amount
+/// to none), and the same export imported again changes nothing.
+#[test]
+fn a_payment_re_applied_to_another_invoice_is_released_by_a_row_of_amount_zero() {
+    let (dir, db, _) = contract_imported("good");
+    let with_c3 = alone(
+        "documents.csv",
+        "C3,K3,invoice,INV-302,2026-04-22,2026-05-22,250.00,USD",
+    );
+    import_files(dir.path(), &db, "c3", &with_c3);
+    assert_rejected_in(
+        &dir,
+        &db,
+        alone("applications.csv", "P2,C3,250.00,2026-04-22"),
+        "applications.csv line 2, column amount",
+        "applications from payment `P2` total 500.00 USD, more than its amount 300.00 USD; \
+         stored, and not in this file: P2 → C1 250.00 USD since 2026-04-20 (if the billing \
+         system no longer applies it there, the row `P2,C1,0,2026-04-20` releases it)",
+    );
+    let moved =
+        alone("applications.csv", "P2,C1,0,2026-04-20").with_application("P2,C3,250.00,2026-04-22");
+    let said = import_files(dir.path(), &db, "moved", &moved);
+    assert_says(
+        &said,
+        &["applications.csv 1 inserted, 0 updated, 0 unchanged, 1 removed"],
+    );
+    let aging: serde_json::Value = serde_json::from_str(&aging_json(dir.path(), &db)).unwrap();
+    assert_eq!(common::aging_row(&aging, "K3")["outstanding"], "290.00");
+    let log = imports(dir.path(), &db);
+    assert_eq!(
+        log[0]["changes"],
+        serde_json::json!([{"file": "applications.csv", "id": "P2 → C1 on 2026-04-20",
+                            "field": "amount", "old": "250.00", "new": null}]),
+        "{log}"
+    );
+    // The billing system sends the row again: nothing is stored to release.
+    let before = aging_json(dir.path(), &db);
+    let again = import_files(dir.path(), &db, "again", &moved);
+    assert_says(
+        &again,
+        &["applications.csv 0 inserted, 0 updated, 2 unchanged"],
+    );
+    assert!(!again.contains("removed"), "{again}");
+    assert_eq!(aging_json(dir.path(), &db), before);
+}
+
+/// The same for a credit note moved to another invoice; a zero row still names things that
+/// exist (a source that is none is refused as any row's).
+#[test]
+fn a_credit_note_re_applied_to_another_invoice_is_released_by_a_row_of_amount_zero() {
+    let (dir, db, _) = contract_imported("good");
+    let credited = alone(
+        "documents.csv",
+        "C4,K1,invoice,INV-104,2026-04-26,2026-05-26,100.00,USD",
+    )
+    .file(
+        "applications.csv",
+        "source_id,document_id,amount,date\nA2,A1,60.00,2026-04-02\n",
+    );
+    import_files(dir.path(), &db, "credited", &credited);
+    assert_rejected_in(
+        &dir,
+        &db,
+        alone("applications.csv", "A2,C4,100.00,2026-04-26"),
+        "applications.csv line 2, column amount",
+        "applications from credit note `CN-7` (id `A2`) total 160.00 USD, more than its amount \
+         100.00 USD; stored, and not in this file: A2 → A1 60.00 USD since 2026-04-02 (if the \
+         billing system no longer applies it there, the row `A2,A1,0,2026-04-02` releases it)",
+    );
+    assert_rejected_in(
+        &dir,
+        &db,
+        alone("applications.csv", "A9,A1,0,2026-04-02"),
+        "applications.csv line 2, column source_id",
+        "no payment or credit note `A9`",
+    );
+    let moved = alone("applications.csv", "A2,A1,0.00,2026-04-02")
+        .with_application("A2,C4,100.00,2026-04-26");
+    let said = import_files(dir.path(), &db, "moved", &moved);
+    assert_says(&said, &["1 inserted, 0 updated, 0 unchanged, 1 removed"]);
+    let aging: serde_json::Value = serde_json::from_str(&aging_json(dir.path(), &db)).unwrap();
+    // A1 100 - 40 paid; C4 credited in full; nothing of the credit note left.
+    assert_eq!(common::aging_row(&aging, "K1")["outstanding"], "60.00");
+    assert_eq!(common::aging_row(&aging, "K1")["unutilised_credit"], "0.00");
+}

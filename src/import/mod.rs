@@ -83,6 +83,8 @@ pub struct FileSummary {
     pub inserted: u64,
     pub updated: u64,
     pub unchanged: u64,
+    /// Stored applications a row of amount 0 released (`applications.csv` only).
+    pub removed: u64,
 }
 
 impl FileSummary {
@@ -92,6 +94,7 @@ impl FileSummary {
             inserted: 0,
             updated: 0,
             unchanged: 0,
+            removed: 0,
         }
     }
 
@@ -143,8 +146,12 @@ impl ImportSummary {
             .files
             .iter()
             .map(|s| {
+                let removed = match s.removed {
+                    0 => String::new(),
+                    n => format!(", {n} removed"),
+                };
                 format!(
-                    "{} {} inserted, {} updated, {} unchanged",
+                    "{} {} inserted, {} updated, {} unchanged{removed}",
                     s.kind.file_name(),
                     s.inserted,
                     s.updated,
@@ -653,7 +660,7 @@ fn import_in_one_transaction(
     }
     let t = Instant::now();
     if let Some(over) = importer.writer.first_over_applied()? {
-        return Err(over_applied_error(&over, files));
+        return Err(over_applied_error(&over, files, &importer.writer));
     }
     phase("over-applied check", t);
     summary.unworkable_owners = importer
@@ -873,11 +880,12 @@ impl Importer<'_> {
             )));
         }
         let t = Instant::now();
-        let (inserted, updated, unchanged) = self.writer.apply_staged_applications()?;
+        let outcome = self.writer.apply_staged_applications()?;
         phase("applications written", t);
-        summary.inserted = inserted;
-        summary.updated = updated;
-        summary.unchanged = unchanged;
+        summary.inserted = outcome.inserted;
+        summary.updated = outcome.updated;
+        summary.unchanged = outcome.unchanged;
+        summary.removed = outcome.removed;
         Ok(())
     }
 }
@@ -1548,11 +1556,13 @@ impl<'a> Checker<'a> {
     }
 
     /// An application row for the staging table; references are resolved for the whole
-    /// file at once by [`Importer::finish_applications`].
+    /// file at once by [`Importer::finish_applications`]. An amount of 0 releases the stored
+    /// application of that source, document and date: the billing system no longer applies
+    /// it there (a payment re-applied to another invoice).
     fn application_row(&self, row: &Row) -> Result<Parsed> {
         let source_id = row.req("source_id")?;
         let document_id = row.req("document_id")?;
-        let amount = row.positive_amount("amount")?;
+        let amount = row.non_negative_amount("amount")?;
         let date = day_number(row.date("date")?);
         let units = units(amount).map_err(|e| row.error("amount", e))?;
         Ok(Parsed::Application {
@@ -1591,7 +1601,7 @@ fn application_problem(a: &StagedApplication) -> Option<(&'static str, String)> 
         ));
     }
     let (cid, currency, source_date) = match (&a.payment, &a.credit) {
-        (Some(p), _) if p.status != "success" => {
+        (Some(p), _) if p.status != "success" && a.amount > 0 => {
             return Some((
                 "source_id",
                 format!(
@@ -1849,6 +1859,7 @@ fn format_day(day: i32) -> String {
 fn over_applied_error(
     over: &crate::store::ledger::import::OverApplied,
     files: &[(FileKind, PathBuf)],
+    writer: &ImportWriter,
 ) -> Error {
     let column = if over.role == "document" {
         "document_id"
@@ -1912,6 +1923,7 @@ fn over_applied_error(
             rows.join(" and ")
         ));
     }
+    detail.push_str(&unlisted_text(over, files, writer));
     if let Some(line) = line_in(files, FileKind::Applications, column, &over.id) {
         return Error::input(format!(
             "applications.csv line {line}, column amount: {detail}"
@@ -1935,6 +1947,123 @@ fn over_applied_error(
         )),
         None => Error::input(format!("applications.csv: {detail}")),
     }
+}
+
+/// The most stored applications a refusal names one by one.
+const UNLISTED_SHOWN: usize = 5;
+
+/// For a refusal of an over-applied payment, credit note or document: the stored applications
+/// of it that the import's `applications.csv` does not list (all of them when it gives none),
+/// with the rows of amount 0 that release them (`; stored, and not in this file: P1 → I1
+/// 500.00 USD since 2026-02-10 (if the billing system no longer applies it there, the row
+/// `P1,I1,0,2026-02-10` releases it)`); nothing when there are none.
+fn unlisted_text(
+    over: &crate::store::ledger::import::OverApplied,
+    files: &[(FileKind, PathBuf)],
+    writer: &ImportWriter,
+) -> String {
+    let Ok(stored) = writer.applications_of(over.role, &over.id) else {
+        return String::new();
+    };
+    let listed = files
+        .iter()
+        .find(|(k, _)| *k == FileKind::Applications)
+        .map(|(_, path)| listed_applications(path))
+        .unwrap_or_default();
+    let unlisted: Vec<_> = stored
+        .iter()
+        .filter(|a| !listed.contains(&(a.source_id.clone(), a.document_id.clone(), a.date)))
+        // A lockbox payment's are named with their own advice (void the payment).
+        .filter(|a| !over.lockbox.iter().any(|p| p.payment == a.source_id))
+        .collect();
+    if unlisted.is_empty() {
+        return String::new();
+    }
+    let shown: Vec<String> = unlisted
+        .iter()
+        .take(UNLISTED_SHOWN)
+        .map(|a| {
+            // As quoted values are, without their backticks.
+            let id = |id: &str| {
+                use crate::domain::text::{first_chars, one_line};
+                one_line(first_chars(id, crate::error::QUOTED_CHARS)).into_owned()
+            };
+            format!(
+                "{} → {} {} {} since {}",
+                id(&a.source_id),
+                id(&a.document_id),
+                money::plain(money::from_units(a.amount), &over.currency),
+                over.currency,
+                format_day(a.date)
+            )
+        })
+        .collect();
+    let rows: Vec<String> = unlisted
+        .iter()
+        .take(UNLISTED_SHOWN)
+        .map(|a| {
+            quoted(&format!(
+                "{},{},0,{}",
+                csv_field(&a.source_id),
+                csv_field(&a.document_id),
+                format_day(a.date)
+            ))
+        })
+        .collect();
+    let more = match unlisted.len().saturating_sub(UNLISTED_SHOWN) {
+        0 => String::new(),
+        n => format!(" and {n} more"),
+    };
+    let (it, row, releases) = if unlisted.len() == 1 {
+        ("it", "the row", "releases it")
+    } else {
+        ("them", "rows", "release them")
+    };
+    format!(
+        "; stored, and not in this file: {}{more} (if the billing system no longer applies \
+         {it} there, {row} {}{more} {releases})",
+        shown.join(", "),
+        rows.join(", ")
+    )
+}
+
+/// A value as a CSV row writes it: quoted when it holds a comma, a quote or a line end.
+fn csv_field(value: &str) -> String {
+    if value.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", value.replace('"', "\"\""))
+    } else {
+        value.to_string()
+    }
+}
+
+/// The (source, document, date) of every row of the `applications.csv` at `path` (those
+/// that read as one: the file was read and checked before).
+fn listed_applications(path: &Path) -> std::collections::HashSet<(String, String, i32)> {
+    let mut listed = std::collections::HashSet::new();
+    let Ok(mut reader) = csv::Reader::from_path(path) else {
+        return listed;
+    };
+    let Ok(headers) = reader.headers().cloned() else {
+        return listed;
+    };
+    let at = |name: &str| headers.iter().position(|h| h.trim() == name);
+    let (Some(source), Some(document), Some(date)) =
+        (at("source_id"), at("document_id"), at("date"))
+    else {
+        return listed;
+    };
+    let mut record = csv::StringRecord::new();
+    while reader.read_record(&mut record).unwrap_or(false) {
+        let field = |i: usize| record.get(i).map(str::trim).unwrap_or_default();
+        if let Some(day) = crate::domain::date::parse_iso(field(date)) {
+            listed.insert((
+                field(source).to_string(),
+                field(document).to_string(),
+                day_number(day),
+            ));
+        }
+    }
+    listed
 }
 
 fn last_line_mentioning(path: &Path, column: &str, id: &str) -> Option<u64> {

@@ -962,6 +962,28 @@ pub struct ImportWriter<'a> {
     payments: Writes,
     /// The optional columns of the `contacts.csv` being read.
     contact_columns: ContactColumns,
+    /// A staged application has amount 0: it releases a stored one.
+    zero_staged: std::cell::Cell<bool>,
+}
+
+/// What the staged applications did to the stored ones.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct StagedOutcome {
+    pub inserted: u64,
+    pub updated: u64,
+    pub unchanged: u64,
+    /// Stored applications released by a row of amount 0.
+    pub removed: u64,
+}
+
+/// An application as stored, named by the ids the files give its source and document.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredApplication {
+    pub source_id: String,
+    pub document_id: String,
+    pub date: i32,
+    /// In store units (ten-thousandths).
+    pub amount: i64,
 }
 
 impl<'a> Ledger<&'a mut Store> {
@@ -1013,6 +1035,7 @@ impl<'a> Ledger<&'a mut Store> {
             documents: Writes::new("documents", DOCUMENT_COLUMNS, &[]),
             payments: Writes::new("payments", PAYMENT_COLUMNS, &[]),
             contact_columns: ContactColumns::ALL,
+            zero_staged: std::cell::Cell::new(false),
         })
     }
 }
@@ -1505,6 +1528,9 @@ impl ImportWriter<'_> {
         amount: i64,
         date: i32,
     ) -> Result<()> {
+        if amount == 0 {
+            self.zero_staged.set(true);
+        }
         self.tx
             .prepare_cached(
                 "INSERT INTO temp.staged_applications (line, source_id, document_id, amount, date)
@@ -1516,7 +1542,7 @@ impl ImportWriter<'_> {
 
     /// The first staged application, in file order, whose references are missing or
     /// unsuitable: no target document, a credit note as target, no source, an invoice as
-    /// source, an unsuccessful payment, another customer or currency, a date before its
+    /// source, an unsuccessful payment (but to release what it applied), another customer or currency, a date before its
     /// source or target exists, or an amount with more decimals than the currency has.
     pub fn first_bad_staged_application(&self) -> Result<Option<StagedApplication>> {
         Ok(self
@@ -1528,7 +1554,7 @@ impl ImportWriter<'_> {
                      OR (p.pid IS NULL AND (c.did IS NULL OR c.kind <> 'credit_note'))
                      OR (p.pid IS NOT NULL AND EXISTS (SELECT 1 FROM documents x
                           WHERE x.id = s.source_id AND x.kind = 'credit_note'))
-                     OR p.status <> 'success'
+                     OR (p.status <> 'success' AND s.amount > 0)
                      OR ifnull(p.cid, c.cid) <> t.cid
                      OR ifnull(p.currency, c.currency) <> t.currency
                      OR s.date < max(ifnull(p.date, c.doc_date), t.doc_date)
@@ -1543,19 +1569,26 @@ impl ImportWriter<'_> {
     }
 
     /// Upserts every staged application (all checked by
-    /// [`ImportWriter::first_bad_staged_application`]): returns (inserted, updated, unchanged).
-    pub fn apply_staged_applications(&self) -> Result<(u64, u64, u64)> {
+    /// [`ImportWriter::first_bad_staged_application`]); one of amount 0 releases the stored
+    /// application of its source, document and date instead (the billing system no longer
+    /// applies it there), noted for the log of imports as its amount going to none.
+    pub fn apply_staged_applications(&self) -> Result<StagedOutcome> {
         let count = |sql: &str| -> Result<u64> {
             let n: i64 = self.tx.query_row(sql, [], |r| r.get(0))?;
             Ok(n.unsigned_abs())
         };
         let staged = count("SELECT count(*) FROM temp.staged_applications")?;
+        let removed = if self.zero_staged.get() {
+            self.release_staged_zeros()?
+        } else {
+            0
+        };
         let before = count("SELECT count(*) FROM applications")?;
         let changed = self.tx.execute(
             &format!(
                 "INSERT INTO applications (source_pid, source_did, did, amount, date)
              SELECT p.pid, CASE WHEN p.pid IS NULL THEN c.did END, t.did, s.amount, s.date
-               FROM {STAGED_JOINS} WHERE true ORDER BY s.line
+               FROM {STAGED_JOINS} WHERE s.amount > 0 ORDER BY s.line
              ON CONFLICT (did, date, ifnull(source_pid, 0), ifnull(source_did, 0))
              DO UPDATE SET amount = excluded.amount WHERE amount <> excluded.amount"
             ),
@@ -1564,7 +1597,97 @@ impl ImportWriter<'_> {
         let inserted = count("SELECT count(*) FROM applications")? - before;
         self.tx
             .execute("DELETE FROM temp.staged_applications", [])?;
-        Ok((inserted, changed - inserted, staged - changed))
+        self.zero_staged.set(false);
+        Ok(StagedOutcome {
+            inserted,
+            updated: changed - inserted,
+            unchanged: staged - changed - removed,
+            removed,
+        })
+    }
+
+    /// Deletes the stored applications that staged rows of amount 0 name (by source,
+    /// document and date), noting each for the log of imports, and sets what their documents
+    /// and sources have applied again. Returns how many were deleted.
+    fn release_staged_zeros(&self) -> Result<u64> {
+        self.tx.execute_batch(&format!(
+            "CREATE TEMP TABLE released AS
+             SELECT a.aid, a.did, a.source_pid, a.source_did, s.line
+               FROM {STAGED_JOINS}
+               JOIN applications a ON a.did = t.did AND a.date = s.date
+                AND a.source_pid IS p.pid
+                AND a.source_did IS (CASE WHEN p.pid IS NULL THEN c.did END)
+              WHERE s.amount = 0;
+             INSERT INTO temp.import_seen
+                 (file, record_id, cid, field, old, new, old_currency, new_currency)
+             SELECT 'applications.csv',
+                    ifnull(p.id, c.id) || ' → ' || d.id || ' on ' || date(a.date + 1721424.5),
+                    d.cid, 'amount', a.amount, NULL, d.currency, NULL
+               FROM temp.released r
+               JOIN applications a ON a.aid = r.aid
+               JOIN documents d ON d.did = a.did
+               LEFT JOIN payments p ON p.pid = a.source_pid
+               LEFT JOIN documents c ON c.did = a.source_did
+              ORDER BY r.line;
+             DELETE FROM applications WHERE aid IN (SELECT aid FROM temp.released);
+             UPDATE documents
+                SET applied = ifnull((SELECT sum(a.amount) FROM applications a
+                                       WHERE a.did = documents.did), 0),
+                    last_applied = (SELECT max(a.date) FROM applications a
+                                     WHERE a.did = documents.did)
+              WHERE did IN (SELECT did FROM temp.released);
+             UPDATE documents
+                SET applied = ifnull((SELECT sum(a.amount) FROM applications a
+                                       WHERE a.source_did = documents.did), 0),
+                    last_applied = (SELECT max(a.date) FROM applications a
+                                     WHERE a.source_did = documents.did)
+              WHERE did IN (SELECT source_did FROM temp.released);
+             UPDATE payments
+                SET applied = ifnull((SELECT sum(a.amount) FROM applications a
+                                       WHERE a.source_pid = payments.pid), 0),
+                    last_applied = (SELECT max(a.date) FROM applications a
+                                     WHERE a.source_pid = payments.pid)
+              WHERE pid IN (SELECT source_pid FROM temp.released);"
+        ))?;
+        let count: i64 = self
+            .tx
+            .query_row("SELECT count(*) FROM temp.released", [], |r| r.get(0))?;
+        self.tx.execute_batch("DROP TABLE temp.released")?;
+        Ok(count.unsigned_abs())
+    }
+
+    /// The applications stored (this import's included) from the payment or credit note `id`
+    /// (`role` `payment` or `credit_note`), or to the document `id` (`document`), by date:
+    /// what a refusal of an over-applied one lists.
+    pub fn applications_of(&self, role: &str, id: &str) -> Result<Vec<StoredApplication>> {
+        let side = match role {
+            "payment" => "a.source_pid = (SELECT pid FROM payments WHERE id = ?1)",
+            "credit_note" => {
+                "a.source_did = (SELECT did FROM documents WHERE id = ?1 AND kind = 'credit_note')"
+            }
+            _ => "a.did = (SELECT did FROM documents WHERE id = ?1)",
+        };
+        crate::store::rows(
+            &self.tx,
+            &format!(
+                "SELECT ifnull(p.id, c.id), d.id, a.date, a.amount
+                   FROM applications a
+                   JOIN documents d ON d.did = a.did
+                   LEFT JOIN payments p ON p.pid = a.source_pid
+                   LEFT JOIN documents c ON c.did = a.source_did
+                  WHERE {side}
+                  ORDER BY a.date, a.aid"
+            ),
+            [id],
+            |r| {
+                Ok(StoredApplication {
+                    source_id: r.get(0)?,
+                    document_id: r.get(1)?,
+                    date: r.get(2)?,
+                    amount: r.get(3)?,
+                })
+            },
+        )
     }
 
     /// After rates were added or changed: every stored document and payment of their
