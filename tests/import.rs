@@ -1961,3 +1961,111 @@ fn a_credit_note_re_applied_to_another_invoice_is_released_by_a_row_of_amount_ze
     assert_eq!(common::aging_row(&aging, "K1")["outstanding"], "60.00");
     assert_eq!(common::aging_row(&aging, "K1")["unutilised_credit"], "0.00");
 }
+
+/// Runs `owed ARGS` on `db`, which must succeed.
+fn owed_ok(dir: &Path, db: &str, args: &[&str]) -> String {
+    let mut all = vec!["--db", db];
+    all.extend_from_slice(args);
+    let o = owed_in(dir, &all);
+    assert_eq!(o.status.code(), Some(0), "{args:?}: {}", stderr(&o));
+    stdout(&o)
+}
+
+/// A document id the billing system reused for another customer's document moved the stored
+/// one, and the promise naming it, to that customer ("1 updated"; K3's promise then named
+/// K1's INV-999). A row that gives a stored document another customer and another number or
+/// date is refused, naming the stored document and what of the collectors' names it.
+#[test]
+fn a_document_id_reused_for_another_customer_s_document_is_refused() {
+    let (dir, db, _) = contract_imported("good");
+    owed_ok(
+        dir.path(),
+        &db,
+        &[
+            "promise",
+            "K3",
+            "--amount",
+            "40",
+            "--date",
+            "+30d",
+            "--document",
+            "C2",
+        ],
+    );
+    owed_ok(
+        dir.path(),
+        &db,
+        &["dispute", "K3", "--reason", "pricing", "--document", "C2"],
+    );
+    assert_rejected_in(
+        &dir,
+        &db,
+        alone(
+            "documents.csv",
+            "C2,K1,invoice,INV-999,2026-04-28,2026-05-28,80.00,USD",
+        ),
+        "documents.csv line 2, column customer_id",
+        "the id `C2` is stored for debit note `DN-301` of `K3` dated 2026-04-25, which promise \
+         1 and issue 1 name; this row gives it customer `K1`, number `INV-999` and date \
+         2026-04-28: another document reusing the id? Give it an id of its own (a row that only \
+         moves a document to another customer keeps its number and date)",
+    );
+    // The same date, another number: reused too; nothing of the collectors' names C1.
+    assert_rejected_in(
+        &dir,
+        &db,
+        alone(
+            "documents.csv",
+            "C1,K1,invoice,INV-777,2026-01-10,2026-02-09,250.00,USD",
+        ),
+        "documents.csv line 2, column customer_id",
+        "the id `C1` is stored for invoice `INV-300` of `K3` dated 2026-01-10; this row gives it",
+    );
+}
+
+/// A customer merged into another: the billing system moves its documents, keeping their
+/// numbers and dates. Taken, and the import's summary names each moved document that a
+/// promise or issue names, a line each, so that the collectors can look at them.
+#[test]
+fn a_document_moved_to_another_customer_is_taken_and_its_promises_named() {
+    let (dir, db, _) = contract_imported("good");
+    owed_ok(
+        dir.path(),
+        &db,
+        &[
+            "promise",
+            "K3",
+            "--amount",
+            "40",
+            "--date",
+            "+30d",
+            "--document",
+            "C2",
+        ],
+    );
+    let said = import_files(
+        dir.path(),
+        &db,
+        "merged",
+        &alone(
+            "documents.csv",
+            "C2,K1,debit_note,DN-301,2026-04-25,2026-05-25,40.00,USD",
+        ),
+    );
+    assert_says(
+        &said,
+        &[
+            "documents.csv 0 inserted, 1 updated, 0 unchanged; 1 document that promises or \
+             issues name moved to another customer",
+            "\nDN-301 moved K3 → K1; promise 1 of K3 names it\n",
+        ],
+    );
+    let log = imports(dir.path(), &db);
+    assert!(
+        log[0]["summary"]
+            .as_str()
+            .unwrap()
+            .contains("1 document that promises or issues name moved"),
+        "{log}"
+    );
+}

@@ -20,9 +20,9 @@ use crate::store::Store;
 use crate::store::ledger::deductions::SettledDeduction;
 use crate::store::ledger::import::{
     ContactRecord, CustomerRecord, CustomerRef, DeductionReturn, DocumentRecord, ImportKind,
-    ImportRun, ImportWriter, PaymentRecord, RestoredApplication, ReturnedDeduction, Shortfall,
-    StagedApplication, Unfit, UnsettledDeduction, UnworkableOwner, Upsert, WithdrawnDeduction,
-    phase,
+    ImportRun, ImportWriter, MovedDocument, PaymentRecord, RestoredApplication, ReturnedDeduction,
+    Shortfall, StagedApplication, Unfit, UnsettledDeduction, UnworkableOwner, Upsert,
+    WithdrawnDeduction, phase,
 };
 use crate::{Error, Result};
 use quotes::{QuoteCheck, QuoteError};
@@ -137,6 +137,9 @@ pub struct ImportSummary {
     /// [`ImportWriter::unworkable_owners`]). The billing system is the source of truth for
     /// owners, so they are taken, and said.
     pub unworkable_owners: Vec<UnworkableOwner>,
+    /// Stored documents given another customer (the same number and date: a merge) that
+    /// promises or issues name.
+    pub moved: Vec<MovedDocument>,
 }
 
 impl ImportSummary {
@@ -242,6 +245,13 @@ impl ImportSummary {
         if !self.deductions_settled.is_empty() {
             text.push_str(&settled_text(&self.deductions_settled));
         }
+        if !self.moved.is_empty() {
+            let n = self.moved.len();
+            text.push_str(&format!(
+                "; {n} document{} that promises or issues name moved to another customer",
+                if n == 1 { "" } else { "s" }
+            ));
+        }
         text
     }
 
@@ -265,6 +275,25 @@ impl ImportSummary {
                 rest.len(),
                 if customers == 1 { "" } else { "s" },
                 crate::error::command("user list")
+            ));
+        }
+        lines
+    }
+
+    /// A line for each moved document that promises or issues name, at most
+    /// [`MOVED_SHOWN`], then how many more (`INV-0011 moved C6 → C5; promise 4 of C6 names
+    /// it`).
+    pub fn moved_lines(&self) -> Vec<String> {
+        let mut lines: Vec<String> = self
+            .moved
+            .iter()
+            .take(MOVED_SHOWN)
+            .map(moved_line)
+            .collect();
+        if self.moved.len() > MOVED_SHOWN {
+            lines.push(format!(
+                "… and {} more moved documents that promises or issues name",
+                self.moved.len() - MOVED_SHOWN
             ));
         }
         lines
@@ -312,6 +341,90 @@ fn owner_line(o: &UnworkableOwner) -> String {
             crate::domain::users::quoted(near)
         ),
     }
+}
+
+/// The most moved documents an import's summary names one by one.
+const MOVED_SHOWN: usize = 10;
+
+/// An id, number or other value from a file, as a line of output shows it bare: on one line,
+/// cut as quoted values are.
+fn bare(value: &str) -> String {
+    use crate::domain::text::{first_chars, one_line};
+    one_line(first_chars(value, crate::error::QUOTED_CHARS)).into_owned()
+}
+
+/// `INV-0011 moved C6 → C5; promise 4 of C6 names it`.
+fn moved_line(m: &MovedDocument) -> String {
+    let label = bare(
+        m.new_number
+            .as_deref()
+            .filter(|n| !n.is_empty())
+            .unwrap_or(&m.id),
+    );
+    let records: Vec<String> = m
+        .records
+        .iter()
+        .map(|(what, n, customer)| format!("{what} {n} of {}", bare(customer)))
+        .collect();
+    format!(
+        "{label} moved {} → {}; {} {} it",
+        bare(&m.old_customer),
+        bare(&m.new_customer),
+        records.join(" and "),
+        if records.len() == 1 { "names" } else { "name" }
+    )
+}
+
+/// The message for a stored document that a row of `documents.csv` (at `line`, when known)
+/// gives another customer and another number or date: another document under a reused id.
+fn reused_id_error(m: &MovedDocument, line: Option<u64>) -> Error {
+    let stored = format!(
+        "{} {} of {} dated {}",
+        m.kind.words(),
+        quoted(
+            m.old_number
+                .as_deref()
+                .filter(|n| !n.is_empty())
+                .unwrap_or(&m.id)
+        ),
+        quoted(&m.old_customer),
+        format_day(m.old_date)
+    );
+    let records = match m.records.len() {
+        0 => String::new(),
+        n => {
+            let named: Vec<String> = m
+                .records
+                .iter()
+                .take(5)
+                .map(|(what, id, _)| format!("{what} {id}"))
+                .collect();
+            let more = if n > 5 {
+                format!(" and {} more", n - 5)
+            } else {
+                String::new()
+            };
+            format!(
+                ", which {}{more} {}",
+                named.join(" and "),
+                if n == 1 { "names" } else { "name" }
+            )
+        }
+    };
+    let number = match m.new_number.as_deref().filter(|n| !n.is_empty()) {
+        Some(n) => format!("number {}", quoted(n)),
+        None => "no number".to_string(),
+    };
+    let at = line.map(|l| format!(" line {l}")).unwrap_or_default();
+    Error::input(format!(
+        "documents.csv{at}, column customer_id: the id {} is stored for {stored}{records}; this \
+         row gives it customer {}, {number} and date {}: another document reusing the id? Give \
+         it an id of its own (a row that only moves a document to another customer keeps its \
+         number and date)",
+        quoted(&m.id),
+        quoted(&m.new_customer),
+        format_day(m.new_date)
+    ))
 }
 
 /// The deductions resolved because their documents are settled, in the import's line (`; 2
@@ -400,7 +513,7 @@ impl std::fmt::Display for ImportSummary {
     /// `imported: …`, then one line per owner whose customers nobody registered may work.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "imported: {}", self.per_file())?;
-        for line in self.owner_lines() {
+        for line in self.owner_lines().into_iter().chain(self.moved_lines()) {
             write!(f, "\n{line}")?;
         }
         Ok(())
@@ -615,6 +728,19 @@ fn import_in_one_transaction(
             let t = Instant::now();
             importer.writer.refresh_statistics()?;
             phase("statistics", t);
+        }
+        if *kind == FileKind::Documents {
+            let moved = importer.writer.moved_documents()?;
+            if let Some(reused) = moved.iter().find(|m| m.looks_reused()) {
+                return Err(reused_id_error(
+                    reused,
+                    last_line_mentioning(path, "id", &reused.id),
+                ));
+            }
+            summary.moved = moved
+                .into_iter()
+                .filter(|m| !m.records.is_empty())
+                .collect();
         }
         if *kind == FileKind::ExchangeRates {
             importer.load_rates()?;

@@ -813,6 +813,42 @@ fn logging_triggers() -> String {
     sql
 }
 
+/// The temporary trigger that notes, inside an import's transaction, each stored document an
+/// update gives another customer, with its customer, number and date before
+/// ([`ImportWriter::moved_documents`]).
+const MOVED_DOCUMENTS_TRIGGER: &str = "
+    CREATE TEMP TRIGGER IF NOT EXISTS import_moved_documents AFTER UPDATE OF cid
+        ON main.documents WHEN OLD.cid IS NOT NEW.cid BEGIN
+      INSERT OR IGNORE INTO moved_documents (did, old_cid, old_kind, old_number, old_doc_date)
+      VALUES (OLD.did, OLD.cid, OLD.kind, OLD.number, OLD.doc_date);
+    END;";
+
+/// A stored document this import gave another customer, as it was and as it is now, with the
+/// collectors' records that name it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MovedDocument {
+    pub id: String,
+    /// Its type before the import.
+    pub kind: DocumentKind,
+    pub old_customer: String,
+    pub new_customer: String,
+    pub old_number: Option<String>,
+    pub new_number: Option<String>,
+    pub old_date: i32,
+    pub new_date: i32,
+    /// The promises (not voided) and issues that name it: ("promise" or "issue", its
+    /// number, its customer's id).
+    pub records: Vec<(&'static str, i64, String)>,
+}
+
+impl MovedDocument {
+    /// Whether the row looks like another document under a reused id, not the same one
+    /// moved: its number or its date differ too.
+    pub fn looks_reused(&self) -> bool {
+        self.old_number != self.new_number || self.old_date != self.new_date
+    }
+}
+
 /// The commands the log of imports keeps.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -1022,10 +1058,15 @@ impl<'a> Ledger<&'a mut Store> {
              CREATE TEMP TABLE IF NOT EXISTS import_seen (
                  file TEXT NOT NULL, record_id TEXT NOT NULL, cid INTEGER,
                  field TEXT NOT NULL, old, new, old_currency TEXT, new_currency TEXT);
-             DELETE FROM temp.import_seen;",
+             DELETE FROM temp.import_seen;
+             CREATE TEMP TABLE IF NOT EXISTS moved_documents (
+                 did INTEGER PRIMARY KEY, old_cid INTEGER NOT NULL, old_kind TEXT NOT NULL,
+                 old_number TEXT, old_doc_date INTEGER NOT NULL);
+             DELETE FROM temp.moved_documents;",
         )?;
         // Created in the transaction: a run that fails or is a dry run leaves none behind.
         tx.execute_batch(&logging_triggers())?;
+        tx.execute_batch(MOVED_DOCUMENTS_TRIGGER)?;
         Ok(ImportWriter {
             tx,
             path,
@@ -1132,7 +1173,10 @@ impl ImportWriter<'_> {
 
     /// Drops the triggers that note what the import changes, and what they noted.
     fn stop_logging(&self) -> Result<()> {
-        let mut sql = String::from("DELETE FROM temp.import_seen;");
+        let mut sql = String::from(
+            "DELETE FROM temp.import_seen; DELETE FROM temp.moved_documents;
+             DROP TRIGGER IF EXISTS temp.import_moved_documents;",
+        );
         for t in &LOGGED {
             sql.push_str(&format!(
                 "DROP TRIGGER IF EXISTS temp.import_seen_{};",
@@ -1604,6 +1648,72 @@ impl ImportWriter<'_> {
             unchanged: staged - changed - removed,
             removed,
         })
+    }
+
+    /// The stored documents this import gave another customer so far, in the order of their
+    /// ids' rows (the file's), each with the promises and issues that name it.
+    pub fn moved_documents(&self) -> Result<Vec<MovedDocument>> {
+        let moved: Vec<(MovedDocument, i64)> = crate::store::rows(
+            &self.tx,
+            "SELECT d.id, m.old_kind, oc.id, nc.id, m.old_number, d.number, m.old_doc_date,
+                    d.doc_date, d.did
+               FROM temp.moved_documents m
+               JOIN documents d ON d.did = m.did
+               JOIN customers oc ON oc.cid = m.old_cid
+               JOIN customers nc ON nc.cid = d.cid
+              ORDER BY d.did",
+            [],
+            |r| {
+                let kind: String = r.get(1)?;
+                Ok((
+                    MovedDocument {
+                        id: r.get(0)?,
+                        kind: DocumentKind::parse(&kind).unwrap_or(DocumentKind::Invoice),
+                        old_customer: r.get(2)?,
+                        new_customer: r.get(3)?,
+                        old_number: r.get(4)?,
+                        new_number: r.get(5)?,
+                        old_date: r.get(6)?,
+                        new_date: r.get(7)?,
+                        records: Vec::new(),
+                    },
+                    r.get::<_, i64>(8)?,
+                ))
+            },
+        )?;
+        moved
+            .into_iter()
+            .map(|(m, did)| -> Result<MovedDocument> {
+                let records = crate::store::rows(
+                    &self.tx,
+                    "SELECT 'promise', p.id, c.id FROM promise_documents pd
+                   JOIN promises p ON p.id = pd.promise_id
+                   JOIN customers c ON c.cid = p.cid
+                  WHERE pd.did = ?1
+                    AND NOT EXISTS (SELECT 1 FROM promise_voids v WHERE v.promise_id = p.id)
+                 UNION ALL
+                 SELECT 'issue', i.id, c.id FROM issue_documents x
+                   JOIN issues i ON i.id = x.issue_id
+                   JOIN customers c ON c.cid = i.cid
+                  WHERE x.did = ?1
+                 ORDER BY 1 DESC, 2",
+                    [did],
+                    |r| {
+                        let what: String = r.get(0)?;
+                        Ok((
+                            if what == "promise" {
+                                "promise"
+                            } else {
+                                "issue"
+                            },
+                            r.get(1)?,
+                            r.get(2)?,
+                        ))
+                    },
+                )?;
+                Ok(MovedDocument { records, ..m })
+            })
+            .collect()
     }
 
     /// Deletes the stored applications that staged rows of amount 0 name (by source,
@@ -2561,7 +2671,8 @@ mod tests {
                 |r| r.get(0),
             )
             .unwrap();
-        assert_eq!(noting, LOGGED.len() as i64);
+        // One a table whose changes are logged, and the one noting moved documents.
+        assert_eq!(noting, LOGGED.len() as i64 + 1);
         writer
             .record(&ImportRun {
                 at: "2026-05-04T09:00:00Z".parse().unwrap(),
