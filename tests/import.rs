@@ -528,6 +528,14 @@ rejected! {
     crlf_bad_date: crlf(replaced("documents.csv", "2026-03-20", "2026-02-30")) => "documents.csv line 4, column doc_date", "not a date";
     crlf_application_larger_than_its_target: crlf(added("applications.csv", "A2,A1,70.00,2026-04-10")) => "applications.csv line 4, column amount", "applications to `INV-100` (id `A1`) total 110";
     crlf_too_few_fields: crlf(replaced("payments.csv", "P3,K3,2026-04-21,50.00,USD,failure,card", "P3,K3,2026-04-21")) => "payments.csv line 4", "expected 7 fields like the header, found 3";
+    // A row short of fields names the column it stops before; on the file's last line, that
+    // the file may have been cut short.
+    too_few_fields_names_the_column: replaced("payments.csv", "P2,K3,2026-04-20,300.00,USD,success,cheque", "P2,K3,2026-04-20") => "payments.csv line 3, column amount", "expected 7 fields like the header, found 3";
+    too_few_fields_on_the_last_line: replaced("payments.csv", "P3,K3,2026-04-21,50.00,USD,failure,card", "P3,K3,2026-04-21") => "payments.csv line 4, column amount", "expected 7 fields like the header, found 3; it is the file's last line: the file may have been cut short";
+    // An export cut short mid-value, without its last line end: its last row read as a
+    // whole one (I0083's 1,696.95 became 16.00).
+    file_cut_short_mid_value: replaced("documents.csv", "2026-05-25,40.00,USD\n", "2026-05-25,4") => "documents.csv line 6", "the file does not end with a line ending, so it may have been cut short (its last line reads `C2,K3,debit_note,DN-301,2026-04-25,2026-05-25,4`); if it is complete, end it with a newline and import again";
+    crlf_file_cut_short: crlf(replaced("documents.csv", "2026-05-25,40.00,USD\n", "2026-05-25,40.00,USD")) => "documents.csv line 6", "the file does not end with a line ending";
     crlf_an_id_twice: crlf(replaced("payments.csv", "P3,K3", "P1,K3")) => "payments.csv line 4, column id", "`P1` is also on line 2";
     // An amount lowered below what is already applied, in a file without applications.csv:
     // the row that changed is named, not a file that was not given.

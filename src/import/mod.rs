@@ -880,6 +880,7 @@ impl Importer<'_> {
         }
         let file = std::fs::File::open(path)
             .map_err(|e| Error::input(format!("{}: {e}", path.display())))?;
+        refuse_cut_short(name, &file)?;
         let size = file.metadata().map(|m| m.len()).unwrap_or(0);
         let mut reader = csv::ReaderBuilder::new()
             .has_headers(true)
@@ -1817,6 +1818,62 @@ fn units(amount: Decimal) -> std::result::Result<i64, String> {
     money::to_units(amount).map_err(|e| format!("`{amount}` {e}"))
 }
 
+/// Refuses a file whose last line has no line ending: an export cut short (a full disk, a
+/// transfer broken off) ends mid-row, and its last row read as a whole one (an amount of
+/// 1,696.95 cut to `16`). Names the last line and shows it. An empty file is left to the
+/// header's check.
+fn refuse_cut_short(name: &str, file: &std::fs::File) -> Result<()> {
+    use std::io::{Read, Seek, SeekFrom};
+    let mut file = file;
+    let len = file.metadata().map(|m| m.len()).unwrap_or(0);
+    if len == 0 {
+        return Ok(());
+    }
+    let mut last = [0u8; 1];
+    let ends = file
+        .seek(SeekFrom::End(-1))
+        .and_then(|_| file.read_exact(&mut last))
+        .map(|()| matches!(last[0], b'\n' | b'\r'));
+    let rewound = file.seek(SeekFrom::Start(0));
+    if ends.unwrap_or(true) || rewound.is_err() {
+        return Ok(());
+    }
+    // The line it is on, as an editor numbers them (LF, CR LF or a lone CR end one), and
+    // its text (up to the last 64 KiB: what a message shows of it is much less).
+    let (mut line, mut after_cr, mut tail) = (1u64, false, Vec::new());
+    let mut reader = std::io::BufReader::with_capacity(1 << 16, file);
+    let mut buf = [0u8; 1 << 16];
+    loop {
+        let n = match reader.read(&mut buf) {
+            Ok(0) | Err(_) => break,
+            Ok(n) => n,
+        };
+        for &b in &buf[..n] {
+            match b {
+                b'\r' => {
+                    line += 1;
+                    tail.clear();
+                }
+                b'\n' if !after_cr => {
+                    line += 1;
+                    tail.clear();
+                }
+                b'\n' => tail.clear(),
+                _ if tail.len() < 1 << 16 => tail.push(b),
+                _ => {}
+            }
+            after_cr = b == b'\r';
+        }
+    }
+    let _ = reader.seek(SeekFrom::Start(0));
+    Err(Error::input(format!(
+        "{name} line {line}: the file does not end with a line ending, so it may have been cut \
+         short (its last line reads {}); if it is complete, end it with a newline and import \
+         again",
+        quoted(&String::from_utf8_lossy(&tail))
+    )))
+}
+
 /// The message for an error of the CSV reader; `header` names the columns (none while the
 /// header row itself is read).
 fn csv_error(
@@ -1825,16 +1882,33 @@ fn csv_error(
     lines: Option<&mut Lines>,
     e: &csv::Error,
 ) -> Error {
-    let at = e
+    let mut lines = lines;
+    let line = e
         .position()
-        .map(|p| format!(" line {}", lines.map_or(p.line(), |l| l.of(p))))
-        .unwrap_or_default();
+        .map(|p| lines.as_deref_mut().map_or(p.line(), |l| l.of(p)));
+    let at = line.map(|l| format!(" line {l}")).unwrap_or_default();
     match e.kind() {
         csv::ErrorKind::UnequalLengths {
             expected_len, len, ..
-        } => Error::input(format!(
-            "{file}{at}: expected {expected_len} fields like the header, found {len}"
-        )),
+        } => {
+            // Short: the column it stops before; on the last line, an export cut short?
+            let column = match header {
+                Some(h) if len < expected_len => {
+                    format!(", column {}", h.column_name(*len as usize))
+                }
+                _ => String::new(),
+            };
+            let last =
+                line.is_some() && len < expected_len && lines.and_then(|l| l.last_line()) == line;
+            let hint = if last {
+                "; it is the file's last line: the file may have been cut short (export it again)"
+            } else {
+                ""
+            };
+            Error::input(format!(
+                "{file}{at}{column}: expected {expected_len} fields like the header, found {len}{hint}"
+            ))
+        }
         csv::ErrorKind::Utf8 { err, .. } => {
             let column = header.map_or_else(
                 || (err.field() + 1).to_string(),

@@ -44,6 +44,30 @@ impl Lines {
         self.line_at(position.byte()).unwrap_or(position.line())
     }
 
+    /// The number of the file's last line that holds anything (blank lines at its end are
+    /// none), read on its own: for a message.
+    pub fn last_line(&self) -> Option<u64> {
+        use std::io::Read;
+        let mut reader = std::io::BufReader::new(std::fs::File::open(&self.path).ok()?);
+        let (mut line, mut after_cr, mut last) = (1u64, false, None);
+        let mut buf = [0u8; 1 << 16];
+        loop {
+            let n = reader.read(&mut buf).ok()?;
+            if n == 0 {
+                return last;
+            }
+            for &b in &buf[..n] {
+                match b {
+                    b'\r' => line += 1,
+                    b'\n' if !after_cr => line += 1,
+                    b'\n' => {}
+                    _ => last = Some(line),
+                }
+                after_cr = b == b'\r';
+            }
+        }
+    }
+
     fn line_at(&mut self, byte: u64) -> Option<u64> {
         use std::io::BufRead;
         if self.reader.is_none() || byte < self.pos {
