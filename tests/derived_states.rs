@@ -873,3 +873,33 @@ fn events_of_one_second_are_listed_in_the_order_they_happened() {
         .collect();
     assert!(ids.windows(2).all(|w| w[0] < w[1]), "{ids:?}");
 }
+
+/// A promise on an invoice whose amount was corrected down, then paid in full: it promised
+/// 500 on I2 (200 paid 9 April), and I2 came to 200 after all. Its documents are settled, so
+/// it is kept (it read "partially kept (paid 200, remaining 300)" and flagged V1 broken), in
+/// the activity, the queue's tabs and flags and the open promises' amount.
+#[test]
+fn a_promise_whose_documents_are_settled_in_full_is_kept() {
+    let (fx, mut store) = scenarios();
+    let corrected = fixture::Portfolio::new().file(
+        "documents.csv",
+        "id,customer_id,type,doc_date,due_date,amount,currency\n\
+         I2,V1,invoice,2026-03-05,2026-04-04,200.00,USD\n",
+    );
+    corrected.import_into(&mut store, &fx.dir.path().join("corrected"));
+    assert_progress(&store, 2, "2026-04-08", (Open, "0", "500"));
+    assert_progress(&store, 2, "2026-04-09", (Kept, "200", "0"));
+    assert_progress(&store, 2, "2026-04-30", (Kept, "200", "0"));
+    // 13 April: 3 open (400 left), 4 open (110 USD left); 2 kept.
+    assert_eq!(
+        store
+            .activity()
+            .open_promise_amount(d("2026-04-13"), 3, "USD")
+            .unwrap(),
+        dec("510.00")
+    );
+    let v1 = store.ledger().customer_key("V1").unwrap().unwrap();
+    let tabs = tabs_on(&store, "2026-04-14");
+    assert!(!tabs.promises_broken.contains(&v1), "{tabs:?}");
+    assert!(!tabs.promises_due.contains(&v1), "{tabs:?}");
+}

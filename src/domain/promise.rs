@@ -46,6 +46,11 @@ pub struct Promise {
     pub due: Date,
     /// Withdrawn by a collector.
     pub voided: bool,
+    /// The documents it names are settled in full, as of the date judged (no later than
+    /// its date plus grace): what was promised cannot be more than they came to (an
+    /// invoice corrected down after the promise, then paid), so it is kept. Always false for
+    /// a promise that names none.
+    pub documents_settled: bool,
 }
 
 /// A promise's state with the money counted towards it.
@@ -54,7 +59,7 @@ pub struct PromiseProgress {
     pub state: PromiseState,
     /// Receipts counted towards the promise, between 0 and the promised amount.
     pub paid: Decimal,
-    /// `amount − paid`, never negative.
+    /// `amount − paid`, never negative; 0 once the documents it names are settled.
     pub remaining: Decimal,
 }
 
@@ -68,7 +73,8 @@ pub struct PromiseProgress {
 /// `paid = min(amount, max(0, Σ counted receipts))`, `remaining = amount − paid`
 ///
 /// - `Voided` when voided, whatever was paid;
-/// - `Kept` when `paid = amount`, which can happen before `due`;
+/// - `Kept` when `paid = amount`, which can happen before `due`, or when the documents it
+///   names are settled in full (`remaining` is then 0, and `paid` what was received);
 /// - `Open` when not kept and `as_of ≤ due + grace_days` (the last grace day
 ///   is still open);
 /// - after that, `PartiallyKept` when `0 < paid < amount`, `Broken` when
@@ -85,11 +91,16 @@ pub fn promise_progress(
     let amount = p.amount.max(Decimal::ZERO);
     let received = counted_receipts(receipts, p.promised_on, as_of.min(deadline));
     let paid = received.max(Decimal::ZERO).min(amount);
-    let state = state(p.voided, paid, amount, as_of > deadline);
+    let settled = p.documents_settled && !p.voided;
+    let state = state(p.voided, paid, amount, settled, as_of > deadline);
     PromiseProgress {
         state,
         paid,
-        remaining: amount - paid,
+        remaining: if settled {
+            Decimal::ZERO
+        } else {
+            amount - paid
+        },
     }
 }
 
@@ -109,10 +120,16 @@ fn counted_receipts(receipts: &[(Date, Decimal)], from: Date, through: Date) -> 
 }
 
 /// The state from what was paid and whether the deadline has passed.
-fn state(voided: bool, paid: Decimal, amount: Decimal, past_deadline: bool) -> PromiseState {
+fn state(
+    voided: bool,
+    paid: Decimal,
+    amount: Decimal,
+    documents_settled: bool,
+    past_deadline: bool,
+) -> PromiseState {
     if voided {
         PromiseState::Voided
-    } else if paid >= amount {
+    } else if paid >= amount || documents_settled {
         PromiseState::Kept
     } else if !past_deadline {
         PromiseState::Open
@@ -136,6 +153,7 @@ mod tests {
             promised_on: date("2026-04-01"),
             due: date("2026-04-10"),
             voided: false,
+            documents_settled: false,
         }
     }
 
@@ -295,6 +313,32 @@ mod tests {
         );
     }
 
+    /// Its invoice corrected down from 500 to 200 after it was made, then paid: the
+    /// documents it names are settled, so it is kept, nothing remaining, whenever judged.
+    #[test]
+    fn kept_when_the_documents_it_names_are_settled_in_full() {
+        let settled = Promise {
+            documents_settled: true,
+            ..promise()
+        };
+        let paid = receipts(&[("2026-04-09", "200")]);
+        for as_of in ["2026-04-09", "2026-05-01"] {
+            assert_eq!(
+                promise_progress(&settled, &paid, date(as_of), 3),
+                progressed(PromiseState::Kept, "200", "0"),
+                "{as_of}"
+            );
+        }
+        let voided = Promise {
+            voided: true,
+            ..settled
+        };
+        assert_eq!(
+            promise_progress(&voided, &paid, date("2026-05-01"), 3).state,
+            PromiseState::Voided
+        );
+    }
+
     #[test]
     fn zero_promise_is_kept_at_once() {
         let zero = Promise {
@@ -344,6 +388,7 @@ mod tests {
                 promised_on: day(7),
                 due: day(20),
                 voided,
+                documents_settled: false,
             };
             let receipts: Vec<_> = rows.iter().map(|&(d, c)| (day(d), Decimal::new(c, 2))).collect();
             let as_of = day(as_of_day);

@@ -223,6 +223,7 @@ impl<S: std::ops::Deref<Target = Store>> Activity<S> {
             self.attach_documents(&cond, &args, &mut promises, &index)?;
         }
         let receipts = self.receipts(&cond, &args, as_of, &promises, &index, base)?;
+        let settled = self.documents_settled(&cond, &args, as_of, grace_days)?;
         for (i, p) in promises.iter_mut().enumerate() {
             let recorded = Promise {
                 amount: p.amount,
@@ -233,6 +234,7 @@ impl<S: std::ops::Deref<Target = Store>> Activity<S> {
                     .void
                     .as_ref()
                     .is_some_and(|v| crate::store::local_day(&v.at).is_none_or(|d| d <= as_of)),
+                documents_settled: settled.contains(&p.id),
             };
             let empty = Vec::new();
             let counted = receipts.get(&i).unwrap_or(&empty);
@@ -309,6 +311,30 @@ impl<S: std::ops::Deref<Target = Store>> Activity<S> {
         Ok(())
     }
 
+    /// The ids of the promises a filter selects whose documents are settled in full as of
+    /// `as_of`, or as of their date plus grace when that is earlier
+    /// ([`documents_settled_sql`]).
+    fn documents_settled(
+        &self,
+        cond: &str,
+        args: &[Value],
+        as_of: Date,
+        grace_days: u32,
+    ) -> Result<std::collections::HashSet<i64>> {
+        let through = format!("min(?, p.promised_date + {grace_days})");
+        let sql = format!(
+            "SELECT p.id FROM promises p WHERE ({cond}) AND {}",
+            documents_settled_sql("p", &through)
+        );
+        let mut all = args.to_vec();
+        all.push(day_number(as_of).into());
+        let mut stmt = self.conn().prepare_cached(&sql)?;
+        let ids = stmt
+            .query_map(rusqlite::params_from_iter(all), |r| r.get(0))?
+            .collect::<rusqlite::Result<_>>()?;
+        Ok(ids)
+    }
+
     /// The receipts counted towards each promise (by position in `promises`), as (date,
     /// amount in the promise's currency), from its recorded day through `as_of`.
     fn receipts(
@@ -348,6 +374,24 @@ impl<S: std::ops::Deref<Target = Store>> Activity<S> {
         }
         Ok(out)
     }
+}
+
+/// SQL: whether the documents the promise `p` (a table alias) names are settled in full
+/// through the day `through` (SQL over `p`): every invoice and debit note of them has
+/// applications dated by then that add up to its amount. What was promised cannot be more
+/// than they came to (an invoice corrected down after the promise, then paid): the promise
+/// is kept. False for a promise that names none. The activity view, the queue's flags and
+/// the forecast's history read the same, so that they agree on every promise.
+pub(in crate::store) fn documents_settled_sql(p: &str, through: &str) -> String {
+    format!(
+        "(EXISTS (SELECT 1 FROM promise_documents sx WHERE sx.promise_id = {p}.id)
+          AND NOT EXISTS (SELECT 1 FROM promise_documents sx
+                            CROSS JOIN documents sd ON sd.did = sx.did
+                           WHERE sx.promise_id = {p}.id AND sd.kind <> 'credit_note'
+                             AND sd.amount > (SELECT ifnull(sum(sa.amount), 0)
+                                                FROM applications sa
+                                               WHERE sa.did = sd.did AND sa.date <= {through})))"
+    )
 }
 
 /// What receipts towards a promise are made of, per promise, day and document currency and

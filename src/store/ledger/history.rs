@@ -95,8 +95,12 @@ fn open_issues_sql() -> String {
 
 /// Promises recorded by the cutoff and not voided by then, with what was applied towards
 /// them from the day they were recorded to the earlier of the cutoff and their date plus
-/// grace (?3): to the documents they name, or to any of the customer's when they name none.
-const PROMISES: &str = "
+/// grace (?3): to the documents they name, or to any of the customer's when they name none;
+/// and whether the documents they name are settled in full by then (kept: see
+/// `documents_settled_sql`).
+fn promises_sql() -> String {
+    format!(
+        "
     SELECT p.id, p.cid, p.amount, p.promised_date, p.recorded_date,
            CASE WHEN EXISTS (SELECT 1 FROM promise_documents pd WHERE pd.promise_id = p.id)
                 THEN (SELECT ifnull(sum(a.amount), 0)
@@ -109,12 +113,19 @@ const PROMISES: &str = "
                          AND a.date BETWEEN p.recorded_date AND min(?1, p.promised_date + ?3))
            END,
            (SELECT group_concat(pd.did) FROM promise_documents pd WHERE pd.promise_id = p.id),
-           ifnull(p.currency, (SELECT c.currency FROM customers c WHERE c.cid = p.cid))
+           ifnull(p.currency, (SELECT c.currency FROM customers c WHERE c.cid = p.cid)),
+           {}
       FROM promises p
      WHERE p.recorded_date <= ?1 AND (?2 IS NULL OR p.cid = ?2)
        AND NOT EXISTS (SELECT 1 FROM promise_voids v
                         WHERE v.promise_id = p.id AND date(v.at, 'localtime') <= ?4)
-     ORDER BY p.recorded_date, p.id";
+     ORDER BY p.recorded_date, p.id",
+        crate::store::activity::promises::documents_settled_sql(
+            "p",
+            "min(?1, p.promised_date + ?3)"
+        )
+    )
+}
 
 /// Failed or timed-out payment attempts up to a year before the cutoff.
 const FAILED_ATTEMPTS: &str = "
@@ -289,7 +300,7 @@ impl<S: std::ops::Deref<Target = Store>> Ledger<S> {
         }
 
         let mut rates = super::rates::RateCache::new(&self.store, &q.base_currency);
-        let mut stmt = self.conn().prepare_cached(PROMISES)?;
+        let mut stmt = self.conn().prepare_cached(&promises_sql())?;
         let cutoff_text = q.cutoff.to_string();
         let mut rows = stmt.query(params![
             cutoff,
@@ -305,6 +316,7 @@ impl<S: std::ops::Deref<Target = Store>> Ledger<S> {
                 promised_on: from_day_number(r.get(4)?),
                 due: from_day_number(r.get(3)?),
                 voided: false,
+                documents_settled: r.get(8)?,
             };
             let received = money::from_units(r.get(5)?);
             let progress = promise_progress(

@@ -10,7 +10,7 @@ use crate::domain::promise::{Promise, PromiseState, promise_progress};
 use crate::domain::queue::Tab;
 use crate::domain::{Date, Decimal, money};
 use crate::store::Store;
-use crate::store::activity::promises::{receipt_in, receipts_sql};
+use crate::store::activity::promises::{documents_settled_sql, receipt_in, receipts_sql};
 use crate::store::ledger::rates::RateCache;
 use rusqlite::params;
 use std::collections::HashMap;
@@ -213,6 +213,7 @@ impl<S: std::ops::Deref<Target = Store>> Queue<S> {
                         promised_on: from_day_number(r.get(3)?),
                         due: from_day_number(r.get(4)?),
                         voided: false,
+                        documents_settled: false,
                     },
                 ))
             })?
@@ -246,9 +247,23 @@ impl<S: std::ops::Deref<Target = Store>> Queue<S> {
                 .push((from_day_number(r.get(1)?), money::from_units(r.get(2)?)));
         }
         self.convert_other_currency_receipts(&not_voided, &one, day, &mut receipts)?;
+        // The latest promises whose documents are settled in full: kept.
+        let settled: std::collections::HashSet<i64> = self
+            .conn()
+            .prepare(&format!(
+                "WITH latest AS MATERIALIZED (
+                    SELECT p.id, max(p.recorded_date * 4294967296 + p.id)
+                      FROM promises p WHERE p.recorded_date <= ?1 AND {not_voided}{one}
+                     GROUP BY p.cid)
+                 SELECT p.id FROM latest l CROSS JOIN promises p ON p.id = l.id WHERE {}",
+                documents_settled_sql("p", &format!("min(?1, p.promised_date + {grace_days})"))
+            ))?
+            .query_map(params![day], |r| r.get(0))?
+            .collect::<rusqlite::Result<_>>()?;
         let none = Vec::new();
         let mut out = Vec::with_capacity(rows.len());
-        for (id, cid, promise) in rows {
+        for (id, cid, mut promise) in rows {
+            promise.documents_settled = settled.contains(&id);
             let receipts = receipts.get(&id).unwrap_or(&none);
             let progress = promise_progress(&promise, receipts, as_of, grace_days);
             let flag = match progress.state {
