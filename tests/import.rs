@@ -2077,3 +2077,26 @@ fn a_document_moved_to_another_customer_is_taken_and_its_promises_named() {
         "{log}"
     );
 }
+
+/// An invoice voided in the billing system stays open in owed (no status in the format, and
+/// absence from a file says nothing): the import says which documents the billing system
+/// gives a balance of 0 while owed has them open, and how a void reaches owed.
+#[test]
+fn the_import_names_documents_the_billing_system_says_are_settled_but_are_open_here() {
+    let (dir, db, _) = contract_imported("good");
+    let voided = Portfolio::new().file(
+        "documents.csv",
+        "id,customer_id,type,number,doc_date,due_date,amount,billing_balance\n\
+         A1,K1,invoice,INV-100,2026-03-01,2026-03-31,100.00,0\n\
+         C1,K3,invoice,INV-300,2026-01-10,2026-02-09,250.00,0\n",
+    );
+    let said = import_files(dir.path(), &db, "voided", &voided);
+    // C1 is settled here too (P2 applied 250).
+    assert_says(
+        &said,
+        &[
+            "\n1 document the billing system says is settled is still open here: INV-100; a void \
+           needs a credit note applied to it (README, \"Import format\")\n",
+        ],
+    );
+}

@@ -84,7 +84,11 @@ pub fn run(ctx: &Context, args: &ImportArgs) -> Result<()> {
         }
         return Ok(());
     }
-    outln!("{summary}")
+    outln!("{summary}")?;
+    match summary.settled_in_billing_line() {
+        Some(line) => outln!("{line}"),
+        None => Ok(()),
+    }
 }
 
 /// The folders on the way to `path` that do not exist yet, deepest first.

@@ -140,6 +140,9 @@ pub struct ImportSummary {
     /// Stored documents given another customer (the same number and date: a merge) that
     /// promises or issues name.
     pub moved: Vec<MovedDocument>,
+    /// After an import with `documents.csv`: how many invoices and debit notes the billing
+    /// system gives a balance of 0 while owed has them open, and the first few's numbers.
+    pub settled_in_billing: (u64, Vec<String>),
 }
 
 impl ImportSummary {
@@ -278,6 +281,31 @@ impl ImportSummary {
             ));
         }
         lines
+    }
+
+    /// The line naming the documents the billing system says are settled and owed has open
+    /// (`3 documents the billing system says are settled are still open here: INV-1, INV-2,
+    /// INV-3; a void needs a credit note applied to it …`), if any.
+    pub fn settled_in_billing_line(&self) -> Option<String> {
+        let (n, first) = &self.settled_in_billing;
+        if *n == 0 {
+            return None;
+        }
+        let named: Vec<String> = first.iter().map(|number| bare(number)).collect();
+        let more = match *n - named.len() as u64 {
+            0 => String::new(),
+            m => format!(" and {m} more"),
+        };
+        let (s, says, is) = if *n == 1 {
+            ("", "is", "is")
+        } else {
+            ("s", "are", "are")
+        };
+        Some(format!(
+            "{n} document{s} the billing system says {says} settled {is} still open here: {}{more}; \
+             a void needs a credit note applied to it (README, \"Import format\")",
+            named.join(", ")
+        ))
     }
 
     /// A line for each moved document that promises or issues name, at most
@@ -783,6 +811,9 @@ fn import_in_one_transaction(
         let t = Instant::now();
         importer.writer.rebuild_sales(&options.base_currency)?;
         phase("daily sales", t);
+    }
+    if files.iter().any(|(k, _)| *k == FileKind::Documents) {
+        summary.settled_in_billing = importer.writer.settled_in_billing_open_here(3)?;
     }
     let t = Instant::now();
     if let Some(over) = importer.writer.first_over_applied()? {

@@ -1650,6 +1650,25 @@ impl ImportWriter<'_> {
         })
     }
 
+    /// The invoices and debit notes whose `billing_balance` is 0 (the billing system says
+    /// they are settled, or voided them) while owed still has a balance open on them: how
+    /// many, and the first `shown` by date, each by its number (its id when it has none).
+    pub fn settled_in_billing_open_here(&self, shown: u32) -> Result<(u64, Vec<String>)> {
+        const OPEN_HERE: &str = "FROM documents WHERE billing_balance = 0 AND kind <> 'credit_note' AND applied < amount";
+        let count: i64 = self
+            .tx
+            .query_row(&format!("SELECT count(*) {OPEN_HERE}"), [], |r| r.get(0))?;
+        let first = crate::store::rows(
+            &self.tx,
+            &format!(
+                "SELECT ifnull(nullif(number, ''), id) {OPEN_HERE} ORDER BY doc_date, did LIMIT ?1"
+            ),
+            [shown],
+            |r| r.get(0),
+        )?;
+        Ok((count.unsigned_abs(), first))
+    }
+
     /// The stored documents this import gave another customer so far, in the order of their
     /// ids' rows (the file's), each with the promises and issues that name it.
     pub fn moved_documents(&self) -> Result<Vec<MovedDocument>> {
