@@ -147,6 +147,47 @@ gLjDl1QMdhBt8PEAAAAAAQID
 -----END OPENSSH PRIVATE KEY-----
 ";
 
+/// The server's users, which a test changes: each change moves the version unless said
+/// otherwise (as if the server had not yet seen the database move).
+#[derive(Clone)]
+struct Users(Arc<Mutex<(Keys, u64)>>);
+
+/// Each key and its user.
+type Keys = Vec<(PublicKey, Actor)>;
+
+impl Users {
+    /// Gives `name` the role `role` (`None`: removes them); `seen`: the version moves.
+    fn set(&self, name: &str, role: Option<Role>, seen: bool) {
+        let mut users = self.0.lock().unwrap();
+        match role {
+            Some(role) => {
+                for (_, actor) in users.0.iter_mut().filter(|(_, a)| a.name == name) {
+                    *actor = Actor::new(name, role);
+                }
+            }
+            None => users.0.retain(|(_, a)| a.name != name),
+        }
+        if seen {
+            users.1 += 1;
+        }
+    }
+}
+
+impl Directory for Users {
+    fn owner(&self, key: &PublicKey) -> Option<Actor> {
+        let users = self.0.lock().unwrap();
+        users
+            .0
+            .iter()
+            .find(|(k, _)| k.key_data() == key.key_data())
+            .map(|(_, actor)| actor.clone())
+    }
+
+    fn version(&self) -> u64 {
+        self.0.lock().unwrap().1
+    }
+}
+
 /// A running server with alice (collector) and bob (manager), and its keys.
 struct Fixture {
     addr: std::net::SocketAddr,
@@ -159,6 +200,8 @@ struct Fixture {
     /// An RSA key (2048 bits).
     dave: russh::keys::PrivateKey,
     host_key: PublicKey,
+    /// The users, changed as a manager's `owed user` would.
+    users: Users,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
     served: Option<tokio::task::JoinHandle<owed::Result<()>>>,
     _dir: tempfile::TempDir,
@@ -196,12 +239,8 @@ impl Fixture {
                 Actor::new("dave", Role::Collector),
             ),
         ];
-        let directory = move |key: &PublicKey| {
-            users
-                .iter()
-                .find(|(k, _)| k.key_data() == key.key_data())
-                .map(|(_, actor)| actor.clone())
-        };
+        let users = Users(Arc::new(Mutex::new((users.to_vec(), 0))));
+        let directory = users.clone();
         let mut settings = serve::Settings::new("127.0.0.1:0".parse().unwrap(), host_key.clone());
         // Generous, so a loaded machine never splits a sequence by accident; the default's
         // timing is tested with tokio's paused clock in `serve::session`.
@@ -227,6 +266,7 @@ impl Fixture {
             carol,
             dave,
             host_key: host_key.public_key().clone(),
+            users,
             stop: Some(stop),
             served: Some(served),
             _dir: dir,
@@ -789,5 +829,81 @@ async fn an_rsa_key_logs_in_with_sha2_and_not_with_sha1() {
             .login_rsa("dave", &f.dave, Some(HashAlg::Sha512))
             .await
     );
+    f.stop().await;
+}
+
+/// A user removed or given another role after logging in and before opening a session: the
+/// session goes by the users as they are when it opens (it started with the old role, and
+/// a removed user's session was let in and never cut, even when the server had not yet
+/// seen the users change).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_session_opened_after_the_users_changed_goes_by_them() {
+    let f = Fixture::start().await;
+    let bob = f.login("bob", &f.bob).await;
+    let alice = f.login("alice", &f.alice).await;
+    f.users.set("bob", Some(Role::Collector), false);
+    f.users.set("alice", None, false);
+    let term = bob.terminal((80, 24), "xterm", &[]).await;
+    term.wait_for("user bob collector").await;
+    let refused = alice.terminal((80, 24), "xterm", &[]).await;
+    refused.wait_closed().await;
+    {
+        let seen = refused.seen.lock().unwrap();
+        let stderr = String::from_utf8_lossy(&seen.stderr);
+        assert!(
+            stderr.contains("owed: your user or key was removed from this server"),
+            "{stderr}"
+        );
+        assert_eq!(seen.exit_status, Some(1));
+    }
+    // Her connection goes with it.
+    let deadline = std::time::Instant::now() + PATIENCE;
+    while !alice.is_closed() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "alice's connection is open"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(f.log.lines(), ["start bob"]);
+    // Once the server has seen the change, a session started after it is still cut when the
+    // users change again.
+    f.users.set("carol", Some(Role::Collector), true);
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    let (_carol, carol_term) = f.session("carol", &f.carol, (80, 24)).await;
+    f.users.set("carol", None, true);
+    carol_term.wait_closed().await;
+    assert!(
+        carol_term
+            .screen()
+            .contains("owed: your user or key was removed from this server"),
+        "{}",
+        carol_term.screen()
+    );
+    drop(term);
+    f.stop().await;
+}
+
+/// A connection logged in without a session (`ssh -M -fN`) is closed once its user is
+/// removed; one whose user has another role stays, and its session has the new role.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_connection_without_a_session_is_closed_when_its_user_is_removed() {
+    let f = Fixture::start().await;
+    let alice = f.login("alice", &f.alice).await;
+    let bob = f.login("bob", &f.bob).await;
+    f.users.set("alice", None, true);
+    f.users.set("bob", Some(Role::Auditor), true);
+    let started = std::time::Instant::now();
+    while !alice.is_closed() {
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "alice's connection is open"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(!bob.is_closed());
+    let term = bob.terminal((80, 24), "xterm", &[]).await;
+    term.wait_for("user bob auditor").await;
+    drop(term);
     f.stop().await;
 }

@@ -16,13 +16,14 @@ use super::session::{self, InputLink, Start};
 use super::terminal::{self, Capabilities};
 use crate::domain::users::Actor;
 use russh::keys::{Certificate, PublicKey};
+use russh::server::Handle;
 use russh::server::{
     Auth, ChannelOpenHandle, Handler, Msg, PublicKeyOffer, Session, VerifiedPublicKey,
 };
 use russh::{Channel, ChannelId, ChannelOpenFailure, ChannelWriteHalf, Pty};
 use std::collections::HashMap;
 use std::net::SocketAddr;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 use tokio::sync::watch;
 
@@ -59,6 +60,11 @@ pub(crate) struct Connection {
     /// The sessions running on the connection (see [`session::NO_SESSION_GRACE`]).
     sessions: Arc<std::sync::atomic::AtomicUsize>,
     channels: HashMap<ChannelId, ChannelState>,
+    /// The connection, set once it runs: closed when its user is removed.
+    handle: Arc<OnceLock<Handle>>,
+    /// Dropped with the connection: its watch ([`keep_connection`]) ends.
+    _gone: watch::Sender<()>,
+    gone_rx: watch::Receiver<()>,
 }
 
 /// What the server's log was told of a connection: shared by its handler and the task that
@@ -128,44 +134,136 @@ struct Standing {
     alive: watch::Receiver<()>,
 }
 
+/// What the directory says now of a key a user logged in with.
+enum Now {
+    /// The same user with the same role.
+    Same,
+    /// The same user with another role.
+    Role(Actor),
+    /// The key belongs to another user.
+    Elsewhere,
+    /// Nobody has the key (or the users could not be read).
+    Removed,
+}
+
+/// How `now` (the key's owner as the directory says now) stands to `was`, who logged in.
+fn standing_now(was: &Actor, now: Option<Actor>) -> Now {
+    match now {
+        Some(now) if now == *was => Now::Same,
+        Some(now) if now.name == was.name => Now::Role(now),
+        Some(_) => Now::Elsewhere,
+        None => Now::Removed,
+    }
+}
+
+/// Why a user is cut: their key is now `now`'s (who is not them), or nobody's.
+const KEY_ELSEWHERE: &str = "your key now belongs to another user";
+/// Why a removed user (or one whose key was removed) is cut.
+const REMOVED: &str = "your user or key was removed from this server";
+
+/// The key's owner, looked up off the connection's task (the directory may read the
+/// database); `None` also when the lookup failed.
+async fn look_up(directory: &Arc<dyn super::Directory>, key: &PublicKey) -> Option<Actor> {
+    let (directory, key) = (directory.clone(), key.clone());
+    tokio::task::spawn_blocking(move || directory.owner(&key))
+        .await
+        .ok()
+        .flatten()
+}
+
+/// Waits until the users may have changed (`users` moved), or, after a key was not found
+/// once (`missed`), [`STANDING_CHECK`] at most; `false` when `gone` closed or the server
+/// stopped watching.
+async fn next_check(
+    users: &mut watch::Receiver<u64>,
+    gone: &mut watch::Receiver<()>,
+    missed: bool,
+) -> bool {
+    let again = async {
+        if missed {
+            tokio::time::sleep(STANDING_CHECK).await;
+        } else {
+            std::future::pending::<()>().await;
+        }
+    };
+    tokio::select! {
+        changed = gone.changed() => changed.is_ok(),
+        changed = users.changed() => changed.is_ok(),
+        () = again => true,
+    }
+}
+
 /// Disconnects the session's client once its key no longer belongs to the user it logged in
 /// as with that role (a manager removed the user, the key, or changed the role): what the
-/// session may do is decided at login, and it must not outlive the decision.
+/// session may do is decided when it starts, and it must not outlive the decision.
 async fn keep_standing(mut s: Standing) {
     // A key not found twice in a row: once may be the users failing to be read (then it is
     // looked up again after a while, whatever the users do).
     let mut missed = false;
-    loop {
-        let again = async {
-            if missed {
-                tokio::time::sleep(STANDING_CHECK).await;
-            } else {
-                std::future::pending::<()>().await;
-            }
-        };
-        tokio::select! {
-            changed = s.alive.changed() => if changed.is_err() { return },
-            changed = s.users.changed() => if changed.is_err() { return },
-            () = again => {}
-        }
-        let (directory, key) = (s.directory.clone(), s.key.clone());
-        let Ok(now) = tokio::task::spawn_blocking(move || directory.owner(&key)).await else {
-            return;
-        };
-        let why = match now {
-            Some(now) if now == s.actor => {
+    while next_check(&mut s.users, &mut s.alive, missed).await {
+        let why = match standing_now(&s.actor, look_up(&s.directory, &s.key).await) {
+            Now::Same => {
                 missed = false;
                 continue;
             }
-            Some(now) if now.name == s.actor.name => {
-                format!("your role is now {}: connect again", now.role)
-            }
-            Some(_) => "your key now belongs to another user".to_string(),
-            None if !std::mem::replace(&mut missed, true) => continue,
-            None => "your user or key was removed from this server".to_string(),
+            Now::Role(now) => format!("your role is now {}: connect again", now.role),
+            Now::Elsewhere => KEY_ELSEWHERE.to_string(),
+            Now::Removed if !std::mem::replace(&mut missed, true) => continue,
+            Now::Removed => REMOVED.to_string(),
         };
         crate::serve::say!("{}'s session was cut: {why}", s.actor.name);
         s.ending.end(format!("owed: {why}"));
+        return;
+    }
+}
+
+/// What a logged-in connection's user is checked against (see [`keep_connection`]).
+struct Watch {
+    directory: Arc<dyn super::Directory>,
+    users: watch::Receiver<u64>,
+    key: PublicKey,
+    actor: Actor,
+    /// The connection, once it runs.
+    handle: Arc<OnceLock<Handle>>,
+    /// Closed when the connection has ended.
+    gone: watch::Receiver<()>,
+    /// Its sessions running.
+    sessions: Arc<std::sync::atomic::AtomicUsize>,
+    /// Who and whence, as the log says it.
+    who: String,
+}
+
+/// Closes a logged-in connection without a session running (`ssh -M -fN`, or between
+/// sessions) once its key no longer belongs to its user: it stayed open, and a session opened
+/// on it later was let in. (Running sessions are cut by their own [`keep_standing`], and the
+/// connection a while after its last; one whose user has another role stays, and its next
+/// session starts with the new role.)
+async fn keep_connection(mut w: Watch) {
+    let mut missed = false;
+    while next_check(&mut w.users, &mut w.gone, missed).await {
+        let why = match standing_now(&w.actor, look_up(&w.directory, &w.key).await) {
+            Now::Same => {
+                missed = false;
+                continue;
+            }
+            Now::Role(now) => {
+                missed = false;
+                w.actor = now;
+                continue;
+            }
+            Now::Elsewhere => KEY_ELSEWHERE,
+            Now::Removed if !std::mem::replace(&mut missed, true) => continue,
+            Now::Removed => REMOVED,
+        };
+        if w.sessions.load(std::sync::atomic::Ordering::Acquire) > 0 {
+            return;
+        }
+        crate::serve::say!("{}'s connection was closed: {why}", w.who);
+        if let Some(handle) = w.handle.get() {
+            let _ = handle
+                .disconnect(russh::Disconnect::ByApplication, why.into(), "en".into())
+                .await;
+        }
         return;
     }
 }
@@ -289,8 +387,13 @@ impl Connection {
         peer: Option<SocketAddr>,
         logged_in: LoggedIn,
         told: Told,
+        handle: Arc<OnceLock<Handle>>,
     ) -> Connection {
+        let (gone, gone_rx) = watch::channel(());
         Connection {
+            handle,
+            _gone: gone,
+            gone_rx,
             shared,
             peer,
             actor: None,
@@ -309,13 +412,7 @@ impl Connection {
         if user.is_empty() || user.len() > MAX_USER {
             return None;
         }
-        let directory = self.shared.directory.clone();
-        let key = key.clone();
-        // The directory may read the database: off the connection's task.
-        let actor = tokio::task::spawn_blocking(move || directory.owner(&key))
-            .await
-            .ok()
-            .flatten()?;
+        let actor = look_up(&self.shared.directory, key).await?;
         // A name is composed (NFC) as registered: `Zoë` typed either way is her.
         (actor.name == crate::domain::text::nfc(user)).then_some(actor)
     }
@@ -364,10 +461,35 @@ impl Connection {
         Ok(())
     }
 
-    /// Starts the session on a channel that has its pty.
-    fn start(&mut self, channel: ChannelId, session: &mut Session) -> Result<(), russh::Error> {
-        let Some(actor) = self.actor.clone() else {
+    /// Starts the session on a channel that has its pty, as the user the key belongs to now:
+    /// a user removed since logging in is refused and the connection closed, one given
+    /// another role since gets a session of it (each session had the role of the login).
+    async fn start(
+        &mut self,
+        channel: ChannelId,
+        session: &mut Session,
+    ) -> Result<(), russh::Error> {
+        let (Some(was), Some(key)) = (self.actor.clone(), self.key.clone()) else {
             return self.refuse(channel, session);
+        };
+        // Watched from before the lookup: a change after it is seen by the session's watch.
+        let users = self.shared.users_version.subscribe();
+        let actor = match standing_now(&was, look_up(&self.shared.directory, &key).await) {
+            Now::Same => was,
+            Now::Role(now) => {
+                self.actor = Some(now.clone());
+                now
+            }
+            lapsed => {
+                let why = match lapsed {
+                    Now::Elsewhere => KEY_ELSEWHERE,
+                    _ => REMOVED,
+                };
+                crate::serve::say!("refused a session to {}: {why}", self.who());
+                self.actor = None;
+                self.refuse_with(channel, session, &format!("owed: {why}"))?;
+                return session.disconnect(russh::Disconnect::ByApplication, why, "en");
+            }
         };
         let Some(state) = self.channels.get_mut(&channel) else {
             return Ok(());
@@ -414,16 +536,14 @@ impl Connection {
                 // in is free (a connection that logs in and opens nothing is what a flood
                 // does: it keeps both).
                 self.logged_in.set();
-                if let Some(key) = self.key.clone() {
-                    tokio::spawn(keep_standing(Standing {
-                        directory: self.shared.directory.clone(),
-                        users: self.shared.users_version.subscribe(),
-                        key,
-                        actor: actor.clone(),
-                        ending,
-                        alive: state.alive_rx.clone(),
-                    }));
-                }
+                tokio::spawn(keep_standing(Standing {
+                    directory: self.shared.directory.clone(),
+                    users,
+                    key,
+                    actor: actor.clone(),
+                    ending,
+                    alive: state.alive_rx.clone(),
+                }));
                 session.channel_success(channel)?;
                 crate::serve::say!(
                     "{} ({}) started a session from {} ({})",
@@ -504,11 +624,23 @@ impl Handler for Connection {
             self.log_sha1_refused(user, key.public_key);
             return Ok(Auth::reject());
         }
+        // Watched from before the lookup: a change after it is seen.
+        let users = self.shared.users_version.subscribe();
         match self.owner(user, key.public_key).await {
             Some(actor) => {
                 self.told.lock().unwrap_or_else(|e| e.into_inner()).user = Some(actor.name.clone());
-                self.actor = Some(actor);
+                self.actor = Some(actor.clone());
                 self.key = Some(key.public_key.clone());
+                tokio::spawn(keep_connection(Watch {
+                    directory: self.shared.directory.clone(),
+                    users,
+                    key: key.public_key.clone(),
+                    actor,
+                    handle: self.handle.clone(),
+                    gone: self.gone_rx.clone(),
+                    sessions: self.sessions.clone(),
+                    who: self.who(),
+                }));
                 Ok(Auth::Accept)
             }
             None => {
@@ -608,7 +740,9 @@ impl Handler for Connection {
         session: &mut Session,
     ) -> Result<(), Self::Error> {
         match self.channels.get(&channel) {
-            Some(state) if !state.started && state.pty.is_some() => self.start(channel, session),
+            Some(state) if !state.started && state.pty.is_some() => {
+                self.start(channel, session).await
+            }
             Some(state) if state.started => session.channel_failure(channel),
             _ => self.refuse_request(channel, session, "a session without a terminal"),
         }

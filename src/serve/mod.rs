@@ -308,8 +308,14 @@ impl Server {
             };
             let _ = socket.set_nodelay(true);
             let told = connection::Told::default();
-            let handler =
-                Connection::new(shared.clone(), Some(peer), logged_in.clone(), told.clone());
+            let running = Arc::new(std::sync::OnceLock::new());
+            let handler = Connection::new(
+                shared.clone(),
+                Some(peer),
+                logged_in.clone(),
+                told.clone(),
+                running.clone(),
+            );
             let received = login_grace::Received::default();
             let stream =
                 login_grace::Guarded::new(socket, shared.login_grace, logged_in, received.clone());
@@ -335,6 +341,7 @@ impl Server {
                     }
                 };
                 let handle = session.handle();
+                let _ = running.set(handle.clone());
                 tokio::select! {
                     ended = session => {
                         // How the connection ended, when no other line said it: a connection
