@@ -991,3 +991,50 @@ async fn refusals_name_their_user_and_key_and_closes_are_no_errors() {
     );
     assert!(!said.iter().any(|l| l.contains("error")), "{said:#?}");
 }
+
+/// SIGHUP (the terminal `owed serve` ran in closed) stops the server as SIGTERM does: the
+/// sessions end with the reason and their terminals put back, and the log says it stops. It
+/// killed the server at once, the clients' terminals left in the app's screen.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sighup_stops_the_server_as_sigterm_does() {
+    use ssh_client::{Client, PATIENCE};
+    let dir = tempfile::tempdir().unwrap();
+    let (db, key) = served(dir.path(), "alice", "collector");
+    let (mut server, addr, log) = serve_logged(dir.path(), &db);
+    let client = Client::logged_in(addr, "alice", &key).await;
+    let term = client.terminal((120, 36), "xterm-256color", &[]).await;
+    term.wait_for("Queue").await;
+    let status = std::process::Command::new("kill")
+        .args(["-HUP", &server.0.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    term.wait_closed().await;
+    {
+        let seen = term.seen.lock().unwrap();
+        let screen = seen.parser.screen();
+        assert!(!screen.alternate_screen(), "back on the main screen");
+        assert!(
+            screen.contents().contains("owed: the server is stopping"),
+            "{}",
+            screen.contents()
+        );
+    }
+    let deadline = std::time::Instant::now() + PATIENCE;
+    let code = loop {
+        if let Some(status) = server.0.try_wait().unwrap() {
+            break status.code();
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the server did not stop"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    };
+    assert_eq!(code, Some(0));
+    let said: Vec<String> = log.try_iter().collect();
+    assert!(
+        said.iter().any(|l| l.ends_with("owed serve: stopping")),
+        "{said:?}"
+    );
+}

@@ -7,7 +7,7 @@
 //! database's (`owed user`), read at each authentication; each session is the workstation
 //! (the tui's remote loop) over one shared [`Workstation`] service, as of `--as-of` when
 //! given, else of today: the day the session starts, then each new day at midnight. The
-//! server runs until SIGINT or SIGTERM, then ends every session and waits for them.
+//! server runs until SIGINT, SIGTERM or SIGHUP, then ends every session and waits for them.
 
 use super::Context;
 use crate::config;
@@ -270,7 +270,7 @@ fn files_folder(ctx: &Context) -> Result<Option<PathBuf>> {
 }
 
 /// Serves `app` to the users `directory` knows, as `plan` says, until `stop` resolves (at
-/// SIGINT or SIGTERM: [`stop_signal`]).
+/// SIGINT, SIGTERM or SIGHUP: [`stop_signal`]).
 pub fn serve(
     plan: &Plan,
     directory: Arc<dyn Directory>,
@@ -299,21 +299,24 @@ pub fn serve(
     served
 }
 
-/// Resolves at SIGINT (Ctrl-C) or SIGTERM.
+/// Resolves at SIGINT (Ctrl-C), SIGTERM or SIGHUP (the terminal it ran in closed: it
+/// killed the server at once, its clients' terminals left in the app's screen).
 async fn stop_signal() {
     #[cfg(unix)]
     {
         use tokio::signal::unix::{SignalKind, signal};
-        match signal(SignalKind::terminate()) {
-            Ok(mut term) => {
-                tokio::select! {
-                    _ = tokio::signal::ctrl_c() => {}
-                    _ = term.recv() => {}
+        let recv = |kind| async move {
+            match signal(kind) {
+                Ok(mut s) => {
+                    s.recv().await;
                 }
+                Err(_) => std::future::pending::<()>().await,
             }
-            Err(_) => {
-                let _ = tokio::signal::ctrl_c().await;
-            }
+        };
+        tokio::select! {
+            _ = tokio::signal::ctrl_c() => {}
+            () = recv(SignalKind::terminate()) => {}
+            () = recv(SignalKind::hangup()) => {}
         }
     }
     #[cfg(not(unix))]
