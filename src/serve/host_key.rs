@@ -62,7 +62,23 @@ fn load(path: &Path) -> Result<PrivateKey> {
             path.display()
         )));
     }
-    let key = PrivateKey::from_openssh(text.trim_start()).map_err(|e| not_a_key(&e))?;
+    // The library's reason is no help (a public key or plain text is "PEM preamble contains
+    // invalid data (NUL byte)", though no NUL byte is there): what the file is instead is.
+    let key = PrivateKey::from_openssh(text.trim_start()).map_err(|_| {
+        let first = text.trim_start().lines().next().unwrap_or_default();
+        if russh::keys::PublicKey::from_openssh(first.trim()).is_ok() {
+            Error::input(format!(
+                "host key {} holds a public key, not the private key: name the private key's \
+                 file (without .pub), or a new file to create a new key",
+                path.display()
+            ))
+        } else {
+            Error::input(format!(
+                "host key {} is not an OpenSSH private key; move it away to create a new one",
+                path.display()
+            ))
+        }
+    })?;
     // A server has no one to ask for a passphrase: such a key was taken at the start and
     // every connection then failed on it.
     if key.is_encrypted() {
@@ -223,7 +239,26 @@ mod tests {
             .unwrap();
         let e = load_or_create(&path).unwrap_err();
         assert!(e.to_string().contains("not an OpenSSH private key"), "{e}");
+        // Without the library's reason, which spoke of a NUL byte that is not there.
+        assert!(!e.to_string().contains("NUL"), "{e}");
+        assert!(!e.to_string().contains("PEM"), "{e}");
         assert_eq!(std::fs::read(&path).unwrap(), b"not a key");
+    }
+
+    /// A public key given as the host key is named as one.
+    #[test]
+    fn a_public_key_is_refused_as_one() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("host_key.pub");
+        let key = PrivateKey::random(&mut rand::rng(), russh::keys::Algorithm::Ed25519).unwrap();
+        let line = key.public_key().to_openssh().unwrap();
+        private_file(&path)
+            .unwrap()
+            .write_all(format!("{line}\n").as_bytes())
+            .unwrap();
+        let e = load_or_create(&path).unwrap_err().to_string();
+        assert!(e.contains("holds a public key, not the private key"), "{e}");
+        assert!(!e.contains("NUL"), "{e}");
     }
 
     /// A key made by `ssh-keygen -q -t ed25519 -N pw -C ""`.
