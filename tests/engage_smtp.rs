@@ -1449,14 +1449,12 @@ fn a_run_prints_each_reminder_as_it_is_sent() {
     assert!(!out.contains("K001"), "{out}");
 }
 
-/// A run killed after it handed a message over (kill -9: nothing recorded) left its reminder
-/// pending with no error, and later runs never mentioned it (exit 0). Each run now warns of
-/// it, still exiting 0 when it sent all it tried, and the outbox says why it is pending.
+/// `n` customers' reminders run to a server that holds the first message unanswered, the run
+/// killed (-9) meanwhile: that reminder is left pending. Later runs send to the server returned.
 #[cfg(unix)]
-#[test]
-fn a_reminder_left_pending_by_a_killed_run_is_warned_of_at_every_run() {
+fn killed_mid_send(n: usize) -> (Setup, SmtpServer) {
     let hanging = ScriptedServer::hanging_at(HangAt::Dot);
-    let setup = Setup::plain(2, hanging.port);
+    let setup = Setup::plain(n, hanging.port);
     let child = setup.spawn(&["engage", "run"]);
     let deadline = Instant::now() + Duration::from_secs(30);
     while hanging.messages() < 1 {
@@ -1465,9 +1463,18 @@ fn a_reminder_left_pending_by_a_killed_run_is_warned_of_at_every_run() {
     }
     signal_and_wait(child, "KILL");
     assert_eq!(statuses(&setup), ["pending"]);
-
     let server = SmtpServer::start();
     setup.set_port(server.port);
+    (setup, server)
+}
+
+/// A run killed after it handed a message over (kill -9: nothing recorded) left its reminder
+/// pending with no error, and later runs never mentioned it (exit 0). Each run now warns of
+/// it, still exiting 0 when it sent all it tried, and the outbox says why it is pending.
+#[cfg(unix)]
+#[test]
+fn a_reminder_left_pending_by_a_killed_run_is_warned_of_at_every_run() {
+    let (setup, server) = killed_mid_send(2);
     let warning = "warning: 1 reminder(s) left pending by earlier runs (maybe delivered): see \
                    `owed --db ";
     for sent in ["1 sent", "0 sent"] {
@@ -2344,18 +2351,7 @@ fn a_reminder_is_signed_by_the_customers_finance_owner_not_by_who_ran_it() {
 #[cfg(unix)]
 #[test]
 fn a_reminder_left_pending_by_a_killed_back_dated_run_counts_on_its_runs_date() {
-    let hanging = ScriptedServer::hanging_at(HangAt::Dot);
-    let setup = Setup::plain(1, hanging.port);
-    let child = setup.spawn(&["engage", "run"]);
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while hanging.messages() < 1 {
-        assert!(Instant::now() < deadline, "{:?}", hanging.lines());
-        std::thread::sleep(Duration::from_millis(10));
-    }
-    signal_and_wait(child, "KILL");
-    assert_eq!(statuses(&setup), ["pending"]);
-    let server = SmtpServer::start();
-    setup.set_port(server.port);
+    let (setup, server) = killed_mid_send(1);
     let other = setup.escalation_cycle();
     let plan_of = |as_of: &str| {
         json_of(&setup.owed_on(as_of, &["engage", "plan", "--cycles", &other, "--json"]))

@@ -119,34 +119,12 @@ fn every_import_that_commits_is_logged_with_who_where_and_what() {
     let db = db_arg(dir.path());
     let first = dir.path().join("first");
     Portfolio::contract().write(&first);
-    let o = owed_in(
-        dir.path(),
-        &[
-            "--db",
-            &db,
-            "--as",
-            "carol",
-            "import",
-            first.to_str().unwrap(),
-        ],
-    );
-    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    import_as(dir.path(), &db, "carol", &first);
     let newer = dir.path().join("newer");
     Portfolio::contract()
         .with_payment("P4,K3,2026-04-28,40.00,USD,success,card")
         .write(&newer);
-    let o = owed_in(
-        dir.path(),
-        &[
-            "--db",
-            &db,
-            "--as",
-            "dana",
-            "import",
-            newer.join("payments.csv").to_str().unwrap(),
-        ],
-    );
-    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    import_as(dir.path(), &db, "dana", &newer.join("payments.csv"));
     let log = imports(dir.path(), &db);
     let runs = log.as_array().unwrap();
     assert_eq!(runs.len(), 2, "{log}");
@@ -390,6 +368,16 @@ fn report_json(dir: &Path, db: &str, report: &str) -> String {
         "--json",
     ];
     stdout(&owed_in(dir, &args))
+}
+
+/// `owed --db DB --as WHO import PATH` in `dir`, which succeeds.
+fn import_as(dir: &Path, db: &str, who: &str, path: &Path) -> std::process::Output {
+    let o = owed_in(
+        dir,
+        &["--db", db, "--as", who, "import", path.to_str().unwrap()],
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    o
 }
 
 /// A temporary folder with the contract portfolio written into `dir/name` and imported into
@@ -1400,18 +1388,7 @@ fn an_import_says_which_owners_no_registered_collector_or_manager_is() {
         &[&args[..], &[newer.to_str().unwrap()]].concat(),
     );
     assert_eq!(dry.status.code(), Some(0), "{}", stderr(&dry));
-    let o = owed_in(
-        dir.path(),
-        &[
-            "--db",
-            &db,
-            "--as",
-            "dana",
-            "import",
-            newer.to_str().unwrap(),
-        ],
-    );
-    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let o = import_as(dir.path(), &db, "dana", &newer);
     let out = stdout(&o);
     // (The command as typed for this database and config: common sets OWED_CONFIG.)
     let config = dir.path().join("config.toml");
@@ -1979,6 +1956,16 @@ fn owed_ok(dir: &Path, db: &str, args: &[&str]) -> String {
     stdout(&o)
 }
 
+/// K3 promises 40.00 in 30 days on its debit note C2 (DN-301): promise 1.
+fn k3_promises_40_on_c2(dir: &tempfile::TempDir, db: &str) {
+    let promise = ["promise", "K3", "--amount", "40", "--date", "+30d"];
+    owed_ok(
+        dir.path(),
+        db,
+        &[&promise[..], &["--document", "C2"]].concat(),
+    );
+}
+
 /// A document id the billing system reused for another customer's document moved the stored
 /// one, and the promise naming it, to that customer ("1 updated"; K3's promise then named
 /// K1's INV-999). A row that gives a stored document another customer and another number or
@@ -1986,20 +1973,7 @@ fn owed_ok(dir: &Path, db: &str, args: &[&str]) -> String {
 #[test]
 fn a_document_id_reused_for_another_customer_s_document_is_refused() {
     let (dir, db, _) = contract_imported("good");
-    owed_ok(
-        dir.path(),
-        &db,
-        &[
-            "promise",
-            "K3",
-            "--amount",
-            "40",
-            "--date",
-            "+30d",
-            "--document",
-            "C2",
-        ],
-    );
+    k3_promises_40_on_c2(&dir, &db);
     owed_ok(
         dir.path(),
         &db,
@@ -2037,20 +2011,7 @@ fn a_document_id_reused_for_another_customer_s_document_is_refused() {
 #[test]
 fn a_document_moved_to_another_customer_is_taken_and_its_promises_named() {
     let (dir, db, _) = contract_imported("good");
-    owed_ok(
-        dir.path(),
-        &db,
-        &[
-            "promise",
-            "K3",
-            "--amount",
-            "40",
-            "--date",
-            "+30d",
-            "--document",
-            "C2",
-        ],
-    );
+    k3_promises_40_on_c2(&dir, &db);
     let said = import_files(
         dir.path(),
         &db,

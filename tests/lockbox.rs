@@ -616,6 +616,32 @@ fn bad_rows_name_the_file_line_and_column_and_write_nothing() {
     assert_eq!(fx.fingerprint(), before);
 }
 
+/// Tokyo Trading (K4) owes 5,000.00 on INV-400 and sends 4,600.00 for it by lockbox on
+/// 2026-04-16, imported by dana: 400.00 short, one deduction opened.
+fn tokyo_pays_400_short(dir: &Path, db: &Path) {
+    let lockbox = dir.join("lockbox");
+    std::fs::create_dir(&lockbox).unwrap();
+    std::fs::write(
+        lockbox.join("lockbox.csv"),
+        "item_id,date,amount,currency,payer,check_number,invoices,image\n\
+         77,2026-04-16,4600.00,USD,K4,9001,INV-400,\n",
+    )
+    .unwrap();
+    let mut store = Store::open_existing(db).unwrap();
+    let summary = owed::import::lockbox::import_lockbox(
+        &mut store,
+        &lockbox,
+        &stamp("dana", Role::Manager),
+        &owed::import::lockbox::LockboxOptions {
+            base_currency: "USD".into(),
+            max_attachment_mb: 25,
+            logged_as: None,
+        },
+    )
+    .unwrap();
+    assert_eq!(summary.deductions.len(), 1, "{summary:?}");
+}
+
 fn stamp(name: &str, role: Role) -> Stamp {
     Stamp {
         collector: name.into(),
@@ -691,29 +717,7 @@ mod workstation;
 fn the_metrics_bar_shows_open_deductions_beside_open_issues() {
     let dir = tempfile::tempdir().unwrap();
     let db = workstation::build(dir.path());
-    let lockbox = dir.path().join("lockbox");
-    std::fs::create_dir(&lockbox).unwrap();
-    // Tokyo Trading (K4) owes 5,000.00 on INV-400 and sends 4,600.00 for it: 400.00 short.
-    std::fs::write(
-        lockbox.join("lockbox.csv"),
-        "item_id,date,amount,currency,payer,check_number,invoices,image\n\
-         77,2026-04-16,4600.00,USD,K4,9001,INV-400,\n",
-    )
-    .unwrap();
-    let mut store = Store::open_existing(&db).unwrap();
-    let summary = owed::import::lockbox::import_lockbox(
-        &mut store,
-        &lockbox,
-        &stamp("dana", Role::Manager),
-        &owed::import::lockbox::LockboxOptions {
-            base_currency: "USD".into(),
-            max_attachment_mb: 25,
-            logged_as: None,
-        },
-    )
-    .unwrap();
-    assert_eq!(summary.deductions.len(), 1, "{summary:?}");
-    drop(store);
+    tokyo_pays_400_short(dir.path(), &db);
     let mut d = workstation::Driver::new(&db, "alice", (120, 40));
     let screen = d.screen();
     // Right after the open issues (the bar flows onto a second row here).
@@ -751,29 +755,7 @@ fn a_deduction_the_lockbox_opened_is_not_contact_in_the_queue() {
             .expect("Tokyo Trading in dana's queue")
     };
     let before = seen(&db);
-    let lockbox = dir.path().join("lockbox");
-    std::fs::create_dir(&lockbox).unwrap();
-    // Tokyo Trading (K4) owes 5,000.00 on INV-400 and sends 4,600.00 for it: 400.00 short.
-    std::fs::write(
-        lockbox.join("lockbox.csv"),
-        "item_id,date,amount,currency,payer,check_number,invoices,image\n\
-         77,2026-04-16,4600.00,USD,K4,9001,INV-400,\n",
-    )
-    .unwrap();
-    let mut store = Store::open_existing(&db).unwrap();
-    let summary = owed::import::lockbox::import_lockbox(
-        &mut store,
-        &lockbox,
-        &stamp("dana", Role::Manager),
-        &owed::import::lockbox::LockboxOptions {
-            base_currency: "USD".into(),
-            max_attachment_mb: 25,
-            logged_as: None,
-        },
-    )
-    .unwrap();
-    assert_eq!(summary.deductions.len(), 1, "{summary:?}");
-    drop(store);
+    tokyo_pays_400_short(dir.path(), &db);
     assert!(
         before < owed::domain::date::parse_iso("2026-04-16"),
         "{before:?}"

@@ -241,17 +241,7 @@ async fn the_binary_serves_the_workstation_to_the_databases_users() {
     ta.wait_closed().await;
     tb.wait_closed().await;
     td.wait_closed().await;
-    let deadline = std::time::Instant::now() + PATIENCE;
-    let code = loop {
-        if let Some(status) = server.try_wait().unwrap() {
-            break status.code();
-        }
-        assert!(
-            std::time::Instant::now() < deadline,
-            "the server did not stop"
-        );
-        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
-    };
+    let code = stopped(server).await;
     assert_eq!(code, Some(0));
     let said: Vec<String> = rx.try_iter().collect();
     assert!(
@@ -997,7 +987,7 @@ async fn refusals_name_their_user_and_key_and_closes_are_no_errors() {
 /// killed the server at once, the clients' terminals left in the app's screen.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sighup_stops_the_server_as_sigterm_does() {
-    use ssh_client::{Client, PATIENCE};
+    use ssh_client::Client;
     let dir = tempfile::tempdir().unwrap();
     let (db, key) = served(dir.path(), "alice", "collector");
     let (mut server, addr, log) = serve_logged(dir.path(), &db);
@@ -1020,21 +1010,26 @@ async fn sighup_stops_the_server_as_sigterm_does() {
             screen.contents()
         );
     }
-    let deadline = std::time::Instant::now() + PATIENCE;
-    let code = loop {
-        if let Some(status) = server.0.try_wait().unwrap() {
-            break status.code();
-        }
-        assert!(
-            std::time::Instant::now() < deadline,
-            "the server did not stop"
-        );
-        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
-    };
+    let code = stopped(&mut server.0).await;
     assert_eq!(code, Some(0));
     let said: Vec<String> = log.try_iter().collect();
     assert!(
         said.iter().any(|l| l.ends_with("owed serve: stopping")),
         "{said:?}"
     );
+}
+
+/// The server's exit code once it has stopped by itself (at most [`ssh_client::PATIENCE`]).
+async fn stopped(server: &mut std::process::Child) -> Option<i32> {
+    let deadline = std::time::Instant::now() + ssh_client::PATIENCE;
+    loop {
+        if let Some(status) = server.try_wait().unwrap() {
+            return status.code();
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the server did not stop"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
 }
