@@ -1742,22 +1742,8 @@ fn a_back_dated_run_sends_nothing_to_a_customer_reminded_today() {
         .unwrap();
     succeeded(&today);
     assert_eq!(server.received().len(), 2);
-    let other = setup.dir.path().join("cyc-a");
-    write_files(
-        &other,
-        &[
-            (
-                "escalation.toml",
-                "name = \"Escalation\"\n[[reminder]]\nname = \"Firm\"\nafter_due_days = 3\n\
-                 template = \"templates/firm.md\"\n",
-            ),
-            (
-                "templates/firm.md",
-                "Firm reminder\n\nPlease pay {{ table }}\n",
-            ),
-        ],
-    );
-    let other = other.to_str().unwrap();
+    let other = setup.escalation_cycle();
+    let other = other.as_str();
     let config = setup.dir.path().join("config.toml");
     for spacing in ["", "[engage]\nmin_days_between = 7\n"] {
         let text = std::fs::read_to_string(&config).unwrap();
