@@ -662,13 +662,7 @@ fn an_owner_nobody_has_is_refused_by_every_command_and_nothing_is_written() {
         vec!["report", "aging", "--owner", " "],
         vec!["export", "queue", "--owner", "", "-o", &queue],
     ] {
-        let o = run(dir.path(), &args);
-        assert_eq!(o.status.code(), Some(2), "{args:?}");
-        assert!(
-            stderr(&o).contains("--owner needs a name"),
-            "{}",
-            stderr(&o)
-        );
+        refused(&run(dir.path(), &args), 2, "--owner needs a name");
     }
     assert!(!Path::new(&queue).exists());
 }
