@@ -39,7 +39,7 @@ mod fixture;
 mod workbook;
 
 use calamine::Data;
-use common::{command_in, stderr, stdout};
+use common::{assert_contains_all, command_in, stderr, stdout};
 use fixture::Portfolio;
 use owed::actions::{self, PromiseForm};
 use owed::config::Config;
@@ -57,6 +57,13 @@ fn owed(dir: &Path, args: &[&str]) -> String {
     let out = command_in(dir, &all).output().unwrap();
     assert!(out.status.success(), "{args:?}: {}", stderr(&out));
     stdout(&out)
+}
+
+/// `owed --as-of 2026-04-30 ARGS` on the database in `dir`: its stdout (asserting success).
+fn owed_on_april_30(dir: &Path, args: &[&str]) -> String {
+    let mut all = vec!["--as-of", "2026-04-30"];
+    all.extend_from_slice(args);
+    owed(dir, &all)
 }
 
 /// A stamp of `who` on `day` (`MM-DD` of 2026) at 09:00 local time.
@@ -244,12 +251,14 @@ fn report_team_json_gives_the_figures_worked_out_by_hand() {
     assert_eq!(u(bob, "broken_promises_without_followup"), 1);
     assert_eq!(s(bob, "paid_within_14_days_of_touch"), "0.00");
 
-    let text = owed(dir.path(), &["--as-of", "2026-04-30", "report", "team"]);
-    assert!(text.contains("alice"), "{text}");
-    assert!(text.contains("550.00"), "{text}");
-    assert!(
-        text.contains("unassigned: 1 customer(s), 1 overdue, 70.00 USD"),
-        "{text}"
+    let text = owed_on_april_30(dir.path(), &["report", "team"]);
+    assert_contains_all(
+        &text,
+        &[
+            "alice",
+            "550.00",
+            "unassigned: 1 customer(s), 1 overdue, 70.00 USD",
+        ],
     );
 }
 
@@ -271,16 +280,7 @@ fn a_lockbox_runs_deductions_are_no_touches() {
         )],
     );
     let lockbox = lockbox.to_str().unwrap();
-    let args = [
-        "--as",
-        "dana",
-        "--as-of",
-        "2026-04-30",
-        "lockbox",
-        "import",
-        lockbox,
-    ];
-    let said = owed(dir.path(), &args);
+    let said = owed_on_april_30(dir.path(), &["--as", "dana", "lockbox", "import", lockbox]);
     assert!(said.contains("1 deductions opened"), "{said}");
     let json = team_json(dir.path(), "2026-04-30");
     assert_eq!(collector_rows(&json), EXPECTED);
@@ -294,17 +294,7 @@ fn a_lockbox_runs_deductions_are_no_touches() {
 /// `owed export team --format FORMAT -o TO` as of 30 April 2026.
 fn export(dir: &Path, format: &str, to: &Path) {
     let to = to.to_str().unwrap();
-    let args = [
-        "--as-of",
-        "2026-04-30",
-        "export",
-        "team",
-        "--format",
-        format,
-        "-o",
-        to,
-    ];
-    owed(dir, &args);
+    owed_on_april_30(dir, &["export", "team", "--format", format, "-o", to]);
 }
 
 #[test]
@@ -474,7 +464,7 @@ fn a_broken_promise_without_followup_follows_the_customer_to_its_new_owner() {
         csv_of(&carl),
         "carl,1,0,0.00,0,0,0,0,0,0,0,0,0,0,0,,0.00,1,0"
     );
-    let text = owed(dir.path(), &["--as-of", "2026-04-30", "report", "team"]);
+    let text = owed_on_april_30(dir.path(), &["report", "team"]);
     let cells = |name: &str| -> Vec<String> {
         let line = text.lines().find(|l| l.starts_with(name)).unwrap();
         line.split_whitespace().map(str::to_string).collect()
@@ -581,7 +571,7 @@ fn notes_and_disputes_opened_and_resolved_are_counted_per_collector() {
         "issue 1 opened on 20 Mar, in the window"
     );
 
-    let text = owed(dir.path(), &["--as-of", "2026-04-30", "report", "team"]);
+    let text = owed_on_april_30(dir.path(), &["report", "team"]);
     let header = text.lines().nth(1).unwrap();
     assert!(
         header.contains("calls")
