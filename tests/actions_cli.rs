@@ -1356,12 +1356,7 @@ fn documents_are_listed_by_due_date_then_number_everywhere() {
 
     // `owed find`: the documents whose number starts with it.
     let found = common::json_of(&run(&fx, &["find", "MR-", "--json"]));
-    let found: Vec<&str> = found["documents"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|d| d["number"].as_str().unwrap())
-        .collect();
+    let found = common::texts_of(&found["documents"], "number");
     assert_eq!(
         found,
         [

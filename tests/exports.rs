@@ -456,12 +456,7 @@ fn one_owners_reports_name_the_owner() {
             "--as-of", AS_OF, "report", "aging", "--json", "--owner", "alice",
         ],
     ));
-    let ids: Vec<&str> = aging["customers"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|c| c["id"].as_str().unwrap())
-        .collect();
+    let ids = common::texts_of(&aging["customers"], "id");
     assert_eq!(ids, ["K1", "K3"]);
 }
 
@@ -776,12 +771,7 @@ fn the_queue_by_name_files_accented_names_under_their_letter() {
     assert_eq!(ids(backwards), ["Z1", "L2", "L1", "E2", "E1", "A2", "A1"]);
     let found = ok(dir.path(), &["find", "--json", "a"]);
     let found: serde_json::Value = serde_json::from_str(&stdout(&found)).unwrap();
-    let found: Vec<&str> = found["customers"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|c| c["id"].as_str().unwrap())
-        .collect();
+    let found = common::texts_of(&found["customers"], "id");
     // Every name but Lund Bygg's holds an "a".
     assert_eq!(found, ["A1", "A2", "E1", "E2", "L1", "Z1"]);
 }
