@@ -12,7 +12,7 @@ use common::{
     assert_contains_all, first_entry, json_of, names_in, refused, rows, said, stderr, stdout,
     succeeded, text_pairs, value, write_dunning_cycle, write_files,
 };
-use smtp_server::{HangAt, Script, ScriptedServer, SmtpServer, closed_port};
+use smtp_server::{HangAt, Received, Script, ScriptedServer, SmtpServer, closed_port};
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
@@ -199,6 +199,15 @@ impl Setup {
         let contacts = self.dir.path().join("contacts");
         write_files(&contacts, &[("contacts.csv", csv)]);
         succeeded(&self.owed(&["import", contacts.to_str().unwrap()]));
+    }
+
+    /// Runs `owed engage run`, asserting that it succeeded, and returns the messages `server`
+    /// received, asserting that they are `count`.
+    fn send(&self, server: &SmtpServer, count: usize) -> Vec<Received> {
+        self.run_ok(&["engage", "run"]);
+        let received = server.received();
+        assert_eq!(received.len(), count);
+        received
     }
 
     fn outbox(&self) -> Vec<serde_json::Value> {
@@ -435,9 +444,7 @@ fn the_subject_a_customer_sees_is_the_one_recorded_though_a_name_holds_encoded_w
         ],
         server.port,
     );
-    succeeded(&setup.owed(&["engage", "run"]));
-    let received = server.received();
-    assert_eq!(received.len(), 2);
+    let received = setup.send(&server, 2);
     let outbox = setup.outbox();
     for m in &received {
         let row = outbox.iter().find(|r| r["to"] == m.to[0].as_str()).unwrap();
@@ -470,9 +477,7 @@ fn no_header_line_is_longer_than_998_characters() {
         ],
         server.port,
     );
-    succeeded(&setup.owed(&["engage", "run"]));
-    let received = server.received();
-    assert_eq!(received.len(), 2);
+    let received = setup.send(&server, 2);
     let outbox = setup.outbox();
     for m in &received {
         let text = m.text();
@@ -512,8 +517,7 @@ fn a_server_that_is_down_fails_the_run_and_records_nothing() {
     // Once the server is up, the next run sends everything.
     let server = SmtpServer::start();
     setup.set_port(server.port);
-    setup.run_ok(&["engage", "run"]);
-    assert_eq!(server.received().len(), 3);
+    setup.send(&server, 3);
 }
 
 #[test]
@@ -620,9 +624,7 @@ fn an_address_written_twice_in_another_case_is_sent_to_once() {
         &[("D09", "Dee", "\"ap@d09.example, AP@D09.example\"")],
         server.port,
     );
-    succeeded(&setup.owed(&["engage", "run"]));
-    let received = server.received();
-    assert_eq!(received.len(), 1);
+    let received = setup.send(&server, 1);
     assert_eq!(received[0].to, ["ap@d09.example"]);
     let to = received[0].header("To").unwrap();
     assert_eq!(
@@ -1804,8 +1806,7 @@ fn a_stale_ledger_stops_the_run_before_it_connects() {
     let mut text = std::fs::read_to_string(&config).unwrap();
     text.push_str("[engage]\nmax_ledger_age_days = 30\n");
     std::fs::write(&config, text).unwrap();
-    setup.run_ok(&["engage", "run"]);
-    assert_eq!(server.received().len(), 2);
+    setup.send(&server, 2);
     // A database with no import on record (imported before the log began): said, not refused.
     rusqlite::Connection::open(setup.db())
         .unwrap()
