@@ -1448,17 +1448,21 @@ fn the_local_workstation_follows_its_users_role() {
     assert_eq!(d.app.mode, Mode::Form);
 }
 
+/// Presses `keys` and asserts that they were refused before anything was typed: no form
+/// opens, no reminder starts, nothing is saved, and the status line says `sentence`.
+#[track_caller]
+fn refused(d: &mut Driver, keys: &str, sentence: &str) {
+    let effects = d.press(keys);
+    assert!(d.app.form.is_none(), "{keys}: no form opens");
+    assert!(d.app.engage.flow.is_none(), "{keys}: no reminder starts");
+    assert_eq!(d.app.mode, Mode::Normal, "{keys}");
+    assert_eq!(saves(&effects), 0, "{keys}");
+    assert_eq!(status(d), sentence, "{keys}");
+}
+
 #[test]
 fn a_key_the_users_role_may_not_use_on_a_customer_is_refused_before_anything_is_typed() {
     let (_dir, db) = fixture();
-    let refused = |d: &mut Driver, keys: &str, sentence: &str| {
-        let effects = d.press(keys);
-        assert!(d.app.form.is_none(), "{keys}: no form opens");
-        assert!(d.app.engage.flow.is_none(), "{keys}: no reminder starts");
-        assert_eq!(d.app.mode, Mode::Normal, "{keys}");
-        assert_eq!(saves(&effects), 0, "{keys}");
-        assert_eq!(status(d), sentence, "{keys}");
-    };
     // Bob, a collector, on alice's Kite Supplies (K1) and on his own Lumen GmbH (K2).
     let mut d = Driver::with_role(&db, "bob", Role::Collector, (120, 40), "default");
     d.press("m / kite <Enter>");
@@ -1543,14 +1547,6 @@ fn after_today_the_screen_is_read_only_and_its_writes_are_refused_naming_both_da
         "this write is dated {later}, after today ({today}): writes are dated today or earlier; \
          `:asof today` goes back to today, or `:asof` a date up to today"
     );
-    let refused = |d: &mut Driver, keys: &str| {
-        let effects = d.press(keys);
-        assert!(d.app.form.is_none(), "{keys}: no form opens");
-        assert!(d.app.engage.flow.is_none(), "{keys}: no reminder starts");
-        assert_eq!(d.app.mode, Mode::Normal, "{keys}");
-        assert_eq!(saves(&effects), 0, "{keys}");
-        assert_eq!(status(d), sentence, "{keys}");
-    };
     let writes = ["Note", "Promise", "Dispute", "Send a reminder…"];
     // Pizza Palace (K5) has an open dispute: `I` would resolve it.
     d.press("/ pizza <Enter>");
@@ -1562,13 +1558,13 @@ fn after_today_the_screen_is_read_only_and_its_writes_are_refused_naming_both_da
     );
     let notes_before = notes(&db, "K5");
     for key in ["n", "C", "p", "i", "I", "f", "a", "A", "r"] {
-        refused(&mut d, key);
+        refused(&mut d, key, &sentence);
     }
-    refused(&mut d, ": hold <Space> +7d <Enter>");
+    refused(&mut d, ": hold <Space> +7d <Enter>", &sentence);
     // On the detail, and on the timeline's dispute.
     d.press("<Enter>");
-    refused(&mut d, "n");
-    refused(&mut d, "<Tab> I");
+    refused(&mut d, "n", &sentence);
+    refused(&mut d, "<Tab> I", &sentence);
     assert_eq!(notes(&db, "K5"), notes_before);
 
     // The service refuses a save of that date, whatever sends it: nothing is written.
