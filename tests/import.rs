@@ -276,56 +276,33 @@ fn the_log_of_imports_keeps_a_corrected_rate_and_the_rows_it_converted_again() {
         )
     };
     let change = |file: &str, id: &str, field: &str, old: Option<&str>, new: &str| serde_json::json!({"file": file, "id": id, "field": field, "old": old, "new": new});
+    // The latest import's changes: the rate `id`'s (old, new), then B1's amount in the base
+    // currency (old, new).
+    let rate_and_b1_changed = |id: &str, rate: (Option<&str>, &str), b1: (&str, &str)| {
+        let log = imports(dir.path(), &db);
+        assert_eq!(
+            log[0]["changes"],
+            serde_json::json!([
+                change("exchange_rates.csv", id, "rate", rate.0, rate.1),
+                change("documents.csv", "B1", "base_amount", Some(b1.0), b1.1),
+            ]),
+            "{log}"
+        );
+    };
     // B1, 1000.00 EUR of 2026-03-20, at the rate of 2026-03-01.
     let out = rates("corrected", "2026-03-01,EUR,1.30\n2026-04-01,EUR,1.12\n");
     assert_says(
         &out,
         &["1 stored row (documents and payments) converted at a new exchange rate"],
     );
-    let log = imports(dir.path(), &db);
-    assert_eq!(
-        log[0]["changes"],
-        serde_json::json!([
-            change(
-                "exchange_rates.csv",
-                "EUR on 2026-03-01",
-                "rate",
-                Some("1.08"),
-                "1.3"
-            ),
-            change(
-                "documents.csv",
-                "B1",
-                "base_amount",
-                Some("1080.00"),
-                "1300.00"
-            ),
-        ]),
-        "{log}"
+    rate_and_b1_changed(
+        "EUR on 2026-03-01",
+        (Some("1.08"), "1.3"),
+        ("1080.00", "1300.00"),
     );
     // A rate back-filled between: B1 takes it.
     rates("between", "2026-03-15,EUR,1.25\n");
-    let log = imports(dir.path(), &db);
-    assert_eq!(
-        log[0]["changes"],
-        serde_json::json!([
-            change(
-                "exchange_rates.csv",
-                "EUR on 2026-03-15",
-                "rate",
-                None,
-                "1.25"
-            ),
-            change(
-                "documents.csv",
-                "B1",
-                "base_amount",
-                Some("1300.00"),
-                "1250.00"
-            ),
-        ]),
-        "{log}"
-    );
+    rate_and_b1_changed("EUR on 2026-03-15", (None, "1.25"), ("1300.00", "1250.00"));
     // A new rate that converts no stored row changes nothing stored.
     rates("earlier", "2026-02-01,EUR,1.05\n");
     assert_eq!(
