@@ -32,20 +32,18 @@ fn portfolio() -> tempfile::TempDir {
         dir.path(),
         &args.iter().map(String::as_str).collect::<Vec<_>>(),
     );
-    let at = |d: &str, args: &[&str]| {
-        let mut all = vec!["--as-of", d, "--as", "alice"];
-        all.extend(args);
-        ok(dir.path(), &all);
-    };
-    at(
+    alice_on(
+        dir.path(),
         "2026-04-10",
         &["note", "K1", "Called, =cmd|' /C calc'!A0 said next week"],
     );
-    at(
+    alice_on(
+        dir.path(),
         "2026-04-12",
         &["promise", "K2", "--amount", "500", "--date", "2026-04-20"],
     );
-    at(
+    alice_on(
+        dir.path(),
         "2026-04-14",
         &[
             "dispute",
@@ -57,7 +55,8 @@ fn portfolio() -> tempfile::TempDir {
             "Price list",
         ],
     );
-    at(
+    alice_on(
+        dir.path(),
         "2026-04-15",
         &[
             "dispute",
@@ -71,7 +70,8 @@ fn portfolio() -> tempfile::TempDir {
             "Paid short",
         ],
     );
-    at(
+    alice_on(
+        dir.path(),
         "2026-04-20",
         &[
             "resolve",
@@ -82,6 +82,13 @@ fn portfolio() -> tempfile::TempDir {
         ],
     );
     dir
+}
+
+/// Runs `owed --as-of DAY --as alice ARGS`, asserting that it succeeded: alice writing on `day`.
+fn alice_on(dir: &Path, day: &str, args: &[&str]) -> std::process::Output {
+    let mut all = vec!["--as-of", day, "--as", "alice"];
+    all.extend(args);
+    ok(dir, &all)
 }
 
 fn run(dir: &Path, args: &[&str]) -> std::process::Output {
@@ -700,20 +707,10 @@ fn the_queue_filter_takes_known_issue_reasons_in_any_case() {
         "dispute_reasons = [\"pricing\", \"short_payment\", \"Qualité\"]\n",
     )
     .unwrap();
-    ok(
+    alice_on(
         dir.path(),
-        &[
-            "--as-of",
-            "2026-04-16",
-            "--as",
-            "alice",
-            "dispute",
-            "K2",
-            "--reason",
-            "QUALITÉ",
-            "--amount",
-            "5",
-        ],
+        "2026-04-16",
+        &["dispute", "K2", "--reason", "QUALITÉ", "--amount", "5"],
     );
     assert_eq!(ids(&["--filter", "issue:QUALITÉ"]), ["K2"]);
     // Gone from the config, the reason is still on K2's issue.
@@ -963,13 +960,10 @@ fn the_documents_workbook_names_types_in_words_and_its_csv_as_the_import() {
 fn the_deductions_export_has_the_base_amount_the_metrics_add_up() {
     let dir = portfolio();
     // Lumen (K2) bills in euros: 100.00 short on 16 April, at 1.12.
-    ok(
+    alice_on(
         dir.path(),
+        "2026-04-16",
         &[
-            "--as-of",
-            "2026-04-16",
-            "--as",
-            "alice",
             "dispute",
             "K2",
             "--reason",
