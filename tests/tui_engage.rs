@@ -95,6 +95,11 @@ impl Fixture {
         let conn = rusqlite::Connection::open(&self.db).unwrap();
         conn.execute_batch(sql).unwrap();
     }
+
+    /// Records the reminders `sent` (as `sent_reminders` takes them) as sent.
+    fn record_sent(&self, sent: &[&str]) {
+        self.execute(&workstation::with_day_numbers(&sent_reminders(sent)));
+    }
 }
 
 fn sends(effects: &[Effect]) -> Vec<&EngageRequest> {
@@ -234,10 +239,10 @@ fn the_picker_marks_what_the_plan_sends_not_what_it_skips() {
 #[test]
 fn with_nothing_planned_the_picker_starts_on_the_reminder_a_cycle_last_sent() {
     let f = fixture();
-    f.execute(&workstation::with_day_numbers(&sent_reminders(&[
+    f.record_sent(&[
         "60,K5,2026-04-01,Friendly,ap@pizza.example,Hello",
         "61,K5,2026-04-10,Firm,ap@pizza.example,Overdue",
-    ])));
+    ]);
     f.execute(&workstation::with_day_numbers(
         "INSERT INTO reminders (id, cid, at, collector, cycle, reminder, to_addr, subject, body,
                                 status, sent_at, sent_date, message_id)
@@ -755,11 +760,10 @@ fn failed_and_pending_reminders_show_in_the_outbox_with_their_errors() {
 #[test]
 fn the_outbox_shows_every_reminder_id_whole() {
     let f = fixture();
-    let sql = sent_reminders(&[
+    f.record_sent(&[
         "121039,K2,2026-04-28,Firm,ap@example.com,Overdue",
         "99990,K6,2026-04-27,Friendly,ap@acme.example,Friendly reminder",
     ]);
-    f.execute(&workstation::with_day_numbers(&sql));
     for size in [(160, 40), (80, 24)] {
         let screen = f.alices_outbox(size);
         assert_contains_all(&screen, &["121039 sent ", " 99990 sent ", "     1 sent "]);
@@ -1255,8 +1259,7 @@ fn a_reply_from_an_unverified_sender_is_marked_in_the_replies_tab_and_the_timeli
 #[test]
 fn a_reminder_that_named_no_documents_is_not_counted_as_paid() {
     let f = fixture();
-    let sent = sent_reminders(&["60,K1,2026-04-01,Friendly,ap@kite.example,Friendly reminder"]);
-    f.execute(&workstation::with_day_numbers(&sent));
+    f.record_sent(&["60,K1,2026-04-01,Friendly,ap@kite.example,Friendly reminder"]);
     let store = owed::store::Store::open_existing(&f.db).unwrap();
     let outcomes = store
         .engagement()
