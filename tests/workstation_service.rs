@@ -107,6 +107,20 @@ fn wait_for<T>(session: &Session, mut pick: impl FnMut(&Response) -> Option<T>) 
     panic!("no such answer came");
 }
 
+/// A portfolio worker on `db` with each of `collectors` joined, as sessions 1, 2, …, seeing
+/// their own files.
+fn worker_with(db: &Path, collectors: &[&str]) -> PortfolioWorker {
+    let mut worker = PortfolioWorker::open(db, workstation::settings()).unwrap();
+    for (session, &name) in (1..).zip(collectors) {
+        worker.join(
+            session,
+            Actor::new(name, Role::Collector),
+            FileAccess::own(),
+        );
+    }
+    worker
+}
+
 /// Opens a session on the fixture's date: its figures, everyone's queue and one detail.
 fn open(ws: &Workstation, name: &str, filter: &str, detail: i64) -> Session {
     let s = ws.connect(Actor::new(name, Role::Collector));
@@ -628,10 +642,8 @@ fn sessions_share_one_plan_until_something_is_committed() {
 #[test]
 fn a_session_joining_a_computed_portfolio_is_answered_from_it() {
     let (_dir, db) = fixture();
-    let mut worker = PortfolioWorker::open(&db, workstation::settings()).unwrap();
+    let mut worker = worker_with(&db, &["alice", "bob"]);
     let as_of = as_of();
-    worker.join(1, Actor::new("alice", Role::Collector), FileAccess::own());
-    worker.join(2, Actor::new("bob", Role::Collector), FileAccess::own());
     let first = worker.handle_all(vec![
         (1, Request::Summary { as_of }),
         (1, page(1, everyone("alice", ""))),
@@ -668,10 +680,8 @@ fn a_session_joining_a_computed_portfolio_is_answered_from_it() {
 #[test]
 fn reload_computes_the_figures_again_only_when_they_may_have_moved() {
     let (_dir, db) = fixture();
-    let mut worker = PortfolioWorker::open(&db, workstation::settings()).unwrap();
+    let mut worker = worker_with(&db, &["alice", "bob"]);
     let as_of = as_of();
-    worker.join(1, Actor::new("alice", Role::Collector), FileAccess::own());
-    worker.join(2, Actor::new("bob", Role::Collector), FileAccess::own());
     worker.handle_all(vec![(1, Request::Summary { as_of })]);
     let computed = worker.rebuilds.count;
     let summary_of = |answers: &[(u64, Response)]| {
@@ -1365,8 +1375,7 @@ fn kinds_to_one(answers: &[(u64, Response)]) -> Vec<String> {
 #[test]
 fn the_figures_of_the_first_page_go_out_before_the_forecast() {
     let (_dir, db) = fixture();
-    let mut worker = PortfolioWorker::open(&db, workstation::settings()).unwrap();
-    worker.join(1, Actor::new("alice", Role::Collector), FileAccess::own());
+    let mut worker = worker_with(&db, &["alice"]);
     let month_end = Date::from_ymd_opt(2026, 3, 31).unwrap();
     for (as_of, query) in [
         (as_of(), QueueQuery::new("alice")),
