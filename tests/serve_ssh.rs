@@ -287,6 +287,18 @@ impl Fixture {
         (client, term)
     }
 
+    /// A client logged in as `user` with `key`, and the address it connected from (as the
+    /// server's log names it).
+    async fn login_from(
+        &self,
+        user: &str,
+        key: &russh::keys::PrivateKey,
+    ) -> (Client, std::net::SocketAddr) {
+        let (mut client, me) = Client::connect_from(self.addr).await;
+        assert!(client.login(user, key).await, "{user} should get in");
+        (client, me)
+    }
+
     /// A client logged in as `user` with `key`.
     async fn login(&self, user: &str, key: &russh::keys::PrivateKey) -> Client {
         Client::logged_in(self.addr, user, key).await
@@ -304,6 +316,98 @@ impl Fixture {
         let _ = self.stop.take().unwrap().send(());
         self.served.take().unwrap().await.unwrap().unwrap();
     }
+}
+
+/// The lines of the server's log (as [`serve::log_copies`] gives them, without their times)
+/// that name the connection from `me`, until `enough` holds for them, and any more that come
+/// within a second after.
+async fn log_of(
+    log: &std::sync::mpsc::Receiver<String>,
+    me: std::net::SocketAddr,
+    enough: impl Fn(&[String]) -> bool,
+) -> Vec<String> {
+    let mine = format!(" from {me} (");
+    let mut said = Vec::new();
+    let deadline = tokio::time::Instant::now() + PATIENCE;
+    let mut quiet = None;
+    loop {
+        while let Ok(line) = log.try_recv() {
+            if line.contains(&mine) {
+                let line = line.split_once(" owed serve: ").map_or(&*line, |(_, l)| l);
+                said.push(line.to_string());
+            }
+        }
+        let now = tokio::time::Instant::now();
+        match quiet {
+            None if enough(&said) => quiet = Some(now + Duration::from_secs(1)),
+            None if now > deadline => panic!("the log said only {said:#?}"),
+            Some(end) if now > end => return said,
+            _ => {}
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+/// How the log names alice on the connection from `me` with `key`.
+fn alice_from(me: std::net::SocketAddr, key: &russh::keys::PrivateKey) -> String {
+    format!(
+        "alice (collector) from {me} (ssh-ed25519 {})",
+        key.public_key().fingerprint(russh::keys::HashAlg::Sha256)
+    )
+}
+
+/// Port forwarding (`ssh -L`, `-R`), agent forwarding (`-A`) and X11 (`-X`) are refused, and
+/// the log says so with the user, address and key, once a kind on a connection however often
+/// it is asked: they were refused without a line.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn forwarding_is_refused_and_logged_once_a_kind() {
+    let f = Fixture::start().await;
+    let log = serve::log_copies();
+    let (client, me) = f.login_from("alice", &f.alice).await;
+    for _ in 0..50 {
+        assert!(!client.forward_local("db.internal\x1b[2J", 5432).await);
+        assert!(!client.forward_remote("0.0.0.0", 8080).await);
+    }
+    let term = client.channel((80, 24)).await;
+    for _ in 0..20 {
+        term.write.agent_forward(true).await.unwrap();
+        term.write
+            .request_x11(true, false, "MIT-MAGIC-COOKIE-1", "00", 0)
+            .await
+            .unwrap();
+    }
+    term.wait("40 replies", |s| s.replies.len() == 40).await;
+    assert!(term.seen.lock().unwrap().replies.iter().all(|ok| !ok));
+    // The session still starts on the channel.
+    term.write
+        .request_pty(true, "xterm", 80, 24, 0, 0, &[])
+        .await
+        .unwrap();
+    term.write.request_shell(true).await.unwrap();
+    term.wait_for("user alice").await;
+    let kinds = [
+        "local port forwarding (ssh -L)",
+        "remote port forwarding (ssh -R)",
+        "agent forwarding (ssh -A)",
+        "X11 forwarding (ssh -X)",
+    ];
+    let said = log_of(&log, me, |said| {
+        kinds.iter().all(|k| said.iter().any(|l| l.contains(k)))
+    })
+    .await;
+    let who = alice_from(me, &f.alice);
+    for kind in kinds {
+        let lines: Vec<_> = said.iter().filter(|l| l.contains(kind)).collect();
+        assert_eq!(
+            lines,
+            [&format!(
+                "refused {kind} to {who}: only the workstation on a terminal is served"
+            )],
+            "{said:#?}"
+        );
+    }
+    drop((term, client));
+    f.stop().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -532,8 +636,10 @@ async fn one_user_has_at_most_eight_sessions_and_gets_one_back_when_one_ends() {
         }
     }
     f.wait_sessions(8).await;
-    // A ninth, on either connection or a new one, is refused with one line.
-    let third = f.login("alice", &f.alice).await;
+    // A ninth, on either connection or a new one, is refused with one line; the log says
+    // who, whence and with what key, as of any other refusal.
+    let log = serve::log_copies();
+    let (third, me) = f.login_from("alice", &f.alice).await;
     for client in [&first, &third] {
         let term = client.terminal((80, 24), "xterm", &[]).await;
         term.wait_closed().await;
@@ -543,6 +649,14 @@ async fn one_user_has_at_most_eight_sessions_and_gets_one_back_when_one_ends() {
         assert_eq!(seen.exit_status, Some(1));
     }
     assert_eq!(f.sessions.active(), 8);
+    let said = log_of(&log, me, |said| !said.is_empty()).await;
+    assert_eq!(
+        said,
+        [format!(
+            "refused a session to {}: 8 of theirs are open, the most one user may",
+            alice_from(me, &f.alice)
+        )]
+    );
     // Another user is not held back by alice's.
     let (_bob, bob_term) = f.session("bob", &f.bob, (80, 24)).await;
     f.wait_sessions(9).await;
@@ -621,8 +735,20 @@ async fn an_app_error_is_shown_in_one_line_and_the_terminal_restored() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_idle_session_is_ended_with_a_notice() {
     let f = Fixture::with(|s| s.idle_timeout = Some(Duration::from_secs(1))).await;
-    let (_client, term) = f.session("alice", &f.alice, (80, 24)).await;
+    let log = serve::log_copies();
+    let (_client, me) = f.login_from("alice", &f.alice).await;
+    let term = _client.terminal((80, 24), "xterm", &[]).await;
     term.wait_closed().await;
+    // The log says it was the idle timeout, and whose (it said only `alice's session
+    // ended`, as of a session quit).
+    let said = log_of(&log, me, |said| said.len() == 2).await;
+    assert_eq!(
+        said[1..],
+        [format!(
+            "{}'s session was cut: 1 minute without input (the idle timeout)",
+            alice_from(me, &f.alice)
+        )]
+    );
     assert!(
         term.screen()
             .contains("disconnected after 1 minute without input"),

@@ -8,7 +8,9 @@
 //! `TERM`, size and the accepted environment variables choose the capabilities. A shell
 //! without a pty, a command (`ssh host cmd`, with or without `-t`) and subsystems (`sftp`) are
 //! refused with one line on the channel, which is then closed. Forwarding of ports, agents and
-//! X11 is refused. Input before the shell starts is dropped.
+//! X11 is refused, and logged once a connection for each kind. Every refusal and every cut in
+//! the log names the user, their address and their key. Input before the shell starts is
+//! dropped.
 
 use super::Shared;
 use super::login_grace::LoggedIn;
@@ -39,6 +41,12 @@ const MAX_USER: usize = crate::domain::users::MAX_USER_NAME;
 const NEEDS_PTY: &str = "owed: this server serves the workstation to a terminal only: connect with \
                          plain `ssh`, from a terminal and without a command";
 
+/// The forwardings refused, as the log names them.
+const LOCAL: &str = "local port forwarding (ssh -L)";
+const REMOTE: &str = "remote port forwarding (ssh -R)";
+const AGENT: &str = "agent forwarding (ssh -A)";
+const X11: &str = "X11 forwarding (ssh -X)";
+
 /// A connection's state, for russh's callbacks.
 pub(crate) struct Connection {
     shared: Arc<Shared>,
@@ -53,6 +61,9 @@ pub(crate) struct Connection {
     /// Whether a refused password or keyboard-interactive login was logged (once a
     /// connection too).
     method_logged: bool,
+    /// The kinds of forwarding refused whose refusal was logged (once a connection each: a
+    /// client may ask for thousands).
+    forwarding_logged: Vec<&'static str>,
     /// What the log was told of the connection, for the line its end may need.
     told: Told,
     /// Told when their first session starts: the login grace no longer applies.
@@ -400,6 +411,7 @@ impl Connection {
             key: None,
             refusal_logged: false,
             method_logged: false,
+            forwarding_logged: Vec::new(),
             told,
             sessions: Arc::default(),
             logged_in,
@@ -435,6 +447,20 @@ impl Connection {
             Some(state) if state.started => session.channel_failure(channel),
             _ => self.refuse(channel, session),
         }
+    }
+
+    /// Logs a forwarding refused (`what`: of a local port, `-L`; of a remote one, `-R`; of
+    /// the agent, `-A`; of X11), the first of its kind on the connection: a client that asks
+    /// again and again gets no more lines. (It was refused without a line.)
+    fn log_forwarding_refused(&mut self, what: &'static str) {
+        if self.forwarding_logged.contains(&what) {
+            return;
+        }
+        self.forwarding_logged.push(what);
+        crate::serve::say!(
+            "refused {what} to {}: only the workstation on a terminal is served",
+            self.who()
+        );
     }
 
     /// Refuses a channel request with the line that says a terminal is needed, and closes the
@@ -491,6 +517,7 @@ impl Connection {
                 return session.disconnect(russh::Disconnect::ByApplication, why, "en");
             }
         };
+        let who = self.who();
         let Some(state) = self.channels.get_mut(&channel) else {
             return Ok(());
         };
@@ -504,8 +531,9 @@ impl Connection {
             .reserve(&actor.name, MAX_SESSIONS_PER_USER)
         {
             crate::serve::say!(
-                "refused a session for {}: {MAX_SESSIONS_PER_USER} are open",
-                actor.name
+                "refused a session to {}: {MAX_SESSIONS_PER_USER} of theirs are open, the most \
+                 one user may",
+                who
             );
             let line = format!(
                 "owed: you have {MAX_SESSIONS_PER_USER} sessions open on this server, the most \
@@ -526,6 +554,7 @@ impl Connection {
             escape_timeout: self.shared.escape_timeout,
             idle_timeout: self.shared.idle_timeout,
             on_connection: self.sessions.clone(),
+            who,
         };
         match session::start(start) {
             Ok(link) => {
@@ -777,7 +806,72 @@ impl Handler for Connection {
         _x11_screen_number: u32,
         session: &mut Session,
     ) -> Result<(), Self::Error> {
+        self.log_forwarding_refused(X11);
         session.channel_failure(channel)
+    }
+
+    /// `ssh -A`: refused (the session is the workstation; nothing on the server may use the
+    /// client's keys).
+    async fn agent_request(
+        &mut self,
+        _channel: ChannelId,
+        _session: &mut Session,
+    ) -> Result<bool, Self::Error> {
+        self.log_forwarding_refused(AGENT);
+        Ok(false)
+    }
+
+    /// `ssh -L` (a port, or a socket): refused, the server connects nowhere for a client.
+    #[allow(clippy::too_many_arguments)]
+    async fn channel_open_direct_tcpip(
+        &mut self,
+        _channel: Channel<Msg>,
+        _host_to_connect: &str,
+        _port_to_connect: u32,
+        _originator_address: &str,
+        _originator_port: u32,
+        reply: ChannelOpenHandle,
+        _session: &mut Session,
+    ) -> Result<(), Self::Error> {
+        self.log_forwarding_refused(LOCAL);
+        reply
+            .reject(ChannelOpenFailure::AdministrativelyProhibited)
+            .await;
+        Ok(())
+    }
+
+    async fn channel_open_direct_streamlocal(
+        &mut self,
+        _channel: Channel<Msg>,
+        _socket_path: &str,
+        reply: ChannelOpenHandle,
+        _session: &mut Session,
+    ) -> Result<(), Self::Error> {
+        self.log_forwarding_refused(LOCAL);
+        reply
+            .reject(ChannelOpenFailure::AdministrativelyProhibited)
+            .await;
+        Ok(())
+    }
+
+    /// `ssh -R` (a port, or a socket): refused, the server listens for no client.
+    async fn tcpip_forward(
+        &mut self,
+        _address: &str,
+        _port: &mut u32,
+        _session: &mut Session,
+    ) -> Result<bool, Self::Error> {
+        self.log_forwarding_refused(REMOTE);
+        Ok(false)
+    }
+
+    async fn streamlocal_forward(
+        &mut self,
+        _socket_path: &str,
+        _session: &mut Session,
+    ) -> Result<bool, Self::Error> {
+        self.log_forwarding_refused(REMOTE);
+        Ok(false)
     }
 
     async fn window_change_request(

@@ -61,10 +61,32 @@ pub(crate) use say;
 
 /// One line of the server's log, as the `say!` macro writes it: the time in UTC first.
 pub fn log_line(what: std::fmt::Arguments<'_>) {
-    eprintln!(
+    let line = format!(
         "{} owed serve: {what}",
         chrono::Utc::now().format("%Y-%m-%dT%H:%M:%SZ")
     );
+    eprintln!("{line}");
+    let mut copies = LOG_COPIES.lock().unwrap_or_else(|e| e.into_inner());
+    if !copies.is_empty() {
+        copies.retain(|copy| copy.send(line.clone()).is_ok());
+    }
+}
+
+/// Where each line of the log is sent as well (see [`log_copies`]).
+static LOG_COPIES: std::sync::Mutex<Vec<std::sync::mpsc::Sender<String>>> =
+    std::sync::Mutex::new(Vec::new());
+
+/// Every line of the log from now on, as it is written to stderr: for tests that run a
+/// server in this process (those of several tests at once among them: pick yours by its
+/// client's address).
+#[doc(hidden)]
+pub fn log_copies() -> std::sync::mpsc::Receiver<String> {
+    let (tx, rx) = std::sync::mpsc::channel();
+    LOG_COPIES
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .push(tx);
+    rx
 }
 
 /// Where `owed serve` listens unless told otherwise.

@@ -318,6 +318,9 @@ pub(crate) struct Start {
     /// The sessions running on the connection: when its last one ends, the connection is
     /// closed.
     pub on_connection: Arc<AtomicUsize>,
+    /// Who, whence and with what key, as the log says it (`alice (collector) from
+    /// 10.0.0.7:51234 (ssh-ed25519 SHA256:…)`).
+    pub who: String,
 }
 
 /// How long a connection whose last session has ended may stay before it is closed: a
@@ -383,6 +386,7 @@ pub(crate) fn start(s: Start) -> std::io::Result<InputLink> {
         handle: Some(s.handle),
         ending: ending.clone(),
         stop: s.sessions.stop.subscribe(),
+        who: s.who,
     }));
     tokio::spawn(writer(Writer {
         rx: out_rx,
@@ -426,6 +430,8 @@ struct Pump {
     ending: Ending,
     /// The server stopping (see [`Sessions::end_all`]).
     stop: watch::Receiver<Option<String>>,
+    /// Who, as the log says it (see [`Start::who`]).
+    who: String,
 }
 
 /// How long an idle session's app has to end by itself before the connection is cut.
@@ -479,6 +485,11 @@ async fn pump(mut p: Pump) {
             () = &mut idle_timer => {
                 let minutes = p.idle_timeout.map_or(0, |t| t.as_secs().div_ceil(60));
                 let unit = if minutes == 1 { "minute" } else { "minutes" };
+                // The log said only `alice's session ended`, as for a session quit.
+                crate::serve::say!(
+                    "{}'s session was cut: {minutes} {unit} without input (the idle timeout)",
+                    p.who
+                );
                 let _ = p.ending.farewell.set(format!(
                     "owed: disconnected after {minutes} {unit} without input"
                 ));
@@ -625,6 +636,7 @@ mod tests {
             handle: None,
             ending: ending.clone(),
             stop: Sessions::default().stop.subscribe(),
+            who: "alice (collector) from ? (?)".into(),
         }));
         Harness {
             link: InputLink { tx, queued, ending },

@@ -61,6 +61,26 @@ impl Client {
         client
     }
 
+    /// Connects, and the address it connected from (as the server's log names it).
+    pub async fn connect_from(addr: std::net::SocketAddr) -> (Client, std::net::SocketAddr) {
+        let stream = tokio::net::TcpStream::connect(addr).await.unwrap();
+        let me = stream.local_addr().unwrap();
+        (Client::over(stream).await, me)
+    }
+
+    /// Asks for `ssh -L`: a channel to `host:port` from the server; whether it opened.
+    pub async fn forward_local(&self, host: &str, port: u32) -> bool {
+        self.handle
+            .channel_open_direct_tcpip(host, port, "127.0.0.1", 40000)
+            .await
+            .is_ok()
+    }
+
+    /// Asks for `ssh -R`: the server to listen on `address:port`; whether it agreed.
+    pub async fn forward_remote(&self, address: &str, port: u32) -> bool {
+        self.handle.tcpip_forward(address, port).await.is_ok()
+    }
+
     /// Connects over a stream the test made (to cut it later).
     pub async fn over(stream: tokio::net::TcpStream) -> Client {
         Client::try_over(stream)
