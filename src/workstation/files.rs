@@ -123,9 +123,11 @@ impl FileAccess {
         }
     }
 
-    /// A path as typed, made absolute (`~/` is the home folder in one's own shell only), without
-    /// its `.` parts: `:export .` says `wrote /home/alice/queue-….xlsx`, not `/home/alice/./…`.
-    /// (A `..` is kept: the disk, not the text, says where it leads past a link.)
+    /// A path as typed, made absolute, without its `.` parts: `:export .` says `wrote
+    /// /home/alice/queue-….xlsx`, not `/home/alice/./…`. (A `..` is kept: the disk, not the
+    /// text, says where it leads past a link.) `~` and `~/` are one's home folder in one's own
+    /// shell, and over SSH one's own folder of the files folder, where a collector's files are
+    /// there (`~/x.xlsx` was `FILES/alice/~/x.xlsx`, a folder that is not there).
     ///
     /// # Errors
     ///
@@ -134,12 +136,14 @@ impl FileAccess {
         let base = self
             .base()
             .ok_or_else(|| self.refused().unwrap_or("").to_string())?;
-        if let FileAccess::Own {
-            home: Some(home), ..
-        } = self
-        {
+        let home = match self {
+            FileAccess::Own { home, .. } => home.clone(),
+            FileAccess::Within { .. } => Some(base.clone()),
+            FileAccess::Nowhere => None,
+        };
+        if let Some(home) = home {
             if typed == "~" {
-                return Ok(home.clone());
+                return Ok(home);
             }
             if let Some(rest) = typed.strip_prefix("~/") {
                 return Ok(home.join(rest).components().collect());
@@ -627,7 +631,16 @@ mod tests {
                 "{typed}: {e}"
             );
         }
-        assert!(f.readable("~/secret").is_err());
+        // `~/` is the user's own folder here, not the server's user's home.
+        assert!(matches!(
+            f.readable("~/secret"),
+            Err(Unreadable::Missing(_))
+        ));
+        assert_eq!(f.readable("~/po.pdf").unwrap(), real.join("alice/po.pdf"));
+        assert_eq!(
+            f.readable("~/../scans/cheque.png").unwrap(),
+            real.join("scans/cheque.png")
+        );
         #[cfg(unix)]
         {
             std::os::unix::fs::symlink(tmp.path().join("secret"), root.join("alice/link")).unwrap();
@@ -653,6 +666,18 @@ mod tests {
         let f = within(&root);
         let path = f.absolute("queue.xlsx").unwrap();
         assert_eq!(path, root.join("alice/queue.xlsx"));
+        // `~` is the user's own folder, as their home would be in their own shell: `~/x.xlsx`
+        // was `alice/~/x.xlsx`, in a folder that is not there.
+        assert_eq!(f.absolute("~").unwrap(), root.join("alice"));
+        assert_eq!(f.absolute("~/x.xlsx").unwrap(), root.join("alice/x.xlsx"));
+        assert_eq!(
+            f.absolute("~/./d/q.xlsx").unwrap(),
+            root.join("alice/d/q.xlsx")
+        );
+        let e = f
+            .writable(&f.absolute("~/../dana/x.xlsx").unwrap())
+            .unwrap_err();
+        assert!(e.contains("dana's folder"), "{e}");
         // Without `.` parts, whose `/./` the status line would show.
         assert_eq!(f.absolute(".").unwrap(), root.join("alice"));
         assert_eq!(
@@ -750,6 +775,7 @@ mod tests {
         assert_private_folder(&root.join("alice"));
         assert!(f.choices("").is_empty());
         assert_eq!(f.choices("x; ../scans/"), ["x; ../scans/a.png"]);
+        assert_eq!(f.choices("~/../scans/"), ["~/../scans/a.png"]);
         assert!(f.choices("/etc/").is_empty());
         assert!(f.choices("../../").is_empty());
     }
