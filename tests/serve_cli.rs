@@ -492,6 +492,53 @@ fn the_files_folder_is_checked_when_the_server_starts() {
     );
 }
 
+/// A user's folder of the files folder that is there before their session and is not the
+/// server's user's alone (0755 here: made by hand, or a removed user's opened up) took their
+/// exports, for whoever could open it to read. The session says so as it starts, the log
+/// names it, and an export into it is refused; closed (`chmod 700`), it is theirs.
+#[cfg(unix)]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_users_folder_open_to_others_is_refused_when_their_session_starts() {
+    use ssh_client::Client;
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let (db, alice) = served(dir.path(), "alice", "collector");
+    std::fs::write(
+        dir.path().join("config.toml"),
+        "[serve]\nfiles = \"shared\"\n",
+    )
+    .unwrap();
+    let own = dir.path().join("shared/alice");
+    std::fs::create_dir_all(&own).unwrap();
+    std::fs::set_permissions(&own, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let (_server, addr, log) = serve_logged(dir.path(), &db);
+    let a = Client::logged_in(addr, "alice", &alice).await;
+    let t = a.terminal((240, 40), "xterm", &[]).await;
+    t.wait_for("which others may open (mode 755, not 700)")
+        .await;
+    let said = log_until(&log, |said| {
+        said.iter()
+            .any(|l| l.contains("alice's files are refused over SSH: your folder"))
+    });
+    assert!(
+        said.iter()
+            .any(|l| l.contains("others may open (mode 755, not 700)")),
+        "{said:#?}"
+    );
+    t.send(b":export q.xlsx\r").await;
+    t.wait_for("q.xlsx is in your folder").await;
+    assert!(!own.join("q.xlsx").exists());
+    drop((t, a));
+    // Closed, it is hers.
+    std::fs::set_permissions(&own, std::fs::Permissions::from_mode(0o700)).unwrap();
+    let a = Client::logged_in(addr, "alice", &alice).await;
+    let t = a.terminal((240, 40), "xterm", &[]).await;
+    t.wait_for("Acme Widgets").await;
+    t.send(b":export q.xlsx\r").await;
+    t.wait_for("wrote").await;
+    assert!(own.join("q.xlsx").is_file());
+}
+
 /// The server's resident memory in KiB (Linux).
 fn resident_kib(pid: u32) -> u64 {
     std::fs::read_to_string(format!("/proc/{pid}/status"))

@@ -1200,3 +1200,83 @@ fn removing_a_user_who_owns_customers_warns_what_they_still_own() {
     let out = run("dana", &["user", "role", "bob", "manager"]);
     assert_eq!(stderr(&out), "", "{}", stdout(&out));
 }
+
+/// A user added under a name whose folder of the files folder is there already (a removed
+/// user's, which "stays theirs", or one someone made) read the former user's exports and
+/// attachments as their own over SSH: `user add` refuses, naming the folder and what to do,
+/// unless `--take-folder` gives it to them; with the folder moved away, the name is free.
+#[test]
+fn a_name_whose_files_folder_is_there_is_refused_unless_it_is_taken_over() {
+    let fx = team();
+    std::fs::write(
+        fx.dir.path().join("config.toml"),
+        "[serve]\nfiles = \"shared\"\n",
+    )
+    .unwrap();
+    let shared = fx.dir.path().join("shared");
+    std::fs::create_dir_all(shared.join("alice")).unwrap();
+    std::fs::write(shared.join("alice/team-2026-04-30.xlsx"), "dana's figures").unwrap();
+    std::fs::create_dir_all(shared.join("erin")).unwrap();
+    dana_changes(&fx, &["remove", "alice"], "User alice (collector) removed");
+    let before = list_json(&fx);
+    for (name, key) in [("alice", ALICE), ("erin", BOB_2)] {
+        let out = fx.owed(&[
+            "--as",
+            "dana",
+            "user",
+            "add",
+            name,
+            "--key",
+            key,
+            "--role",
+            "collector",
+        ]);
+        let err = refused(&out);
+        let folder = shared.join(name);
+        assert!(
+            err.contains(&format!(
+                "{} is already in the files folder",
+                folder.display()
+            )),
+            "{err}"
+        );
+        assert!(err.contains("move it away"), "{err}");
+        assert!(err.contains("--take-folder"), "{err}");
+    }
+    // Nothing was written.
+    assert_eq!(list_json(&fx), before);
+    // A user already there is told that, not about the folder.
+    let out = fx.owed(&[
+        "--as",
+        "dana",
+        "user",
+        "add",
+        "bob",
+        "--key",
+        BOB_2,
+        "--role",
+        "collector",
+    ]);
+    assert!(refused(&out).contains("already exists"), "{}", stderr(&out));
+    // Moved away, the name is free; taken over on purpose, the folder is theirs.
+    std::fs::rename(shared.join("alice"), fx.dir.path().join("alice-was")).unwrap();
+    dana_changes(
+        &fx,
+        &["add", "alice", "--key", ALICE, "--role", "collector"],
+        "User alice added",
+    );
+    dana_changes(
+        &fx,
+        &[
+            "add",
+            "erin",
+            "--key",
+            BOB_2,
+            "--role",
+            "collector",
+            "--take-folder",
+        ],
+        "User erin added",
+    );
+    assert!(shared.join("erin").is_dir());
+}

@@ -1173,6 +1173,13 @@ fn the_service_reads_and_writes_an_ssh_sessions_files_only_in_the_files_folder()
     let root = dir.path().join("files");
     std::fs::create_dir_all(root.join("scans")).unwrap();
     std::fs::create_dir_all(root.join("alice")).unwrap();
+    // As alice's first session makes it: hers alone.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(root.join("alice"), std::fs::Permissions::from_mode(0o700))
+            .unwrap();
+    }
     std::fs::write(root.join("scans/remittance.txt"), "paid 1,200.00").unwrap();
     std::fs::write(root.join("alice/po.txt"), "alice's").unwrap();
     std::fs::write(dir.path().join("secret.txt"), "the server's").unwrap();

@@ -139,7 +139,10 @@ fn workstation(ctx: &Context) -> Result<(Arc<dyn Directory>, Arc<App>, Workstati
         }
         let files = FileAccess::over_ssh(files_root.as_deref(), &s.actor.name, &folders);
         // Where the user's relative names start: made now (theirs alone), so Tab lists it.
-        let _ = files.make_own_folder();
+        // One there already that is not the server's alone is refused (the session says so).
+        if let Err(e) = files.make_own_folder() {
+            crate::serve::say!("{}'s files are refused over SSH: {e}", s.actor.name);
+        }
         let session = service.connect_with(s.actor.clone(), files);
         let (sender, events) = remote::events();
         let mut input = s.events;

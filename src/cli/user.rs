@@ -9,6 +9,7 @@
 use super::Context;
 use crate::domain::users::{PublicKey, Role, first_user, user_name};
 use crate::report::table::{Align, TextTable};
+use crate::workstation::files::user_folder_in;
 use crate::{Error, Result};
 
 #[derive(Debug, clap::Args)]
@@ -43,6 +44,11 @@ pub struct AddArgs {
     /// collector, manager or auditor.
     #[arg(long)]
     pub role: String,
+    /// Give the user the folder of the files folder (`[serve] files`) already named for
+    /// them, with what is in it: a removed user's exports and attachments, or a folder
+    /// someone made (refused without it).
+    #[arg(long)]
+    pub take_folder: bool,
 }
 
 #[derive(Debug, clap::Args)]
@@ -102,11 +108,37 @@ fn add(ctx: &Context, args: &AddArgs) -> Result<()> {
         // Refused before the file is made: a new database has no users yet.
         first_user(&name, role, crate::error::command).map_err(Error::Input)?;
     }
+    if !args.take_folder {
+        folder_free(ctx, &name)?;
+    }
     // One of the commands that create a database (SPEC "The database file").
     let mut store = ctx.create_store()?;
     let stamp = ctx.undated_stamp(&store)?;
     store.users_mut().add(&stamp, &name, role, &keys)?;
     outln!("User {name} added: {role}, {}.", plural(keys.len(), "key"))
+}
+
+/// Refuses a new user `name` whose folder of the files folder (`[serve] files`) is there
+/// already: a removed user's (their exports and attachments stay in it) or one someone made,
+/// which the new user would read and write as theirs over SSH. (A user of that name already
+/// is refused by the store, which says so.)
+fn folder_free(ctx: &Context, name: &str) -> Result<()> {
+    let Some(files) = ctx.config.serve.files.as_deref() else {
+        return Ok(());
+    };
+    let folder = user_folder_in(&ctx.config.beside(files), name);
+    if std::fs::symlink_metadata(&folder).is_err() {
+        return Ok(());
+    }
+    if ctx.db_path.exists() && ctx.open_store()?.users().registered(name)?.is_some() {
+        return Ok(());
+    }
+    Err(Error::Input(format!(
+        "{} is already in the files folder ([serve] files), with what a former {name} (or \
+         whoever made it) left there, and the new {name} would read it as theirs over SSH: \
+         move it away and add {name} again, or add them with --take-folder to give it to them",
+        folder.display()
+    )))
 }
 
 /// The largest key file read: an authorized_keys file of a few hundred keys.

@@ -179,6 +179,11 @@ pub fn run_remote<W: Write>(
     // client's terminal, and only cells leave the server.
     app.graphics = Some(super::graphics::Protocol::HalfBlocks);
     let mut effects = update::start(&mut app);
+    // Their own folder of the files folder is not theirs alone: said at once, not at the
+    // first export.
+    if let Some(why) = app.files.own_folder_refused() {
+        app.say_error(format!("{why}; until then :export and attaching refuse it"));
+    }
     if let Some(draft) = session.take_draft() {
         effects.extend(action_forms::reopen(&mut app, draft));
     }

@@ -11,8 +11,9 @@
 //! user's alone: no one else reads or writes in it (a manager's export of the team's figures
 //! stays the manager's); the other folders (`FILES/scans`) are the team's. Every path is
 //! checked as written and again after links are followed, so a link does not lead out of the
-//! folder or into someone else's; a user's own folder that is a link (into the team's folder)
-//! is refused.
+//! folder or into someone else's; a user's own folder that is a link (into the team's folder),
+//! or that is not the server's user's alone (0700: one someone made, who reads what is
+//! written in it), is refused.
 //!
 //! The screens use it to resolve and complete what is typed; the service checks it again on
 //! every export and attachment it is asked for, whatever the screen sent.
@@ -101,17 +102,36 @@ impl FileAccess {
     ///
     /// # Errors
     ///
-    /// When it cannot be made.
+    /// When it cannot be made, or when the one there is not the server's user's alone (see
+    /// [`FileAccess::own_folder_refused`]).
     pub fn make_own_folder(&self) -> std::io::Result<()> {
         match self {
             FileAccess::Within { root, user, .. } => {
                 match private_folder(&root.join(user_folder(user))) {
-                    Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
+                    Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+                        match self.own_folder_refused() {
+                            Some(why) => Err(std::io::Error::other(why)),
+                            None => Ok(()),
+                        }
+                    }
                     other => other,
                 }
             }
             _ => Ok(()),
         }
+    }
+
+    /// Why the user's own folder of the files folder is refused, when it is there and is not
+    /// a folder of the server's user's alone (0700): a link, another account's folder (made
+    /// by someone else, who reads what is written in it), or one others may open. Nothing is
+    /// read or written in it until it is mended; the session says so when it starts.
+    pub fn own_folder_refused(&self) -> Option<String> {
+        let FileAccess::Within { root, user, .. } = self else {
+            return None;
+        };
+        let own = root.join(user_folder(user));
+        let why = own_folder_fault(&own)?;
+        Some(format!("your folder {}, which {why}", own.display()))
     }
 
     /// The folder a relative path starts from.
@@ -248,19 +268,23 @@ impl FileAccess {
     /// Refuses `path` (as written) when it goes through the user's own folder and that
     /// folder is a link: `ln -s scans FILES/eve` had eve's exports (a manager's `:export
     /// team`) written into the team's folder, for every collector to read.
+    /// The same for a folder that is not the server's user's alone (see
+    /// [`own_folder_fault`]): one left by someone else, or open to others, had the user's
+    /// exports read by whoever made it.
     fn own_folder_kept(&self, path: &Path, shown: &str) -> Result<(), String> {
         let FileAccess::Within { root, user, .. } = self else {
             return Ok(());
         };
         let own = root.join(user_folder(user));
-        match std::fs::symlink_metadata(&own) {
-            Ok(meta) if path.starts_with(&own) && meta.file_type().is_symlink() => Err(format!(
-                "{shown} is in your folder {}, which is a link: over SSH, files are read and \
-                 written in your folder only when it is a folder of its own (ask for the link \
-                 to be made one)",
+        if !path.starts_with(&own) {
+            return Ok(());
+        }
+        match own_folder_fault(&own) {
+            Some(why) => Err(format!(
+                "{shown} is in your folder {}, which {why}",
                 own.display()
             )),
-            _ => Ok(()),
+            None => Ok(()),
         }
     }
 
@@ -490,6 +514,52 @@ fn user_folder(user: &str) -> String {
     name
 }
 
+/// A user's folder `path` of the files folder, as the folder `owed user add` finds there
+/// before the user is added (a removed user's, whose files the new one would read).
+pub fn user_folder_in(root: &Path, user: &str) -> PathBuf {
+    root.join(user_folder(user))
+}
+
+/// What is wrong with a user's own folder `own` (when it is there) for their files over SSH,
+/// as the end of a sentence: a link, no folder, another account's, open to others. A folder
+/// the user's first session made is the server's user's, 0700.
+fn own_folder_fault(own: &Path) -> Option<String> {
+    let meta = std::fs::symlink_metadata(own).ok()?;
+    if meta.file_type().is_symlink() {
+        return Some(
+            "is a link: over SSH, files are read and written in your folder only when it is a \
+             folder of its own (ask for the link to be made one)"
+                .into(),
+        );
+    }
+    let move_it = "ask a manager to move it away (a folder of your own is made at your next \
+                   session)";
+    if !meta.is_dir() {
+        return Some(format!("is not a folder: {move_it}"));
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        // SAFETY: geteuid has no preconditions and cannot fail.
+        let me = unsafe { libc::geteuid() };
+        if meta.uid() != me {
+            return Some(format!(
+                "belongs to another account (uid {}) than the server's (uid {me}), who reads \
+                 what is written in it: {move_it}",
+                meta.uid()
+            ));
+        }
+        let mode = meta.mode() & 0o777;
+        if mode & 0o077 != 0 {
+            return Some(format!(
+                "others may open (mode {mode:o}, not 700): ask a manager to close it (chmod 700 \
+                 it) or to move it away"
+            ));
+        }
+    }
+    None
+}
+
 /// Makes the folder `path` readable by its owner only (0700): a user's folder is theirs
 /// alone, and every local account could list and read it (0755).
 fn private_folder(path: &Path) -> std::io::Result<()> {
@@ -533,6 +603,12 @@ mod tests {
         }
     }
 
+    /// A user's folder as their first session makes it (0700), and the folders above it.
+    fn own_folder(path: &Path) {
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        private_folder(path).unwrap();
+    }
+
     fn within(root: &Path) -> FileAccess {
         FileAccess::over_ssh(Some(root), "alice", &UserFolders::of(["alice", "dana"]))
     }
@@ -542,7 +618,7 @@ mod tests {
         let tmp = tempfile::tempdir().unwrap();
         let root = tmp.path().join("files");
         for dir in ["alice", "dana", "scans"] {
-            std::fs::create_dir_all(root.join(dir)).unwrap();
+            own_folder(&root.join(dir));
         }
         std::fs::write(root.join("dana/team-2026-04-30.csv"), "the team's figures").unwrap();
         std::fs::write(root.join("scans/cheque.png"), "png").unwrap();
@@ -608,7 +684,7 @@ mod tests {
     fn over_ssh_a_file_is_read_only_inside_the_files_folder() {
         let tmp = tempfile::tempdir().unwrap();
         let root = tmp.path().join("files");
-        std::fs::create_dir_all(root.join("alice")).unwrap();
+        own_folder(&root.join("alice"));
         std::fs::create_dir_all(root.join("scans")).unwrap();
         std::fs::write(root.join("alice/po.pdf"), "po").unwrap();
         std::fs::write(root.join("scans/cheque.png"), "png").unwrap();
@@ -757,6 +833,50 @@ mod tests {
             eve.writable(&eve.absolute("../scans/q.xlsx").unwrap())
                 .is_ok()
         );
+    }
+
+    /// A user's folder there before their first session, open to others or another
+    /// account's (a removed user's left as it was, one someone made): the user's exports went
+    /// into it for its maker to read. Refused until it is closed or moved away.
+    #[cfg(unix)]
+    #[test]
+    fn over_ssh_a_users_folder_not_the_servers_alone_is_refused() {
+        use std::os::unix::fs::PermissionsExt;
+        let tmp = tempfile::tempdir().unwrap();
+        let root = tmp.path().join("files");
+        let own = root.join("alice");
+        std::fs::create_dir_all(&own).unwrap();
+        std::fs::create_dir_all(root.join("scans")).unwrap();
+        std::fs::set_permissions(&own, std::fs::Permissions::from_mode(0o755)).unwrap();
+        std::fs::write(own.join("left.xlsx"), "a former alice's").unwrap();
+        let f = within(&root);
+        let e = f.make_own_folder().unwrap_err().to_string();
+        assert!(e.contains("others may open (mode 755, not 700)"), "{e}");
+        assert!(e.contains("chmod 700"), "{e}");
+        assert_eq!(f.own_folder_refused(), Some(e));
+        match f.readable("left.xlsx") {
+            Err(Unreadable::Refused(e)) => assert!(e.contains("mode 755"), "{e}"),
+            other => panic!("{other:?}"),
+        }
+        let e = f.writable(&f.absolute("~/q.xlsx").unwrap()).unwrap_err();
+        assert!(e.contains("mode 755"), "{e}");
+        assert!(!own.join("q.xlsx").exists());
+        // The team's folders beside it are not held back.
+        assert!(f.writable(&f.absolute("../scans/q.xlsx").unwrap()).is_ok());
+        // Closed: hers.
+        std::fs::set_permissions(&own, std::fs::Permissions::from_mode(0o700)).unwrap();
+        assert!(f.make_own_folder().is_ok());
+        assert_eq!(f.own_folder_refused(), None);
+        assert!(f.readable("left.xlsx").is_ok());
+        // Another account's (only root can give it away).
+        // SAFETY: geteuid has no preconditions and cannot fail.
+        if unsafe { libc::geteuid() } == 0 {
+            std::os::unix::fs::chown(&own, Some(65534), None).unwrap();
+            let e = f.make_own_folder().unwrap_err().to_string();
+            assert!(e.contains("belongs to another account (uid 65534)"), "{e}");
+            assert!(e.contains("move it away"), "{e}");
+            assert!(f.writable(&f.absolute("q.xlsx").unwrap()).is_err());
+        }
     }
 
     #[test]

@@ -574,11 +574,11 @@ mod tests {
     fn a_folder_typed_with_its_slash_is_a_hint_to_go_on_over_ssh_too() {
         let tmp = tempfile::tempdir().unwrap();
         let root = tmp.path().join("files");
-        std::fs::create_dir_all(root.join("alice")).unwrap();
         std::fs::create_dir_all(root.join("scans")).unwrap();
         std::fs::write(root.join("scans/a.txt"), "cheque").unwrap();
         let users = crate::workstation::UserFolders::of(["alice"]);
         let files = FileAccess::over_ssh(Some(&root), "alice", &users);
+        files.make_own_folder().unwrap();
         let hint = Check::Hint("Tab: the files in it".into());
         assert_eq!(check_files(&files, "../scans/", false), hint);
         assert!(matches!(
