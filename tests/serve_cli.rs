@@ -243,7 +243,7 @@ async fn the_binary_serves_the_workstation_to_the_databases_users() {
     td.wait_closed().await;
     let code = stopped(server).await;
     assert_eq!(code, Some(0));
-    let said: Vec<String> = rx.try_iter().collect();
+    let said = all_said(&rx);
     assert!(
         said.iter().any(|l| l.contains("alice's session ended")),
         "{said:?}"
@@ -1059,11 +1059,17 @@ async fn sighup_stops_the_server_as_sigterm_does() {
     }
     let code = stopped(&mut server.0).await;
     assert_eq!(code, Some(0));
-    let said: Vec<String> = log.try_iter().collect();
+    let said = all_said(&log);
     assert!(
         said.iter().any(|l| l.ends_with("owed serve: stopping")),
         "{said:?}"
     );
+}
+
+/// Every line the server wrote to its log, once it has stopped: read until its end (the reader
+/// thread may still be handing on the last lines when the process is gone).
+fn all_said(log: &std::sync::mpsc::Receiver<String>) -> Vec<String> {
+    std::iter::from_fn(|| log.recv_timeout(std::time::Duration::from_secs(10)).ok()).collect()
 }
 
 /// The server's exit code once it has stopped by itself (at most [`ssh_client::PATIENCE`]).
