@@ -839,3 +839,37 @@ fn names_are_found_with_their_accents_set_aside() {
     assert_eq!(filtered(&store, "unicode"), ["V4"]);
     assert_eq!(filtered(&store, "gmbh"), ["V1", "V4"]);
 }
+
+/// Reviewer s67: names are found by the one fold of `domain::text` in every script: Greek
+/// final sigma as sigma (`σίσυφος` missed "ΣΊΣΥΦΟΣ ΑΕ"), Turkish dotted and dotless i as i,
+/// and the vowel signs of Thai kept (`กิจ` found "กจ" too, its vowel set aside as an accent).
+/// `owed find`, the queue's filter and its copy in memory alike.
+#[test]
+fn names_in_every_script_are_found_by_one_fold() {
+    let fx = Fixture::new();
+    let csv = fx.dir.path().join("customers.csv");
+    std::fs::write(
+        &csv,
+        "id,name\nG1,ΣΊΣΥΦΟΣ ΑΕ\nG2,Ιωάννης Παπαδόπουλος ΑΕ\nT1,DİYARBAKIR Ilık Ltd\n\
+         H1,กิจการดี\nH2,กจ\nF1,ＦＵＬＬＷＩＤＴＨ Corp\n",
+    )
+    .unwrap();
+    succeeded(&fx.owed(&["import", csv.to_str().unwrap()]));
+    let ids = |found: &Value| -> Vec<String> { texts_of(&found["customers"], "id") };
+    for (text, id) in [
+        ("σίσυφος", "G1"),
+        ("ΣΙΣΥΦΟΣ", "G1"),
+        ("ΙΩΆΝΝΗΣ", "G2"),
+        ("ιωαννης", "G2"),
+        ("diyarbakir", "T1"),
+        ("ılık", "T1"),
+        ("กิจ", "H1"),
+        ("fullwidth", "F1"),
+    ] {
+        assert_eq!(ids(&find_json(&fx, &[text])), [id], "{text}");
+    }
+    let store = fx.store();
+    assert_eq!(filtered(&store, "σίσυφος"), ["G1"]);
+    assert_eq!(filtered(&store, "diyarbakir"), ["T1"]);
+    assert_eq!(filtered(&store, "กิจ"), ["H1"]);
+}

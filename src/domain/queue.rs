@@ -5,7 +5,7 @@
 //! # Filter language
 //! Terms separated by spaces, all of which must hold:
 //! - a bare word (`acme`, `"moss & sons"` in quotes) matches the customer's name or id
-//!   (accents and case aside: [`super::text::folded`]), or
+//!   (accents and case aside: [`super::text::fold`]), or
 //!   is the number or id of one of its documents (`A2026-0016412`, `inv-0016412`: the whole
 //!   of it, without regard to case); a quoted text is such a word whatever it holds
 //!   (`"Zeta: Holdings"`, `"Z:5"`: a `:` or an operator in quotes is not a key's);

@@ -1153,7 +1153,7 @@ pub(crate) fn base_currency_error(path: &Path, fixed: &str, configured: &str) ->
 /// The text functions of owed's SQL: `owed_lower(text)`, the text in lower case in every
 /// script (SQLite's `lower` and `LIKE` fold ASCII letters only, so "ärger" did not find
 /// "Ärger GmbH"; issue reasons are compared through it); `owed_fold(text)`, the text with its
-/// accents and case set aside ([`crate::domain::text::folded`]: searches compare names and ids
+/// accents and case set aside ([`crate::domain::text::fold`]: searches compare names and ids
 /// through it, so that "elan" finds "Élan Conseil", as the queue's copy in memory does);
 /// `owed_nfc(text)`, a name in its composed form
 /// ([`crate::domain::text::nfc`]), for the migration that composes the names stored; and the
@@ -1163,7 +1163,7 @@ fn register_text_functions(conn: &Connection) -> rusqlite::Result<()> {
     type Map = fn(&str) -> std::borrow::Cow<'_, str>;
     let functions: [(&str, Map); 4] = [
         ("owed_lower", crate::domain::text::lowered),
-        ("owed_fold", crate::domain::text::folded),
+        ("owed_fold", crate::domain::text::fold),
         ("owed_nfc", crate::domain::text::nfc),
         ("owed_name_key", |t| crate::domain::text::name_key(t).into()),
     ];

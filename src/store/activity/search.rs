@@ -525,7 +525,7 @@ impl Activity<&mut Store> {
 }
 
 /// SQL: `column` contains the pattern `param` (`%…%` of `text` folded, escaped with `\`)
-/// with accents and case set aside in any script ([`crate::domain::text::folded`]: "elan"
+/// with accents and case set aside in any script ([`crate::domain::text::fold`]: "elan"
 /// finds "Élan"). `LIKE` folds ASCII letters, so a column all printable ASCII is answered by
 /// `LIKE` alone, with no call per row; only a column with other characters is compared
 /// folded (`owed_fold`), and a text that folds to other characters than ASCII can only be
@@ -533,7 +533,7 @@ impl Activity<&mut Store> {
 pub(crate) fn contains_sql(column: &str, param: &str, text: &str) -> String {
     let other =
         format!("{column} GLOB '*[^ -~]*' AND owed_fold({column}) LIKE {param} ESCAPE '\\'");
-    if crate::domain::text::folded(text).is_ascii() {
+    if crate::domain::text::fold(text).is_ascii() {
         format!("({column} LIKE {param} ESCAPE '\\' OR ({other}))")
     } else {
         format!("({other})")
@@ -543,7 +543,7 @@ pub(crate) fn contains_sql(column: &str, param: &str, text: &str) -> String {
 /// The `LIKE … ESCAPE '\'` pattern of what contains `text` (see [`contains_sql`]): folded,
 /// with `\`, `%` and `_` escaped.
 pub(crate) fn contains_pattern(text: &str) -> String {
-    let escaped = crate::domain::text::folded(text)
+    let escaped = crate::domain::text::fold(text)
         .replace('\\', "\\\\")
         .replace('%', "\\%")
         .replace('_', "\\_");

@@ -23,7 +23,7 @@ use crate::domain::money;
 use crate::domain::queue::{
     AmountField, BucketSel, Cmp, IssueReason, Predicate, QueueQuery, Scope, ScopeFigures, Tab,
 };
-use crate::domain::text::{folded, lowered};
+use crate::domain::text::{fold, lowered};
 use crate::store::Store;
 use crate::store::activity::search::FilterMatches;
 use std::collections::{HashMap, HashSet};
@@ -277,7 +277,7 @@ impl<S: std::ops::Deref<Target = Store>> Queue<S> {
         let mut read = 0;
         while let Some(r) = rows.next()? {
             let folded = |i: usize| -> rusqlite::Result<Box<str>> {
-                Ok(folded(r.get_ref(i)?.as_str()?).into())
+                Ok(fold(r.get_ref(i)?.as_str()?).into())
             };
             reading.rows.push(Row {
                 cid: r.get(12)?,
@@ -679,7 +679,7 @@ impl QueueMirror {
             .predicates
             .iter()
             .map(|p| match p {
-                Predicate::Text(t) => folded(t).into_owned(),
+                Predicate::Text(t) => fold(t).into_owned(),
                 _ => String::new(),
             })
             .collect();
