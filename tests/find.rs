@@ -873,3 +873,28 @@ fn names_in_every_script_are_found_by_one_fold() {
     assert_eq!(filtered(&store, "diyarbakir"), ["T1"]);
     assert_eq!(filtered(&store, "กิจ"), ["H1"]);
 }
+
+/// Reviewer s67: the workstation's `owner:ZOË` keeps zoë's customers, as users are told
+/// apart (case and width in any script), in SQL and in the queue's copy in memory alike;
+/// `owner:zoe` is someone else's.
+#[test]
+fn owner_filter_compares_owners_as_users_are_told_apart() {
+    let fx = Fixture::new();
+    let csv = fx.dir.path().join("customers.csv");
+    std::fs::write(
+        &csv,
+        "id,name,finance_owner\nV1,Vesta,zoë\nV2,Vireo,ZOË\nV3,Volta,zoe\n",
+    )
+    .unwrap();
+    succeeded(&fx.owed(&["import", csv.to_str().unwrap()]));
+    let store = fx.store();
+    for typed in [
+        "owner:ZOË",
+        "owner:zoë",
+        "owner:ＺＯË",
+        "owner:\"Zoe\u{308}\"",
+    ] {
+        assert_eq!(filtered(&store, typed), ["V1", "V2"], "{typed}");
+    }
+    assert_eq!(filtered(&store, "owner:zoe"), ["V3"]);
+}

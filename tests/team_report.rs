@@ -581,3 +581,79 @@ fn notes_and_disputes_opened_and_resolved_are_counted_per_collector() {
         "{text}"
     );
 }
+
+/// Reviewer s67: owners outside ASCII compare as users do, in case and width (`JÓZEF`,
+/// `ＪÓＺＥＦ` and `józef` are one person, `AYŞE` and `ayşe` too), in the team's rows and in
+/// every `--owner`; `jozef` is someone else.
+#[test]
+fn owners_in_two_cases_of_any_script_are_one_owner() {
+    let dir = portfolio();
+    let csv = dir.path().join("world");
+    std::fs::create_dir_all(&csv).unwrap();
+    std::fs::write(
+        csv.join("customers.csv"),
+        "id,name,finance_owner\nA2,Apex,józef\nB1,Birch,JÓZEF\nU1,Umber,ayşe\nU2,Ultra,AYŞE\n",
+    )
+    .unwrap();
+    owed(
+        dir.path(),
+        &["--as", "dana", "import", csv.to_str().unwrap()],
+    );
+    let json = team_json(dir.path(), "2026-04-30");
+    let rows: Vec<(String, u64)> = json["collectors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            (
+                r["collector"].as_str().unwrap().to_string(),
+                r["customers_assigned"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    for name in ["józef", "ayşe"] {
+        let theirs: Vec<_> = rows
+            .iter()
+            .filter(|(n, _)| owed::domain::text::same_person(n, name))
+            .collect();
+        assert_eq!(theirs.len(), 1, "{name}: {rows:?}");
+        assert_eq!(theirs[0].1, 2, "{name}: {rows:?}");
+    }
+    for typed in ["JÓZEF", "józef", "ＪÓＺＥＦ", "Jo\u{301}zef"] {
+        let aging: serde_json::Value = serde_json::from_str(&owed(
+            dir.path(),
+            &["report", "aging", "--json", "--owner", typed],
+        ))
+        .unwrap();
+        let n = aging["customers"].as_array().map_or(0, Vec::len);
+        assert_eq!(n, 2, "{typed}: {aging}");
+    }
+    owed(dir.path(), &["report", "metrics", "--owner", "AYŞE"]);
+    let out = dir.path().join("q.csv");
+    owed(
+        dir.path(),
+        &[
+            "export",
+            "queue",
+            "--owner",
+            "AYŞE",
+            "--output",
+            out.to_str().unwrap(),
+        ],
+    );
+    let db = dir.path().join("owed.db");
+    let jozef = command_in(
+        dir.path(),
+        &[
+            "--db",
+            db.to_str().unwrap(),
+            "report",
+            "aging",
+            "--owner",
+            "jozef",
+        ],
+    )
+    .output()
+    .unwrap();
+    assert!(!jozef.status.success(), "jozef is not józef");
+}

@@ -153,11 +153,12 @@ pub struct Unassigned {
     pub broken_without_followup: u64,
 }
 
-/// The key two spellings of an owner are one row by: trimmed, composed, and without regard
-/// to case, as `--owner` and the queue's `owner:` compare finance owners (`ERIN` and `erin`
+/// The key two spellings of an owner are one row by: trimmed, then as users are told apart
+/// ([`super::text::person_key`]: without regard to case or width, composed), as `--owner`
+/// and the queue's `owner:` compare finance owners (`ERIN` and `erin`, `AYŞE` and `ayşe`
 /// are one person's customers).
 pub fn owner_key(name: &str) -> String {
-    super::text::nfc(name.trim()).to_ascii_lowercase()
+    super::text::person_key(name.trim())
 }
 
 /// How each owner's row is spelt, by [`owner_key`]: a registered user's name as registered,

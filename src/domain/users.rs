@@ -236,7 +236,8 @@ pub struct Target<'a> {
 /// - a manager may do everything;
 /// - an auditor writes nothing;
 /// - a collector does a collector's work ([`Work::is_collectors`]) on the customers whose
-///   finance owner they are (the names compared exactly), and nothing else.
+///   finance owner they are (the names compared as users are told apart,
+///   [`super::text::same_person`]: `Zoë` owns the user zoë's customers), and nothing else.
 ///
 /// # Errors
 ///
@@ -262,7 +263,7 @@ pub fn may(actor: &Actor, work: Work, customer: Option<Target<'_>>) -> Result<()
                 work.describe()
             )),
             Some(c) => match c.finance_owner.map(str::trim) {
-                Some(owner) if owner == actor.name.trim() => Ok(()),
+                Some(owner) if super::text::same_person(owner, actor.name.trim()) => Ok(()),
                 Some(owner) if !owner.is_empty() => Err(format!(
                     "{who} may not write{on}: its finance owner is {}",
                     quoted(owner)
@@ -768,8 +769,18 @@ mod tests {
             );
             assert!(may(&alice, work, owned_by(Some(" "))).is_err());
         }
-        // Names are compared exactly (a different case is someone else).
-        assert!(may(&alice, Work::Note, owned_by(Some("Alice"))).is_err());
+        // Names are compared as users are told apart (case and width in every script, the
+        // accents kept): a customer owned by `Zoë` is the user zoë's.
+        assert_eq!(may(&alice, Work::Note, owned_by(Some("Alice"))), Ok(()));
+        let zoe = Actor::new("zoë", Role::Collector);
+        for owner in ["Zoë", "ZOË", "ＺＯË", "Zoe\u{308}"] {
+            assert_eq!(
+                may(&zoe, Work::Note, owned_by(Some(owner))),
+                Ok(()),
+                "{owner}"
+            );
+        }
+        assert!(may(&zoe, Work::Note, owned_by(Some("zoe"))).is_err());
     }
 
     #[test]

@@ -145,7 +145,8 @@ pub struct Owned {
     pub cids: HashSet<i64>,
 }
 
-/// The customers (keys) whose finance owner is `owner` (without regard to case), for the
+/// The customers (keys) whose finance owner is `owner` (without regard to case or width in any
+/// script, as users are told apart: [`crate::domain::text::person_key`]), for the
 /// reports, exports and plans of one collector's customers. Every `--owner` takes this one
 /// rule: an empty name, or one that owns no customer, is refused (a mistyped name gave an
 /// empty file, or the figures of nobody, as if they were someone's), naming the owners there

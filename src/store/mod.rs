@@ -1157,7 +1157,7 @@ pub(crate) fn base_currency_error(path: &Path, fixed: &str, configured: &str) ->
 /// through it, so that "elan" finds "Élan Conseil", as the queue's copy in memory does);
 /// `owed_nfc(text)`, a name in its composed form
 /// ([`crate::domain::text::nfc`]), for the migration that composes the names stored; and the
-/// collations [`NAME_ORDER`] and [`NUMBER_ORDER`].
+/// collations [`NAME_ORDER`], [`NUMBER_ORDER`] and [`PERSON_ORDER`].
 fn register_text_functions(conn: &Connection) -> rusqlite::Result<()> {
     use rusqlite::functions::FunctionFlags;
     type Map = fn(&str) -> std::borrow::Cow<'_, str>;
@@ -1177,6 +1177,7 @@ fn register_text_functions(conn: &Connection) -> rusqlite::Result<()> {
     }
     conn.create_collation(NAME_ORDER, crate::domain::text::alphabetical)?;
     conn.create_collation(NUMBER_ORDER, crate::domain::document::number_order)?;
+    conn.create_collation(PERSON_ORDER, crate::domain::text::person_order)?;
     Ok(())
 }
 
@@ -1184,6 +1185,11 @@ fn register_text_functions(conn: &Connection) -> rusqlite::Result<()> {
 /// `ORDER BY name COLLATE owed_name`. Only in queries and the session's temporary indexes,
 /// never in the file's schema, so that the `sqlite3` shell and an older owed still read it.
 pub(crate) const NAME_ORDER: &str = "owed_name";
+
+/// The collation finance owners are compared and grouped with
+/// ([`crate::domain::text::person_order`]: `ZOË` is `zoë`, `ＡＹŞＥ` is `ayşe`, as users are
+/// told apart): `finance_owner = ?1 COLLATE owed_person`. In queries only, as [`NAME_ORDER`].
+pub(crate) const PERSON_ORDER: &str = "owed_person";
 
 /// The collation documents are ordered by number with
 /// ([`crate::domain::document::number_order`]: `MR-9` before `MR-10`), as

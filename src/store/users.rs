@@ -114,7 +114,8 @@ impl<S: std::ops::Deref<Target = Store>> Users<S> {
                 |r| r.get::<_, i64>(0),
             )? as u64)
         };
-        let owned = "SELECT cid FROM customers WHERE finance_owner = ?1 COLLATE NOCASE AND ?2 = ?2";
+        let owned =
+            "SELECT cid FROM customers WHERE finance_owner = ?1 COLLATE owed_person AND ?2 = ?2";
         Ok((
             count(&format!("SELECT count(*) FROM ({owned})"))?,
             count(&format!(

@@ -613,7 +613,7 @@ impl PortfolioWorker {
             };
             if current
                 .as_deref()
-                .is_some_and(|c| c.eq_ignore_ascii_case(owner.trim()))
+                .is_some_and(|c| crate::domain::text::same_person(c, owner.trim()))
             {
                 return Ok(None);
             }

@@ -75,7 +75,7 @@ fn sums_of(by_owner: &OwnerSums, key: &ScopeKey, fallback: bool) -> ScopeSums {
         everyone
     } else {
         by_owner
-            .get(&Some(key.1.to_ascii_lowercase()))
+            .get(&Some(crate::domain::text::person_key(&key.1)))
             .cloned()
             .unwrap_or_default()
     }
@@ -89,7 +89,7 @@ fn same_customers(a: &ScopeKey, a_fallback: bool, b: &ScopeKey, b_fallback: bool
     a.2 == b.2
         && match (everyones(a, a_fallback), everyones(b, b_fallback)) {
             (true, true) => true,
-            (false, false) => a.1.eq_ignore_ascii_case(&b.1),
+            (false, false) => crate::domain::text::same_person(&a.1, &b.1),
             _ => false,
         }
 }

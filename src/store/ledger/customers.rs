@@ -67,8 +67,8 @@ impl<S: std::ops::Deref<Target = Store>> Ledger<S> {
         let mut names: Vec<String> = stmt
             .query_map([], |r| r.get(0))?
             .collect::<rusqlite::Result<_>>()?;
-        names.sort_by_key(|n| n.to_lowercase());
-        names.dedup_by(|a, b| a.eq_ignore_ascii_case(b));
+        names.sort_by_key(|n| crate::domain::text::person_key(n));
+        names.dedup_by(|a, b| crate::domain::text::same_person(a, b));
         Ok(names)
     }
 
@@ -82,17 +82,17 @@ impl<S: std::ops::Deref<Target = Store>> Ledger<S> {
             [],
             |r| r.get(0),
         )?;
-        names.sort_by_key(|n| n.to_lowercase());
-        names.dedup_by(|a, b| a.eq_ignore_ascii_case(b));
+        names.sort_by_key(|n| crate::domain::text::person_key(n));
+        names.dedup_by(|a, b| crate::domain::text::same_person(a, b));
         Ok(names)
     }
 
-    /// The keys of the customers whose finance owner is `owner` (without regard to case,
-    /// as the workstation's "mine" compares them).
+    /// The keys of the customers whose finance owner is `owner` (without regard to case or
+    /// width, as users are told apart and the workstation's "mine" compares them).
     pub fn customers_owned_by(&self, owner: &str) -> Result<Vec<i64>> {
         crate::store::rows(
             self.conn(),
-            "SELECT cid FROM customers WHERE finance_owner = ?1 COLLATE NOCASE ORDER BY cid",
+            "SELECT cid FROM customers WHERE finance_owner = ?1 COLLATE owed_person ORDER BY cid",
             [owner.trim()],
             |r| r.get(0),
         )

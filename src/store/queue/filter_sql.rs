@@ -48,7 +48,7 @@ pub(crate) fn where_clause(query: &QueueQuery, mine_fallback: bool) -> (String, 
     };
     if !scope_all {
         let p = bind(&mut values, Value::Text(query.collector.clone()));
-        parts.push(format!("finance_owner = {p} COLLATE NOCASE"));
+        parts.push(format!("finance_owner = {p} COLLATE owed_person"));
     }
     for pred in &query.filter.predicates {
         let sql = match pred {
@@ -90,7 +90,7 @@ pub(crate) fn where_clause(query: &QueueQuery, mine_fallback: bool) -> (String, 
             Predicate::Promise(sel) => format!("promise = {}", promise_code(*sel)),
             Predicate::Owner(Some(owner)) => {
                 let p = bind(&mut values, Value::Text(owner.clone()));
-                format!("finance_owner = {p} COLLATE NOCASE")
+                format!("finance_owner = {p} COLLATE owed_person")
             }
             Predicate::Owner(None) => "finance_owner IS NULL".into(),
             Predicate::Currency(cur) => {

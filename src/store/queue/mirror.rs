@@ -10,8 +10,9 @@
 //! (`Queue::mirror_row`), a forecast's risks ([`Queue::update_risks`]); new figures are
 //! read beside before their table takes the sessions' one's place. Filters mean here exactly
 //! what `super::filter_sql::where_clause` makes them mean in SQL (names and ids with accents
-//! and case set aside, issue reasons lowered in every script, owners and currencies by
-//! `NOCASE`, ASCII letters only); a test holds the two to the same counts.
+//! and case set aside, issue reasons lowered in every script, owners as users are told
+//! apart (`owed_person`: case and width in every script), currencies by `NOCASE`); a test
+//! holds the two to the same counts.
 
 use super::Queue;
 use super::filter_sql::{CURRENCY, promise_code, tab_sql};
@@ -484,11 +485,11 @@ impl<S: std::ops::Deref<Target = Store>> Queue<S> {
     /// ([`ScopeSums::add`]).
     pub fn scope_sums_by_owner(&self) -> Result<OwnerSums> {
         let (summed, stride) = self.summed()?;
-        let owner = |o: Option<String>| o.map(|o| o.to_ascii_lowercase());
+        let owner = |o: Option<String>| o.map(|o| crate::domain::text::person_key(&o));
         let mut out = OwnerSums::new();
         let mut stmt = self.conn().prepare_cached(&format!(
             "SELECT finance_owner, count(*), ifnull(sum(overdue > 0), 0){summed}
-               FROM temp.queue GROUP BY finance_owner COLLATE NOCASE"
+               FROM temp.queue GROUP BY finance_owner COLLATE owed_person"
         ))?;
         let mut rows = stmt.query([])?;
         while let Some(r) = rows.next()? {
@@ -497,7 +498,7 @@ impl<S: std::ops::Deref<Target = Store>> Queue<S> {
         let mut stmt = self.conn().prepare_cached(
             "SELECT q.finance_owner, lower(qi.reason), sum(qi.n), sum(qi.amount)
                FROM temp.queue_issues qi JOIN temp.queue q ON q.cid = qi.cid
-              GROUP BY q.finance_owner COLLATE NOCASE, lower(qi.reason)",
+              GROUP BY q.finance_owner COLLATE owed_person, lower(qi.reason)",
         )?;
         let mut rows = stmt.query([])?;
         while let Some(r) = rows.next()? {
@@ -670,7 +671,7 @@ impl QueueMirror {
         let owns = |r: &Row| {
             r.finance_owner
                 .as_deref()
-                .is_some_and(|o| o.eq_ignore_ascii_case(&query.collector))
+                .is_some_and(|o| crate::domain::text::same_person(o, &query.collector))
         };
         let mine_fallback = query.scope == Scope::Mine && !self.rows.iter().any(owns);
         let scope_all = query.scope == Scope::Everyone || mine_fallback;
@@ -743,7 +744,10 @@ fn holds(p: &Predicate, folded: &str, found: Option<&HashSet<i64>>, row: &Row) -
             None => matches!(cmp, Cmp::Gt | Cmp::Ge | Cmp::Ne),
         },
         Predicate::Promise(sel) => row.promise == promise_code(*sel),
-        Predicate::Owner(Some(owner)) => same(&row.finance_owner, owner),
+        Predicate::Owner(Some(owner)) => row
+            .finance_owner
+            .as_deref()
+            .is_some_and(|o| crate::domain::text::same_person(o, owner)),
         Predicate::Owner(None) => row.finance_owner.is_none(),
         Predicate::Currency(currency) => same(&row.currency, currency),
         Predicate::Amount(field, cmp, amount) => {

@@ -153,6 +153,10 @@ impl<S: std::ops::Deref<Target = Store>> Queue<S> {
             let mine = match r.get_ref(1)? {
                 rusqlite::types::ValueRef::Text(t) => {
                     t.eq_ignore_ascii_case(query.collector.as_bytes())
+                        || (!t.is_ascii()
+                            && std::str::from_utf8(t).is_ok_and(|t| {
+                                crate::domain::text::same_person(t, &query.collector)
+                            }))
                 }
                 _ => false,
             };

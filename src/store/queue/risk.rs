@@ -138,11 +138,12 @@ impl<S: std::ops::Deref<Target = Store>> Queue<S> {
     }
 
     /// The customers a tab holds without a filter: for everyone and by finance owner
-    /// (lowercased), for [`UnfilteredCounts::set_tab`].
+    /// (by [`crate::domain::text::person_key`]), for [`UnfilteredCounts::set_tab`].
     pub fn tab_counts(&self, tab: Tab) -> Result<(u64, HashMap<String, u64>)> {
         let sql = match tab {
             Tab::HighRisk => {
-                "SELECT lower(finance_owner), count(*) FROM temp.queue WHERE risk = 3 GROUP BY 1"
+                "SELECT finance_owner, count(*) FROM temp.queue WHERE risk = 3
+                   GROUP BY finance_owner COLLATE owed_person"
             }
             // The other tabs are counted while the table is written.
             _ => return Err(crate::Error::runtime("only the High risk tab is recounted")),
@@ -156,7 +157,9 @@ impl<S: std::ops::Deref<Target = Store>> Queue<S> {
             let n = r.get::<_, i64>(1)?.unsigned_abs();
             everyone += n;
             if let Some(owner) = owner {
-                by_owner.insert(owner, n);
+                *by_owner
+                    .entry(crate::domain::text::person_key(&owner))
+                    .or_insert(0) += n;
             }
         }
         Ok((everyone, by_owner))

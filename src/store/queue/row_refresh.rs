@@ -56,7 +56,7 @@ fn shift(counts: &mut [u64; Tab::COUNT], tabs: [u64; Tab::COUNT], add: bool) {
 
 fn same_owner(a: Option<&str>, b: Option<&str>) -> bool {
     match (a, b) {
-        (Some(a), Some(b)) => a.eq_ignore_ascii_case(b),
+        (Some(a), Some(b)) => crate::domain::text::same_person(a, b),
         (None, None) => true,
         _ => false,
     }
@@ -68,7 +68,10 @@ impl UnfilteredCounts {
         let mut move_row = |owner: Option<&str>, tabs: [u64; Tab::COUNT], add: bool| {
             shift(&mut self.everyone, tabs, add);
             if let Some(owner) = owner {
-                let slot = self.by_owner.entry(owner.to_ascii_lowercase()).or_default();
+                let slot = self
+                    .by_owner
+                    .entry(crate::domain::text::person_key(owner))
+                    .or_default();
                 shift(slot, tabs, add);
             }
         };

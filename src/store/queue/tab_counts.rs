@@ -15,7 +15,8 @@ use std::collections::HashMap;
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct UnfilteredCounts {
     pub everyone: [u64; Tab::COUNT],
-    /// By finance owner, lowercased (owners compare without case).
+    /// By finance owner, by [`crate::domain::text::person_key`] (owners compare without case
+    /// or width, as users do).
     pub by_owner: HashMap<String, [u64; Tab::COUNT]>,
 }
 
@@ -40,7 +41,9 @@ impl UnfilteredCounts {
     pub fn replies_read(&mut self, owner: Option<&str>) {
         let i = Tab::Replies.index();
         self.everyone[i] = self.everyone[i].saturating_sub(1);
-        if let Some(slot) = owner.and_then(|o| self.by_owner.get_mut(&o.to_ascii_lowercase())) {
+        if let Some(slot) =
+            owner.and_then(|o| self.by_owner.get_mut(&crate::domain::text::person_key(o)))
+        {
             slot[i] = slot[i].saturating_sub(1);
         }
     }
@@ -56,7 +59,10 @@ impl UnfilteredCounts {
                 mine_fallback: false,
             }),
             Scope::Mine => Some(
-                match self.by_owner.get(&query.collector.to_ascii_lowercase()) {
+                match self
+                    .by_owner
+                    .get(&crate::domain::text::person_key(&query.collector))
+                {
                     Some(c) => QueueCounts {
                         counts: *c,
                         mine_fallback: false,
@@ -107,7 +113,7 @@ impl<S: std::ops::Deref<Target = Store>> Queue<S> {
             return Ok(false);
         }
         let mine: i64 = self.conn().query_row(
-            "SELECT EXISTS (SELECT 1 FROM temp.queue WHERE finance_owner = ?1 COLLATE NOCASE)",
+            "SELECT EXISTS (SELECT 1 FROM temp.queue WHERE finance_owner = ?1 COLLATE owed_person)",
             [&query.collector],
             |r| r.get(0),
         )?;

@@ -376,7 +376,7 @@ impl<S: std::ops::Deref<Target = Store>> Queue<S> {
             let owner: Option<String> = r.get(3)?;
             // Lowered once for the tab counts and the sums by owner (owners compare without
             // case).
-            let lowered = owner.as_deref().map(str::to_ascii_lowercase);
+            let lowered = owner.as_deref().map(crate::domain::text::person_key);
             build
                 .counts
                 .add(lowered.as_deref(), a.tabs(f.overdue > Decimal::ZERO));

@@ -426,7 +426,7 @@ impl ActionForm {
             };
             if current
                 .as_deref()
-                .is_some_and(|c| c.eq_ignore_ascii_case(v))
+                .is_some_and(|c| crate::domain::text::same_person(c, v))
             {
                 return Check::Err(format!("{v} is already the {}", role.label()));
             }
