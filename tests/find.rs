@@ -898,3 +898,57 @@ fn owner_filter_compares_owners_as_users_are_told_apart() {
     }
     assert_eq!(filtered(&store, "owner:zoe"), ["V3"]);
 }
+
+/// Reviewer s67: document numbers outside ASCII are found without regard to case or width
+/// in any script, and typed decomposed: `owed find re-ü002` and the workstation's /re-ü002
+/// missed RE-Ü002 (NOCASE folds ASCII letters only). Their accents count: `re-u002` is
+/// another number.
+#[test]
+fn document_numbers_outside_ascii_are_found_in_any_case() {
+    let fx = Fixture::new();
+    let csv = fx.dir.path().join("csv");
+    std::fs::create_dir_all(&csv).unwrap();
+    std::fs::write(
+        csv.join("documents.csv"),
+        "id,customer_id,type,number,doc_date,due_date,amount,currency\n\
+         X1,V1,invoice,RE-Ü002,2026-03-01,2026-03-31,10.00,USD\n\
+         X2,V1,invoice,RE-Ü003,2026-03-02,2026-04-01,10.00,USD\n\
+         X3,V2,invoice,RE-U002,2026-03-02,2026-04-01,10.00,EUR\n\
+         X4,V2,invoice,ＦＷ-9,2026-03-02,2026-04-01,10.00,EUR\n",
+    )
+    .unwrap();
+    succeeded(&fx.owed(&["import", csv.to_str().unwrap()]));
+    for typed in [
+        "re-ü002",
+        "RE-Ü002",
+        "re-u\u{308}002",
+        "Re-Ü002",
+        "ＲＥ-Ü002",
+    ] {
+        let found = find_json(&fx, &[typed]);
+        assert_eq!(texts_of(&found["documents"], "id"), ["X1"], "{typed}");
+    }
+    assert_eq!(
+        texts_of(&find_json(&fx, &["re-ü"])["documents"], "id"),
+        ["X1", "X2"]
+    );
+    assert_eq!(
+        texts_of(&find_json(&fx, &["re-u002"])["documents"], "id"),
+        ["X3"]
+    );
+    assert_eq!(
+        texts_of(&find_json(&fx, &["fw-9"])["documents"], "id"),
+        ["X4"]
+    );
+    let store = fx.store();
+    assert_eq!(filtered(&store, "re-ü002"), ["V1"]);
+    assert_eq!(filtered(&store, "re-u\u{308}002"), ["V1"]);
+    assert_eq!(filtered(&store, "fw-9"), ["V2"]);
+    assert_eq!(
+        store
+            .activity()
+            .customer_documents_named(1, "re-u\u{308}002")
+            .unwrap(),
+        ["X1"]
+    );
+}

@@ -65,6 +65,14 @@ pub fn label<'a>(id: &'a str, number: Option<&'a str>) -> &'a str {
     number.filter(|n| !n.is_empty()).unwrap_or(id)
 }
 
+/// Whether `typed` names the document numbered `number`: without regard to case or width in
+/// any script, typed decomposed too, as users are told apart
+/// ([`super::text::same_person`]: `re-ü002` and `ＲＥ-Ü002` are `RE-Ü002`); the accents count
+/// (`RE-U002` is another number). The store's searches compare numbers so (`owed_person`).
+pub fn same_number(number: &str, typed: &str) -> bool {
+    super::text::same_person(number, typed)
+}
+
 /// The order documents are listed in by number, as a collector reads them: the numbers inside
 /// compared by their value (`MR-9` before `MR-10`, `I1501` before `I10000`, where the order of
 /// the characters put `I10000` first), the rest letter by letter without regard to case, then

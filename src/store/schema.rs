@@ -760,6 +760,15 @@ CREATE TABLE IF NOT EXISTS reminder_signers (
     name TEXT NOT NULL
 );
 "#,
+    // 31: the document numbers with other characters than ASCII (`RE-Ü002`), which a search
+    // compares as users are told apart (collation `owed_person`: case and width in every
+    // script, composed), not by `documents_number`'s NOCASE, ASCII letters only. A partial
+    // index of the numbers alone (compared in binary, so that any program may write the
+    // table), read whole: the few numbers it holds are compared in Rust.
+    r#"
+CREATE INDEX IF NOT EXISTS documents_number_other ON documents(number)
+    WHERE number GLOB '*[^ -~]*';
+"#,
 ];
 
 /// The migration after which the daily sales are rebuilt from the documents (in Rust: the

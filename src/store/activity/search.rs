@@ -13,8 +13,11 @@
 //! goes. Searches go through [`crate::domain::search`]: every word must start a word of the
 //! entry (`unicode61` words, diacritics removed), and nothing typed is FTS5 syntax.
 //!
-//! Document numbers are found through the index `documents_number` (`COLLATE NOCASE`), ids
-//! through the unique index on `documents.id` (as typed, upper- and lower-cased).
+//! Document numbers are found through the index `documents_number` (`COLLATE NOCASE`), and
+//! those with other characters than ASCII (`RE-Ü002`) through `documents_number_other` (the
+//! few such numbers read whole), compared as users are told apart (`COLLATE owed_person`:
+//! case and width in every script, typed decomposed too; the accents count); ids through the
+//! unique index on `documents.id` (as typed, upper- and lower-cased).
 //!
 //! A search is as of a date, as every figure is: a document dated later, and an entry whose
 //! record the customer's timeline puts on a later day, did not exist yet and is not found
@@ -30,7 +33,7 @@ use crate::domain::queue::{Predicate, QueueFilter, SearchScope};
 use crate::domain::search;
 use crate::store::Activity;
 use crate::store::queue::QUEUE_AS_OF;
-use crate::store::{DOCUMENT_ORDER, Store};
+use crate::store::{DOCUMENT_ORDER, PERSON_ORDER, Store};
 use rusqlite::params;
 use std::collections::HashSet;
 
@@ -246,15 +249,24 @@ pub(crate) fn activity_customers_sql(scope: SearchScope, param: &str, as_of: AsO
     )
 }
 
+/// The documents (`d`) whose number has other characters than ASCII: the condition of the
+/// partial index `documents_number_other` (migration 31), written as it is so that SQLite
+/// reads that index.
+const OTHER_NUMBER: &str = "d.number GLOB '*[^ -~]*'";
+
 /// SQL selecting the keys of the customers with a document dated by the day `day` whose
-/// number (without regard to case) or id (as bound, upper- or lower-cased) is the text bound
-/// as `param` (two lookups, one per index: with `OR` SQLite would read every document).
+/// number (without regard to case in any script) or id (as bound, upper- or lower-cased) is
+/// the text bound as `param` (a lookup per index: with `OR` SQLite would read every
+/// document).
 pub(crate) fn document_customers_sql(param: &str, day: &str) -> String {
     format!(
         "SELECT d.cid FROM main.documents d
           WHERE d.number = {param} COLLATE NOCASE AND d.doc_date <= {day}
          UNION SELECT d.cid FROM main.documents d
-          WHERE d.id IN ({param}, upper({param}), lower({param})) AND d.doc_date <= {day}"
+          WHERE d.id IN ({param}, upper({param}), lower({param})) AND d.doc_date <= {day}
+         UNION SELECT d.cid FROM main.documents d
+          WHERE {OTHER_NUMBER} AND d.number = {param} COLLATE {PERSON_ORDER}
+            AND d.doc_date <= {day}"
     )
 }
 
@@ -332,8 +344,8 @@ impl<S: std::ops::Deref<Target = Store>> Activity<S> {
         Ok(Section { items, total })
     }
 
-    /// Documents dated by `as_of` whose number (without regard to case) or id is `text`, then
-    /// those whose number or id starts with it.
+    /// Documents dated by `as_of` whose number (without regard to case in any script) or id
+    /// is `text`, then those whose number or id starts with it.
     pub fn find_documents(
         &self,
         text: &str,
@@ -357,7 +369,15 @@ impl<S: std::ops::Deref<Target = Store>> Activity<S> {
                         UNION
                         SELECT did, 1 FROM documents WHERE id >= ?1 AND id < ?2
                         UNION
-                        SELECT did, 1 FROM documents WHERE id >= ?3 AND id < ?4";
+                        SELECT did, 1 FROM documents WHERE id >= ?3 AND id < ?4
+                        UNION
+                        SELECT did, 0 FROM documents d
+                         WHERE d.number GLOB '*[^ -~]*' AND d.number = ?1 COLLATE owed_person
+                        UNION
+                        SELECT did, 1 FROM documents d
+                         WHERE d.number GLOB '*[^ -~]*'
+                           AND d.number >= ?1 COLLATE owed_person
+                           AND d.number < ?2 COLLATE owed_person";
         let day = day_number(as_of);
         let total: i64 = self.conn().query_row(
             &format!(
@@ -472,7 +492,7 @@ impl<S: std::ops::Deref<Target = Store>> Activity<S> {
             self.conn(),
             "SELECT d.id FROM documents d INDEXED BY documents_customer
               WHERE d.cid = ?2
-                AND (d.number = ?1 COLLATE NOCASE OR d.id IN (?1, upper(?1), lower(?1)))
+                AND (d.number = ?1 COLLATE owed_person OR d.id IN (?1, upper(?1), lower(?1)))
               ORDER BY d.did",
             params![text.trim(), cid],
             |r| r.get(0),

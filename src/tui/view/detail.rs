@@ -275,14 +275,15 @@ fn named_documents(app: &App) -> Vec<&str> {
         .collect()
 }
 
-/// Whether the filter names this document (its number or id, without regard to case).
+/// Whether the filter names this document (its id without regard to case, its number as
+/// the search compares it: [`crate::domain::document::same_number`]).
 fn named(doc: &DetailDocument, names: &[&str]) -> bool {
     names.iter().any(|n| {
         doc.id.eq_ignore_ascii_case(n)
             || doc
                 .number
                 .as_deref()
-                .is_some_and(|x| x.eq_ignore_ascii_case(n))
+                .is_some_and(|x| crate::domain::document::same_number(x, n))
     })
 }
 
