@@ -420,3 +420,53 @@ fn a_long_name_wraps_and_many_contacts_are_listed_at_the_end() {
     let lines = owed::tui::view::detail::lines(&d.app, 118);
     assert!(lines.iter().any(|l| l.to_string() == "Contacts · 300"));
 }
+
+/// Reviewer s67: the timeline said a yen promise as `1,500,000.00 by 2026-05-15 (open)`, two
+/// decimals and no currency, where `owed activity` says `1,500,000 JPY`: every amount of the
+/// timeline is in its currency's minor units and names it (promises, their voids and what
+/// was paid, issues).
+#[test]
+fn the_timelines_amounts_are_in_their_currency() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = Portfolio::workstation()
+        .with_customer("K12,Yamato Shoji KK,ap@yamato.example,,JPY,alice,,30,")
+        .with_rate("2026-03-01,JPY,0.0067")
+        .with_document("Y1,K12,invoice,YM-1,2026-03-01,2026-03-31,2000000,JPY,")
+        .with_document("Y2,K12,invoice,YM-2,2026-03-01,2026-03-31,500000,JPY,")
+        .with_payment("YP1,K12,2026-04-10,200000,JPY,success,bank_transfer,")
+        .with_application("YP1,Y2,200000,2026-04-10")
+        .import(dir.path());
+    workstation::promise(
+        &mut store,
+        "2026-04-20",
+        "K12",
+        "1500000",
+        "2026-05-15",
+        &[],
+    );
+    let partial =
+        workstation::promise(&mut store, "2026-04-05", "K12", "300000", "2026-04-12", &[]);
+    let voided = workstation::promise(&mut store, "2026-04-06", "K12", "70000", "2026-05-01", &[]);
+    owed::actions::void_promise(&mut store, &stamp("2026-04-07"), &voided.to_string(), None)
+        .unwrap();
+    workstation::dispute(&mut store, "2026-04-08", "K12", "100000", &["Y1"]);
+    let cid = store.ledger().customer_key("K12").unwrap().unwrap();
+    let detail = store
+        .ledger()
+        .customer_detail(cid, as_of(), 3)
+        .unwrap()
+        .unwrap();
+    let texts: Vec<&str> = detail.activity.iter().map(|e| e.text.as_str()).collect();
+    let has = |want: &str| {
+        assert!(
+            texts.iter().any(|t| t.starts_with(want)),
+            "{want} in {texts:#?}"
+        );
+    };
+    has("1,500,000 JPY by 2026-05-15 (open)");
+    assert!(partial > 0);
+    has("300,000 JPY by 2026-04-12 (partially kept, 200,000 JPY paid)");
+    has("promise of 70,000 JPY");
+    has("pricing 100,000 JPY");
+    assert!(!texts.iter().any(|t| t.contains(".00")), "{texts:#?}");
+}

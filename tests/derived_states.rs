@@ -615,7 +615,10 @@ fn a_promise_on_a_document_in_another_currency_counts_its_receipts_converted() {
         .unwrap()
         .unwrap();
     let texts: Vec<&str> = detail.activity.iter().map(|e| e.text.as_str()).collect();
-    assert!(texts.contains(&"105.00 by 2026-04-14 (kept)"), "{texts:?}");
+    assert!(
+        texts.contains(&"105.00 USD by 2026-04-14 (kept)"),
+        "{texts:?}"
+    );
 }
 
 /// A customer whose currency changes (here by a re-import of its row) has its promises in the

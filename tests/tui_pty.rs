@@ -1236,7 +1236,7 @@ fn the_timeline_closes_the_loop_follow_up_done_and_promise_voided() {
     s.open_timeline(
         "3/Acme Corp\r",
         &["filter: Acme Corp · 1 of 1", "P2P 1"],
-        &["Customer K6", "#1 5,000.00 by 2026-04-25"],
+        &["Customer K6", "#1 5,000.00 USD by 2026-04-25"],
         "v Void the promise",
     );
     s.type_keys("G");

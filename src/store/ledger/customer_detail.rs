@@ -199,6 +199,9 @@ impl<S: std::ops::Deref<Target = Store>> Ledger<S> {
         grace_days: u32,
     ) -> Result<(Vec<ActivityEntry>, u64)> {
         let day = day_number(as_of);
+        // The currency of an amount recorded before amounts kept theirs, of a customer without
+        // one.
+        let base = self.store.base_currency()?.unwrap_or_default();
         // Each entry with whether it is kept whatever its age.
         let mut out: Vec<(ActivityEntry, bool)> = Vec::new();
         let mut total: u64 = 0;
@@ -302,6 +305,7 @@ impl<S: std::ops::Deref<Target = Store>> Ledger<S> {
         read(
             &format!(
                 "SELECT i.opened_date, i.at, i.collector, i.reason, i.amount, ifnull(i.text, ''),
+                        ifnull(i.currency, (SELECT currency FROM customers WHERE cid = i.cid)),
                         i.id, {issue_open} AS open
                    FROM issues i WHERE i.cid = ?1 AND i.opened_date <= ?2"
             ),
@@ -310,8 +314,14 @@ impl<S: std::ops::Deref<Target = Store>> Ledger<S> {
             &|r| {
                 let amount = money::from_units(r.get(4)?);
                 let text: String = r.get(5)?;
+                let currency: Option<String> = r.get(6)?;
+                let currency = currency.as_deref().unwrap_or(&base);
                 Ok(join_text(
-                    format!("{} {}", r.get::<_, String>(3)?, money::grouped(amount, "")),
+                    format!(
+                        "{} {}",
+                        r.get::<_, String>(3)?,
+                        in_currency(amount, currency)
+                    ),
                     &text,
                 ))
             },
@@ -571,7 +581,7 @@ impl<S: std::ops::Deref<Target = Store>> Ledger<S> {
                 PromiseState::PartiallyKept => {
                     format!(
                         "partially kept, {} paid",
-                        money::grouped(p.progress.paid, "")
+                        in_currency(p.progress.paid, &p.currency)
                     )
                 }
                 s => s.as_str().to_string(),
@@ -587,7 +597,11 @@ impl<S: std::ops::Deref<Target = Store>> Ledger<S> {
                 kind: ActivityKind::Promise,
                 who: p.collector,
                 text: join_text(
-                    format!("{} by {} ({state})", money::grouped(p.amount, ""), p.date),
+                    format!(
+                        "{} by {} ({state})",
+                        in_currency(p.amount, &p.currency),
+                        p.date
+                    ),
                     p.text.as_deref().unwrap_or(""),
                 ),
             };
@@ -602,7 +616,7 @@ impl<S: std::ops::Deref<Target = Store>> Ledger<S> {
                     kind: ActivityKind::PromiseVoided,
                     who: void.collector,
                     text: join_text(
-                        format!("promise of {}", money::grouped(p.amount, "")),
+                        format!("promise of {}", in_currency(p.amount, &p.currency)),
                         void.text.as_deref().unwrap_or(""),
                     ),
                 };
@@ -629,6 +643,15 @@ fn kept_whatever_its_age(kind: ActivityKind, record: Option<EntryRecord>) -> boo
 }
 
 /// `head — tail`, or `head` alone when `tail` is empty.
+/// An amount of the timeline as `owed activity` says it: in its currency's minor units, and
+/// naming it (`1,500,000 JPY`, `887.154 KWD`).
+fn in_currency(amount: crate::domain::Decimal, currency: &str) -> String {
+    if currency.is_empty() {
+        return money::grouped(amount, currency);
+    }
+    format!("{} {currency}", money::grouped(amount, currency))
+}
+
 fn join_text(head: String, tail: &str) -> String {
     if tail.trim().is_empty() {
         head
