@@ -512,3 +512,104 @@ fn a_back_dated_reminders_statement_leaves_out_what_was_paid_since() {
     let then = squeeze(&statement(dir.path(), "S2", "2026-05-01")[0]);
     assert!(then.contains("Balance due EUR 810.50"), "{then}");
 }
+
+/// Reviewer s67: a Thai, Devanagari or emoji name printed as empty boxes, silently. The
+/// statement is written all the same, and standard error names what could not be printed and
+/// which scripts print; a name of the scripts covered says nothing.
+#[test]
+fn characters_no_font_prints_are_said_on_standard_error() {
+    let dir = portfolio("บริษัท สยาม 🍣 अनुज", |_, t| t.to_string());
+    let pdf = dir.path().join("K1.pdf");
+    let o = run(
+        dir.path(),
+        &[
+            "--as-of",
+            "2026-04-30",
+            "statement",
+            "K1",
+            "-o",
+            pdf.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(pdf.exists());
+    let err = stderr(&o);
+    assert!(err.contains("warning: the statement of K1 prints"), "{err}");
+    for said in [
+        "Thai",
+        "Devanagari",
+        "emoji",
+        "บ",
+        "🍣",
+        "Chinese, Japanese and Korean",
+    ] {
+        assert!(err.contains(said), "{said} in {err}");
+    }
+    let dir = portfolio("Ωmega Ελλάς 東京商事 Ünïcode", |_, t| {
+        t.to_string()
+    });
+    let o = run(
+        dir.path(),
+        &[
+            "--as-of",
+            "2026-04-30",
+            "statement",
+            "K1",
+            "-o",
+            pdf.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(!stderr(&o).contains("warning"), "{}", stderr(&o));
+}
+
+/// Reviewer s67: a reminder attaching the statement of a customer whose name its fonts cannot
+/// print is said by the plan and the dry run, before it goes (and sent all the same).
+#[test]
+fn the_plan_warns_of_a_statement_it_cannot_print_whole() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = euro_portfolio(dir.path());
+    let cycles = dir.path().join("cycles");
+    std::fs::create_dir_all(cycles.join("templates")).unwrap();
+    std::fs::write(
+        cycles.join("c.toml"),
+        "name = \"Dunning\"\n[[reminder]]\nname = \"Friendly\"\nafter_due_days = 3\n\
+         template = \"templates/t.md\"\nattach = [\"statement\"]\n",
+    )
+    .unwrap();
+    std::fs::write(cycles.join("templates/t.md"), "Hello {{ customer.name }}\n").unwrap();
+    let plan = |args: &[&str]| {
+        let mut all = vec!["engage", "plan", "--cycles", cycles.to_str().unwrap()];
+        all.extend(args);
+        let o = owed_on(dir.path(), &db, Some("2026-05-01"), &all);
+        assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+        stderr(&o)
+    };
+    assert!(!plan(&[]).contains("empty boxes"), "{}", plan(&[]));
+    rusqlite::Connection::open(&db)
+        .unwrap()
+        .execute(
+            "UPDATE customers SET name = 'สยาม ทรัพย์ 🍣' WHERE id = 'S2'",
+            [],
+        )
+        .unwrap();
+    let err = plan(&[]);
+    assert!(
+        err.contains("warning: the statement of S2 prints 10 character(s) as empty boxes"),
+        "{err}"
+    );
+    assert!(err.contains("Thai (ส ย า ม ท …), emoji (🍣)"), "{err}");
+    let o = owed_on(
+        dir.path(),
+        &db,
+        Some("2026-05-01"),
+        &[
+            "engage",
+            "run",
+            "--dry-run",
+            "--cycles",
+            cycles.to_str().unwrap(),
+        ],
+    );
+    assert!(stderr(&o).contains("empty boxes"), "{}", stderr(&o));
+}

@@ -129,6 +129,9 @@ fn plan(ctx: &Context, args: &PlanArgs) -> Result<()> {
     )?;
     let plan = owners_plan(plan, owned.as_ref());
     large_in_plan(ctx, &store, &cycles, &plan)?;
+    for e in &plan.entries {
+        warn_if_unprinted(e)?;
+    }
     // What a run would refuse, said beside the plan (on stderr: the JSON stays the plan).
     let age = engage::ledger_age(&store, &ctx.config, ctx.as_of)?;
     if let Some(why) = age.sentence() {
@@ -172,6 +175,15 @@ fn large_in_plan(
         if let Ok(mail) = outbox::preview(cycles, e, &settings) {
             warn_if_large(e, mail.size());
         }
+    }
+    Ok(())
+}
+
+/// Says (on stderr) that the statement `e` attaches prints characters of the customer's name
+/// as empty boxes ([`crate::export::statement::unprinted_warning`]).
+fn warn_if_unprinted(e: &engage::PlanEntry) -> Result<()> {
+    if let Some(why) = crate::engage::outbox::statement_unprinted(e)? {
+        errln!("warning: {why}");
     }
     Ok(())
 }
@@ -308,6 +320,7 @@ fn send(ctx: &Context, args: &RunArgs) -> Result<()> {
                     )
                 })
             } else {
+                warn_if_unprinted(e)?;
                 outbox::preview(&cycles, e, &settings).map(|mail| {
                     warn_if_large(e, mail.size());
                     format!(

@@ -18,10 +18,13 @@ pub struct StatementArgs {
 pub fn run(ctx: &Context, args: &StatementArgs) -> Result<()> {
     let store = ctx.open_store()?;
     let settings = StatementSettings::from_config(&ctx.config)?;
-    let pdf = statement_pdf(&store, &args.customer, ctx.as_of, &settings)?;
+    let (pdf, unprinted) = statement_pdf(&store, &args.customer, ctx.as_of, &settings)?;
     write_bytes(&args.output, &pdf)?;
     if args.output.as_os_str() != "-" {
         errln!("wrote {}", args.output.display());
+    }
+    if let Some(why) = unprinted {
+        errln!("warning: {why}");
     }
     Ok(())
 }

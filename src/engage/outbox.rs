@@ -761,6 +761,21 @@ pub fn deliver_entry(
     }
 }
 
+/// The warning that the statement `entry` attaches (an email's `attach = ["statement"]`)
+/// prints characters of the customer's name as empty boxes, the fonts lacking them (Thai,
+/// Devanagari, emoji …); none when it attaches none or prints the name whole. The plan, the
+/// dry run and the workstation's preview say it before the statement goes.
+pub fn statement_unprinted(entry: &PlanEntry) -> Result<Option<String>> {
+    if !entry.attach_statement || entry.channel == Channel::Sms {
+        return Ok(None);
+    }
+    let chars = crate::export::pdf::unprinted(&entry.customer_name)?;
+    Ok(crate::export::statement::unprinted_warning(
+        &entry.customer_id,
+        &chars,
+    ))
+}
+
 /// Renders the email `entry` would send, without claiming or sending anything.
 pub fn preview(
     cycles: &Cycles,

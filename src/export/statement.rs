@@ -121,15 +121,68 @@ impl Statement {
     }
 }
 
-/// The statement of account of the customer whose id is `customer`, as of `as_of`, as a PDF.
+/// The statement of account of the customer whose id is `customer`, as of `as_of`, as a PDF,
+/// with the warning of what it could not print ([`unprinted_warning`]), if any.
 pub fn statement_pdf(
     store: &Store,
     customer: &str,
     as_of: Date,
     settings: &StatementSettings,
-) -> Result<Vec<u8>> {
+) -> Result<(Vec<u8>, Option<String>)> {
     let statement = Statement::read(store, customer, as_of, &settings.bounds)?;
-    render_pdf(&statement, settings)
+    let (pdf, unprinted) = render(&statement, settings)?;
+    Ok((pdf, unprinted_warning(&statement.customer_id, &unprinted)))
+}
+
+/// The warning that the statement of `customer_id` prints `chars` as empty boxes, none when
+/// it prints everything: the characters by script (the first few of each), and the scripts
+/// its fonts print. "the statement of K1 prints 5 characters as empty boxes, which its fonts
+/// do not have: Thai (บ ร ิ ษ ั …), emoji (🍣); it prints Latin, Greek, Cyrillic, Chinese,
+/// Japanese and Korean (README, \"Statement of account\")".
+pub fn unprinted_warning(customer_id: &str, chars: &[char]) -> Option<String> {
+    const SHOWN: usize = 5;
+    if chars.is_empty() {
+        return None;
+    }
+    let mut scripts: Vec<(&str, Vec<char>)> = Vec::new();
+    for &c in chars {
+        let script = crate::export::pdf::script_name(c);
+        match scripts.iter_mut().find(|(s, _)| *s == script) {
+            Some((_, cs)) => cs.push(c),
+            None => scripts.push((script, vec![c])),
+        }
+    }
+    let named: Vec<String> = scripts
+        .iter()
+        .map(|(script, cs)| {
+            let mut shown: Vec<String> = cs
+                .iter()
+                .take(SHOWN)
+                .map(|&c| {
+                    // A mark alone, or what a terminal would not show, by its code.
+                    if unicode_normalization::char::is_combining_mark(c)
+                        || crate::domain::text::visible(&c.to_string()) != c.to_string()
+                    {
+                        format!("U+{:04X}", c as u32)
+                    } else {
+                        c.to_string()
+                    }
+                })
+                .collect();
+            if cs.len() > SHOWN {
+                shown.push("…".into());
+            }
+            format!("{script} ({})", shown.join(" "))
+        })
+        .collect();
+    Some(format!(
+        "the statement of {} prints {} character(s) as empty boxes, which its fonts do not \
+         have: {}; it prints Latin, Greek, Cyrillic, Chinese, Japanese and Korean (README, \
+         \"Statement of account\")",
+        crate::domain::text::one_line(customer_id),
+        chars.len(),
+        named.join(", ")
+    ))
 }
 
 const LEFT: f64 = 50.0;
@@ -492,6 +545,11 @@ pub fn statement_pdf_of(
 
 /// Lays out a statement as a PDF.
 pub fn render_pdf(s: &Statement, settings: &StatementSettings) -> Result<Vec<u8>> {
+    render(s, settings).map(|(pdf, _)| pdf)
+}
+
+/// [`render_pdf`], with the characters it printed as empty boxes ([`Pdf::unprinted`]).
+pub fn render(s: &Statement, settings: &StatementSettings) -> Result<(Vec<u8>, Vec<char>)> {
     let title = format!("Statement of account {} {}", s.customer_id, s.as_of);
     let mut l = Layout {
         pdf: Pdf::new(&title)?,
@@ -707,7 +765,8 @@ pub fn render_pdf(s: &Statement, settings: &StatementSettings) -> Result<Vec<u8>
         l.pdf
             .text_right(RIGHT, y, SMALL, &format!("Page {} of {pages}", i + 1));
     }
-    l.pdf.finish()
+    let unprinted = l.pdf.unprinted();
+    Ok((l.pdf.finish()?, unprinted))
 }
 
 #[cfg(test)]

@@ -5,8 +5,9 @@
 //! not (Chinese, Japanese, Korean); both are compiled in (`assets/fonts/`, with their licenses), and
 //! only the glyphs a document uses are embedded. Each font is a Type 0 font with an identity
 //! encoding (two-byte glyph ids) and a `ToUnicode` map, so that readers can search and copy the
-//! text. Characters neither font has print as the empty box of `.notdef` and read back as
-//! U+FFFD. Control and formatting characters (bidirectional overrides, zero-width marks) are
+//! text. Characters neither font has (Thai, Devanagari and the other scripts of South and
+//! South-East Asia, emoji …) print as the empty box of `.notdef` and read back as U+FFFD;
+//! [`Pdf::unprinted`] and [`unprinted`] name them, so that a statement says so when written. Control and formatting characters (bidirectional overrides, zero-width marks) are
 //! dropped before anything is drawn, so a hostile name cannot reorder or hide text.
 //!
 //! Coordinates are in points from the top-left corner of an A4 page; streams are compressed.
@@ -64,6 +65,60 @@ impl Style {
     }
 }
 
+/// The characters of `text` that neither font has, as [`Pdf::text`] would draw them (empty
+/// boxes), in order, once each: what a statement of it cannot print, said before it is sent.
+pub fn unprinted(text: &str) -> crate::Result<Vec<char>> {
+    static FONTS: std::sync::OnceLock<Option<Vec<Font>>> = std::sync::OnceLock::new();
+    let faces = FONTS.get_or_init(|| {
+        [
+            Font::parse("DejaVuSans", DEJAVU_SANS),
+            Font::parse("DroidSansFallback", DROID_FALLBACK),
+        ]
+        .into_iter()
+        .collect::<Result<Vec<_>, _>>()
+        .ok()
+    });
+    let Some(faces) = faces else {
+        return Err(crate::Error::runtime(
+            "the statement's fonts cannot be read",
+        ));
+    };
+    let mut out: Vec<char> = Vec::new();
+    for c in clean(text).chars() {
+        if !out.contains(&c) && faces.iter().all(|f| f.glyph(c).is_none()) {
+            out.push(c);
+        }
+    }
+    Ok(out)
+}
+
+/// The script (or kind) of a character the fonts lack, to name it in a warning: `Thai`,
+/// `Devanagari`, `emoji` …, else `other`.
+pub fn script_name(c: char) -> &'static str {
+    match c {
+        '\u{0590}'..='\u{05FF}' => "Hebrew",
+        '\u{0600}'..='\u{06FF}' | '\u{0750}'..='\u{077F}' => "Arabic",
+        '\u{0900}'..='\u{097F}' => "Devanagari",
+        '\u{0980}'..='\u{09FF}' => "Bengali",
+        '\u{0A00}'..='\u{0A7F}' => "Gurmukhi",
+        '\u{0A80}'..='\u{0AFF}' => "Gujarati",
+        '\u{0B00}'..='\u{0B7F}' => "Oriya",
+        '\u{0B80}'..='\u{0BFF}' => "Tamil",
+        '\u{0C00}'..='\u{0C7F}' => "Telugu",
+        '\u{0C80}'..='\u{0CFF}' => "Kannada",
+        '\u{0D00}'..='\u{0D7F}' => "Malayalam",
+        '\u{0D80}'..='\u{0DFF}' => "Sinhala",
+        '\u{0E00}'..='\u{0E7F}' => "Thai",
+        '\u{0E80}'..='\u{0EFF}' => "Lao",
+        '\u{0F00}'..='\u{0FFF}' => "Tibetan",
+        '\u{1000}'..='\u{109F}' => "Myanmar",
+        '\u{1200}'..='\u{139F}' => "Ethiopic",
+        '\u{1780}'..='\u{17FF}' => "Khmer",
+        '\u{2600}'..='\u{27BF}' | '\u{1F000}'..='\u{1FAFF}' | '\u{FE0F}' => "emoji",
+        _ => "other",
+    }
+}
+
 /// Whether a character is drawn: not a control or an invisible formatting character.
 fn printable(c: char) -> bool {
     !(c.is_control()
@@ -103,6 +158,8 @@ struct Fonts {
     faces: Vec<Font>,
     /// Per face: glyph → the text it stands for (for `ToUnicode`).
     used: Vec<BTreeMap<u16, String>>,
+    /// The characters drawn that no face has (printed as the empty box of `.notdef`).
+    missing: BTreeSet<char>,
 }
 
 impl Fonts {
@@ -115,7 +172,11 @@ impl Fonts {
         .collect::<Result<Vec<_>, _>>()
         .map_err(|e| crate::Error::runtime(e.to_string()))?;
         let used = vec![BTreeMap::new(); faces.len()];
-        Ok(Fonts { faces, used })
+        Ok(Fonts {
+            faces,
+            used,
+            missing: BTreeSet::new(),
+        })
     }
 
     /// The face and glyph of a character: the first face that has it, else `.notdef`.
@@ -145,6 +206,7 @@ impl Fonts {
         for c in text.chars() {
             let (face, gid) = self.glyph(c);
             let meaning = if gid == 0 {
+                self.missing.insert(c);
                 '\u{FFFD}'.to_string()
             } else {
                 c.to_string()
@@ -177,6 +239,11 @@ impl Pdf {
             pages: vec![String::new()],
             current: 0,
         })
+    }
+
+    /// The characters drawn so far that neither font has: they print as empty boxes.
+    pub fn unprinted(&self) -> Vec<char> {
+        self.fonts.missing.iter().copied().collect()
     }
 
     /// Starts a new page and draws on it from now on.

@@ -439,7 +439,10 @@ fn to_confirm(app: &mut App) -> Vec<Effect> {
             } else {
                 format!("{} <{}>: {}", p.name, mail.to, mail.subject)
             });
-            if let Some(why) = &mail.too_large {
+            for why in [&mail.too_large, &mail.statement_unprinted]
+                .into_iter()
+                .flatten()
+            {
                 lines.push(format!("  warning: {why}."));
             }
         }

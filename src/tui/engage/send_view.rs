@@ -97,7 +97,10 @@ fn header_lines(
     };
     let named = crate::domain::action_checks::documents_line(&mail.documents);
     fields.push(("About", format!("{docs}{named}")));
-    if let Some(why) = &mail.too_large {
+    for why in [&mail.too_large, &mail.statement_unprinted]
+        .into_iter()
+        .flatten()
+    {
         fields.push(("Warning", format!("{why}.")));
     }
     let cols = width.saturating_sub(LABEL_W).max(1);
@@ -477,6 +480,7 @@ mod tests {
             reminder: "key-escalation".into(),
             documents: (1501..30011).map(|i| format!("MR-{i:07}")).collect(),
             too_large: None,
+            statement_unprinted: None,
         };
         let item = PreviewItem {
             cid: 1,
@@ -490,6 +494,7 @@ mod tests {
         // Too large: the last lines say so.
         let large = PreviewMail {
             too_large: Some("key / key-escalation to K1 renders 4.7 MB".into()),
+            statement_unprinted: None,
             ..mail.clone()
         };
         let last = header_lines(&item, &large, 100).pop().unwrap();

@@ -82,6 +82,10 @@ pub struct PreviewMail {
     /// [`crate::engage::template::LARGE_REMINDER_BYTES`] (the reminder, the customer and the
     /// size): the preview and the confirmation say it.
     pub too_large: Option<String>,
+    /// What the statement it attaches prints as empty boxes
+    /// ([`crate::engage::outbox::statement_unprinted`]): the preview and the confirmation say
+    /// it.
+    pub statement_unprinted: Option<String>,
 }
 
 /// One customer's email for the preview, or why it cannot be sent.

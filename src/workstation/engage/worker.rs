@@ -1014,6 +1014,7 @@ fn preview_text(config: &Config, entry: &PlanEntry, text: String) -> PreviewMail
         reminder: entry.reminder.clone(),
         documents: entry.document_names(),
         too_large: None,
+        statement_unprinted: None,
     }
 }
 
@@ -1026,6 +1027,9 @@ fn preview_mail(from: &str, entry: &PlanEntry, rendered: RenderedEmail) -> Previ
         crate::engage::template::large_reminder(&which, rendered.size(), entry.documents.len());
     PreviewMail {
         too_large,
+        statement_unprinted: crate::engage::outbox::statement_unprinted(entry)
+            .ok()
+            .flatten(),
         from: from.to_string(),
         to: entry.to.clone(),
         subject: rendered.subject,
