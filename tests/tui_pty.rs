@@ -1265,7 +1265,7 @@ fn the_timeline_resolves_an_issue_with_an_outcome_and_reopens_it() {
         &["Pizza Palace", "1 of 1"],
         &[
             "Customer K5",
-            "#1 pricing 800.00 — Charged the old menu price",
+            "#1 pricing 800.00 USD — Charged the old menu price",
         ],
         "I Resolve the issue",
     );
