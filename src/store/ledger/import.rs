@@ -1737,7 +1737,8 @@ impl ImportWriter<'_> {
 
     /// Deletes the stored applications that staged rows of amount 0 name (by source,
     /// document and date), noting each for the log of imports, and sets what their documents
-    /// and sources have applied again. Returns how many were deleted.
+    /// and sources have applied again ([`ImportWriter::refresh_totals`]). Returns how many
+    /// were deleted.
     fn release_staged_zeros(&self) -> Result<u64> {
         self.tx.execute_batch(&format!(
             "CREATE TEMP TABLE released AS
@@ -1758,26 +1759,9 @@ impl ImportWriter<'_> {
                LEFT JOIN payments p ON p.pid = a.source_pid
                LEFT JOIN documents c ON c.did = a.source_did
               ORDER BY r.line;
-             DELETE FROM applications WHERE aid IN (SELECT aid FROM temp.released);
-             UPDATE documents
-                SET applied = ifnull((SELECT sum(a.amount) FROM applications a
-                                       WHERE a.did = documents.did), 0),
-                    last_applied = (SELECT max(a.date) FROM applications a
-                                     WHERE a.did = documents.did)
-              WHERE did IN (SELECT did FROM temp.released);
-             UPDATE documents
-                SET applied = ifnull((SELECT sum(a.amount) FROM applications a
-                                       WHERE a.source_did = documents.did), 0),
-                    last_applied = (SELECT max(a.date) FROM applications a
-                                     WHERE a.source_did = documents.did)
-              WHERE did IN (SELECT source_did FROM temp.released);
-             UPDATE payments
-                SET applied = ifnull((SELECT sum(a.amount) FROM applications a
-                                       WHERE a.source_pid = payments.pid), 0),
-                    last_applied = (SELECT max(a.date) FROM applications a
-                                     WHERE a.source_pid = payments.pid)
-              WHERE pid IN (SELECT source_pid FROM temp.released);"
+             DELETE FROM applications WHERE aid IN (SELECT aid FROM temp.released);"
         ))?;
+        self.refresh_totals(Given::Named("released"))?;
         let count: i64 = self
             .tx
             .query_row("SELECT count(*) FROM temp.released", [], |r| r.get(0))?;
@@ -1996,7 +1980,7 @@ impl ImportWriter<'_> {
         // Temporary tables are part of the transaction: a failure leaves none behind.
         self.tx.execute_batch(
             "CREATE TEMP TABLE withdrawn AS
-             SELECT a.aid, a.did, a.source_pid FROM temp.changed_payments c
+             SELECT a.aid, a.did, a.source_did, a.source_pid FROM temp.changed_payments c
                JOIN payments p ON p.pid = c.pid
                JOIN applications a ON a.source_pid = p.pid
               WHERE p.status <> 'success';
@@ -2023,16 +2007,9 @@ impl ImportWriter<'_> {
                JOIN applications a ON a.aid = w.aid
                JOIN payments p ON p.pid = a.source_pid
               WHERE substr(p.id, 1, 4) = 'LBX-' AND a.amount > 0;
-             DELETE FROM applications WHERE aid IN (SELECT aid FROM temp.withdrawn);
-             UPDATE documents
-                SET applied = ifnull((SELECT sum(a.amount) FROM applications a
-                                       WHERE a.did = documents.did), 0),
-                    last_applied = (SELECT max(a.date) FROM applications a
-                                     WHERE a.did = documents.did)
-              WHERE did IN (SELECT did FROM temp.withdrawn);
-             UPDATE payments SET applied = 0, last_applied = NULL
-              WHERE pid IN (SELECT source_pid FROM temp.withdrawn);",
+             DELETE FROM applications WHERE aid IN (SELECT aid FROM temp.withdrawn);",
         )?;
+        self.refresh_totals(Given::Named("withdrawn"))?;
         let count: i64 = self
             .tx
             .query_row("SELECT count(*) FROM temp.withdrawn", [], |r| r.get(0))?;
@@ -2478,55 +2455,13 @@ impl ImportWriter<'_> {
     }
 
     /// Recomputes what has been applied to and from every document and payment, writing
-    /// only the rows whose totals changed, then rebuilds any index dropped for the load.
-    ///
-    /// The updates run in ranges of keys so that each statement's rollback journal stays
-    /// small (a single UPDATE over a million rows would hold every changed page in memory).
+    /// only the rows whose totals changed ([`ImportWriter::refresh_totals`]), then rebuilds
+    /// any index dropped for the load.
     pub fn refresh_applied(&mut self) -> Result<()> {
-        const CHUNK: i64 = 50_000;
         let t = std::time::Instant::now();
         self.rebuild_indexes("applications")?;
         phase("indexes of applications", t);
-        let updates = [
-            (
-                "documents",
-                "did",
-                "SELECT did AS k, sum(amount) AS total, max(date) AS last
-                 FROM applications WHERE did >= ?1 AND did < ?2 GROUP BY did",
-            ),
-            (
-                "documents",
-                "did",
-                "SELECT source_did AS k, sum(amount) AS total, max(date) AS last
-                 FROM applications WHERE source_did >= ?1 AND source_did < ?2 GROUP BY source_did",
-            ),
-            (
-                "payments",
-                "pid",
-                "SELECT source_pid AS k, sum(amount) AS total, max(date) AS last
-                 FROM applications WHERE source_pid >= ?1 AND source_pid < ?2 GROUP BY source_pid",
-            ),
-        ];
-        for (table, key, totals) in updates {
-            let t = std::time::Instant::now();
-            let max: i64 = self.tx.query_row(
-                &format!("SELECT ifnull(max({key}), 0) FROM {table}"),
-                [],
-                |r| r.get(0),
-            )?;
-            let sql = format!(
-                "UPDATE {table} SET applied = s.total, last_applied = s.last FROM ({totals}) AS s
-                  WHERE {table}.{key} = s.k AND {table}.{key} >= ?1 AND {table}.{key} < ?2
-                    AND ({table}.applied <> s.total OR {table}.last_applied IS NOT s.last)"
-            );
-            let mut stmt = self.tx.prepare(&sql)?;
-            let mut low = 0;
-            while low <= max {
-                stmt.execute(params![low, low + CHUNK])?;
-                low += CHUNK;
-            }
-            phase(&format!("refresh {table} by {key}"), t);
-        }
+        self.refresh_totals(Given::Every)?;
         let t = std::time::Instant::now();
         self.rebuild_indexes("documents")?;
         phase("indexes of documents", t);
@@ -2535,6 +2470,73 @@ impl ImportWriter<'_> {
         phase("indexes of payments", t);
         for (_, sql) in std::mem::take(&mut self.dropped) {
             self.tx.execute_batch(&sql)?;
+        }
+        Ok(())
+    }
+
+    /// Sets again what has been applied to the invoices and debit notes, from the credit
+    /// notes and from the payments `given` names, from their applications: the sum and the
+    /// latest date, 0 and none for those with no application left (all released or
+    /// withdrawn). Writes only the rows whose totals changed.
+    ///
+    /// Every row is done in ranges of keys so that each statement's rollback journal stays
+    /// small (a single UPDATE over a million rows would hold every changed page in memory).
+    fn refresh_totals(&self, given: Given) -> Result<()> {
+        const CHUNK: i64 = 50_000;
+        // The table, its key, the applications' column naming its rows, and which of its
+        // rows that column can name.
+        let totals = [
+            ("documents", "did", "did", "kind <> 'credit_note'"),
+            ("documents", "did", "source_did", "kind = 'credit_note'"),
+            ("payments", "pid", "source_pid", "1"),
+        ];
+        for (table, key, side, its) in totals {
+            let t = std::time::Instant::now();
+            let (applied, rows) = match given {
+                Given::Every => (
+                    format!("{side} >= ?1 AND {side} < ?2"),
+                    format!("{key} >= ?1 AND {key} < ?2"),
+                ),
+                Given::Named(temp) => (
+                    format!("{side} IN (SELECT {side} FROM temp.{temp})"),
+                    format!("{key} IN (SELECT {side} FROM temp.{temp})"),
+                ),
+            };
+            let sums = format!(
+                "UPDATE {table} SET applied = s.total, last_applied = s.last
+                   FROM (SELECT {side} AS k, sum(amount) AS total, max(date) AS last
+                           FROM applications WHERE {applied} GROUP BY {side}) AS s
+                  WHERE {table}.{key} = s.k
+                    AND ({table}.applied <> s.total OR {table}.last_applied IS NOT s.last)"
+            );
+            // Those with none left: the sums above do not name them.
+            let none = format!(
+                "UPDATE {table} SET applied = 0, last_applied = NULL
+                  WHERE {rows} AND {its} AND (applied <> 0 OR last_applied IS NOT NULL)
+                    AND NOT EXISTS (SELECT 1 FROM applications a WHERE a.{side} = {table}.{key})"
+            );
+            match given {
+                Given::Every => {
+                    let max: i64 = self.tx.query_row(
+                        &format!("SELECT ifnull(max({key}), 0) FROM {table}"),
+                        [],
+                        |r| r.get(0),
+                    )?;
+                    let mut sums = self.tx.prepare(&sums)?;
+                    let mut none = self.tx.prepare(&none)?;
+                    let mut low = 0;
+                    while low <= max {
+                        sums.execute(params![low, low + CHUNK])?;
+                        none.execute(params![low, low + CHUNK])?;
+                        low += CHUNK;
+                    }
+                    phase(&format!("refresh {table} by {side}"), t);
+                }
+                Given::Named(_) => {
+                    self.tx.execute(&sums, [])?;
+                    self.tx.execute(&none, [])?;
+                }
+            }
         }
         Ok(())
     }
@@ -2630,6 +2632,16 @@ impl ImportWriter<'_> {
     }
 }
 
+/// Which documents and payments [`ImportWriter::refresh_totals`] sets the totals of.
+#[derive(Debug, Clone, Copy)]
+enum Given<'a> {
+    /// All of them.
+    Every,
+    /// Those a temporary table names by its columns `did` (the documents applied to),
+    /// `source_did` (the credit notes applied from) and `source_pid` (the payments).
+    Named(&'a str),
+}
+
 /// Logs how long a phase of the import took, at debug level (`OWED_LOG=debug owed import …`
 /// shows where the time of a large import goes; `owed import` itself says nothing of it).
 pub fn phase(label: &str, since: std::time::Instant) {
@@ -2669,6 +2681,66 @@ mod tests {
                 |r| r.get(0),
             )
             .unwrap()
+    }
+
+    /// What has been applied to and from a document or payment is set again from its
+    /// applications, those with none left included: an invoice, a credit note and a payment
+    /// whose applications are all gone owe and hold their whole amount again.
+    #[test]
+    fn totals_are_set_again_for_what_has_no_application_left() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = Store::open_or_create(&dir.path().join("owed.db")).unwrap();
+        store
+            .conn()
+            .execute_batch(
+                "INSERT INTO customers (cid, id, name) VALUES (1, 'C1', 'Acme');
+                 INSERT INTO documents (did, id, cid, kind, doc_date, amount, currency, rate)
+                 VALUES (1, 'I1', 1, 'invoice', 2461000, 10000, 'USD', '1'),
+                        (2, 'I2', 1, 'invoice', 2461000, 10000, 'USD', '1'),
+                        (3, 'CN1', 1, 'credit_note', 2461000, 3000, 'USD', '1');
+                 INSERT INTO payments (pid, id, cid, date, amount, currency, rate, status)
+                 VALUES (1, 'P1', 1, 2461001, 4000, 'USD', '1', 'success');
+                 INSERT INTO applications (source_pid, source_did, did, amount, date)
+                 VALUES (1, NULL, 1, 4000, 2461001), (NULL, 3, 1, 3000, 2461002),
+                        (NULL, 3, 2, 1, 2461002);",
+            )
+            .unwrap();
+        let totals = |store: &Store| -> Vec<(String, i64, Option<i64>)> {
+            crate::store::rows(
+                store.conn(),
+                "SELECT id, applied, last_applied FROM documents
+                 UNION ALL SELECT id, applied, last_applied FROM payments ORDER BY 1",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            )
+            .unwrap()
+        };
+        let mut writer = store.ledger_mut().import_writer("test").unwrap();
+        writer.refresh_applied().unwrap();
+        writer.commit().unwrap();
+        let both = vec![
+            ("CN1".to_string(), 3001, Some(2461002)),
+            ("I1".to_string(), 7000, Some(2461002)),
+            ("I2".to_string(), 1, Some(2461002)),
+            ("P1".to_string(), 4000, Some(2461001)),
+        ];
+        assert_eq!(totals(&store), both);
+        // The payment's and the credit note's applications go (to I1 and I2 both): nothing
+        // is applied to either invoice, from the credit note or from the payment.
+        store
+            .conn()
+            .execute_batch("DELETE FROM applications")
+            .unwrap();
+        let mut writer = store.ledger_mut().import_writer("test").unwrap();
+        writer.refresh_applied().unwrap();
+        writer.commit().unwrap();
+        let none = vec![
+            ("CN1".to_string(), 0, None),
+            ("I1".to_string(), 0, None),
+            ("I2".to_string(), 0, None),
+            ("P1".to_string(), 0, None),
+        ];
+        assert_eq!(totals(&store), none);
     }
 
     /// The import notes what it changes only while it runs: what the same connection writes
