@@ -2357,3 +2357,72 @@ fn the_activity_export_takes_a_period_and_who_did_it() {
         assert!(!out.exists());
     }
 }
+
+/// The customer ids in the column `customer_id` of `csv`, each once, in the order read.
+fn customer_ids_in(csv: &str) -> Vec<String> {
+    let mut ids: Vec<String> = Vec::new();
+    for id in common::csv_column_all(csv, "customer_id") {
+        if ids.last() != Some(&id) {
+            ids.push(id);
+        }
+    }
+    ids
+}
+
+/// Customers are listed by their ids as documents are by their numbers, the numbers inside by
+/// value: K2 before K10 in `export documents` and `export aging` and the aging report, where
+/// the order of the characters put K10 between K1 and K2.
+#[test]
+fn customers_are_listed_by_the_value_of_the_numbers_in_their_ids() {
+    let dir = tempfile::tempdir().unwrap();
+    let files = write_fixture(&dir.path().join("in"), |_, t| t.replace("K3", "K10"));
+    let mut args = vec!["import".to_string()];
+    args.extend(files.iter().map(|f| f.to_str().unwrap().to_string()));
+    ok(
+        dir.path(),
+        &args.iter().map(String::as_str).collect::<Vec<_>>(),
+    );
+    let by_value = ["K1", "K2", "K10"];
+    for view in ["documents", "aging"] {
+        let csv = stdout(&export_stdout(dir.path(), AS_OF, view, &[]));
+        assert_eq!(customer_ids_in(&csv), by_value, "{view}: {csv}");
+    }
+    let text = stdout(&ok(dir.path(), &["--as-of", AS_OF, "report", "aging"]));
+    let listed: Vec<&str> = text
+        .lines()
+        .filter_map(|l| l.split_whitespace().next())
+        .filter(|w| by_value.contains(w))
+        .collect();
+    assert_eq!(listed, by_value, "{text}");
+    // The plan: within each reminder, its customers by id so (K10's debit note due on 25
+    // April, so that all three are reminded by the same one).
+    common::execute(
+        &dir.path().join("owed.db"),
+        "UPDATE documents SET due_date = due_date - 30 WHERE id = 'C2'",
+    );
+    let cycles = common::write_dunning_cycle(dir.path(), "Dear {{ customer.name }}");
+    let planned = common::json_of(&ok(
+        dir.path(),
+        &[
+            "--as-of",
+            AS_OF,
+            "engage",
+            "plan",
+            "--json",
+            "--cycles",
+            cycles.to_str().unwrap(),
+        ],
+    ));
+    let key = |e: &serde_json::Value| {
+        ["cycle", "reminder", "customer_id"].map(|k| e[k].as_str().unwrap().to_string())
+    };
+    let keys: Vec<[String; 3]> = planned.as_array().unwrap().iter().map(key).collect();
+    let mut sorted = keys.clone();
+    sorted.sort_by(|a, b| {
+        (&a[0], &a[1])
+            .cmp(&(&b[0], &b[1]))
+            .then_with(|| owed::domain::document::number_order(&a[2], &b[2]))
+    });
+    assert_eq!(keys, sorted);
+    assert!(keys.iter().any(|k| k[2] == "K10"), "{keys:?}");
+}

@@ -41,7 +41,7 @@ use super::outbox::recipients;
 use super::template::OpenPromise;
 use crate::Result;
 use crate::domain::aging::days_overdue;
-use crate::domain::document::document_order;
+use crate::domain::document::{document_order, number_order};
 use crate::domain::engage::{claim_day, pending_too_soon, too_soon};
 use crate::domain::rules::Level;
 use crate::domain::{Date, Decimal};
@@ -225,12 +225,10 @@ impl Plan {
             ..EntryJson::of(&s.entry)
         }));
         list.sort_by(|a, b| {
-            (a.cycle, a.reminder, a.customer_id, a.skipped).cmp(&(
-                b.cycle,
-                b.reminder,
-                b.customer_id,
-                b.skipped,
-            ))
+            (a.cycle, a.reminder)
+                .cmp(&(b.cycle, b.reminder))
+                .then_with(|| number_order(a.customer_id, b.customer_id))
+                .then_with(|| a.skipped.cmp(&b.skipped))
         });
         serde_json::to_string(&list).unwrap_or_else(|_| "[]".into())
     }
@@ -368,11 +366,16 @@ pub fn compute(store: &Store, cycles: &Cycles, settings: PlanSettings<'_>) -> Re
         document_custom,
         each,
     )?;
+    // Within a reminder, by customer id, the numbers in it by value (K2 before K10).
     plan.entries.sort_by(|a, b| {
-        (&a.cycle, &a.reminder, &a.customer_id).cmp(&(&b.cycle, &b.reminder, &b.customer_id))
+        (&a.cycle, &a.reminder)
+            .cmp(&(&b.cycle, &b.reminder))
+            .then_with(|| number_order(&a.customer_id, &b.customer_id))
     });
     plan.skipped.sort_by(|a, b| {
-        (&a.cycle, &a.reminder, &a.customer_id).cmp(&(&b.cycle, &b.reminder, &b.customer_id))
+        (&a.cycle, &a.reminder)
+            .cmp(&(&b.cycle, &b.reminder))
+            .then_with(|| number_order(&a.customer_id, &b.customer_id))
     });
     Ok(plan)
 }

@@ -15,7 +15,8 @@ pub struct AgingLine<'a> {
     pub figures: &'a Figures,
 }
 
-/// The customers with something open, some credit or an outstanding mismatch, by id.
+/// The customers with something open, some credit or an outstanding mismatch, by id (the
+/// numbers in it by value, as documents' numbers are: K2 before K10).
 pub fn lines<'a>(
     portfolio: &'a Portfolio,
     labels: &'a HashMap<i64, CustomerLabel>,
@@ -26,7 +27,7 @@ pub fn lines<'a>(
         .filter(|(_, f)| !f.is_empty())
         .filter_map(|(cid, figures)| labels.get(cid).map(|label| AgingLine { label, figures }))
         .collect();
-    lines.sort_by(|a, b| a.label.id.cmp(&b.label.id));
+    lines.sort_by(|a, b| crate::domain::document::number_order(&a.label.id, &b.label.id));
     lines
 }
 

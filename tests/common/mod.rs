@@ -483,3 +483,17 @@ pub fn midnight_in(lead: std::time::Duration) -> (String, owed::domain::Date) {
     let today = (now + chrono::Duration::seconds(offset)).date_naive();
     (tz, today)
 }
+
+/// Every value of the column `name` of the CSV `text`, in order.
+pub fn csv_column_all(text: &str, name: &str) -> Vec<String> {
+    let mut reader = csv::Reader::from_reader(text.as_bytes());
+    let headers = reader.headers().unwrap().clone();
+    let n = headers
+        .iter()
+        .position(|x| x == name)
+        .unwrap_or_else(|| panic!("no column {name} in {headers:?}"));
+    reader
+        .records()
+        .map(|r| r.unwrap()[n].to_string())
+        .collect()
+}

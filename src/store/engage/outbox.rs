@@ -7,6 +7,7 @@ use crate::Result;
 use crate::domain::Date;
 use crate::domain::action_checks::Stamp;
 use crate::domain::date::{day_number, from_day_number};
+use crate::domain::document::number_order;
 use crate::domain::engage::{
     HoldRow, OutboxRow, Released, claim_day, pending_too_soon, sent_too_soon,
 };
@@ -196,7 +197,7 @@ impl<S: std::ops::Deref<Target = Store>> Engagement<S> {
             let cids: std::collections::HashSet<i64> = now.iter().map(|h| h.cid).collect();
             rows.retain(|h| !cids.contains(&h.cid));
             rows.extend(now);
-            rows.sort_by(|a, b| a.customer_id.cmp(&b.customer_id));
+            rows.sort_by(|a, b| number_order(&a.customer_id, &b.customer_id));
         }
         Ok(rows)
     }
@@ -239,7 +240,7 @@ impl<S: std::ops::Deref<Target = Store>> Engagement<S> {
                 "SELECT h.cid, c.id, c.name, h.until_date, h.collector, h.text, h.at
                    FROM engagement_holds h JOIN customers c ON c.cid = h.cid
                   WHERE {}
-                  ORDER BY c.id",
+                  ORDER BY c.id COLLATE owed_number",
                 in_force(cid)
             ),
             params![day_number(as_of), cid],

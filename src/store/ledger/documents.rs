@@ -38,7 +38,7 @@ const OPEN_DOCUMENTS: &str = concat!(
       FROM documents d JOIN customers c ON c.cid = d.cid
      WHERE d.doc_date <= ?1 AND (d.balance <> 0 OR d.last_applied > ?1)
        AND (?2 IS NULL OR d.cid = ?2)
-     ORDER BY c.id, ifnull(d.due_date, d.doc_date), ",
+     ORDER BY c.id COLLATE owed_number, ifnull(d.due_date, d.doc_date), ",
     crate::store::document_order!()
 );
 
@@ -52,7 +52,8 @@ impl rusqlite::types::FromSql for DocumentKind {
 
 impl<S: std::ops::Deref<Target = Store>> Ledger<S> {
     /// Calls `each` for every document open at `as_of` (of one customer with `cid`), ordered
-    /// by customer id, due date and id.
+    /// by customer id (the numbers in it by value, as documents' numbers are:
+    /// [`crate::domain::document::number_order`]), due date and label.
     pub fn for_each_open_document(
         &self,
         as_of: Date,
