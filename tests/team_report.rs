@@ -158,14 +158,14 @@ fn portfolio() -> tempfile::TempDir {
 
 /// The rows worked out in the module's doc, as `export team --format csv` writes them: the
 /// collector; assigned, overdue customers, overdue; touched today, this week, calls, notes,
-/// disputes opened and resolved; promises
+/// disputes opened and resolved, reminders by hand and by runs; promises
 /// taken, kept, partially kept, broken, open, kept share; paid after a touch, broken without
 /// follow-up, replies waiting.
 const EXPECTED: [&str; 4] = [
-    "alice,2,1,550.00,1,1,2,1,0,0,2,1,0,1,0,50.0,400.00,1,0",
-    "bob,1,1,250.00,0,1,1,0,0,0,1,0,0,1,0,0.0,150.00,0,1",
-    "carl,0,0,0.00,0,0,0,0,0,0,0,0,0,0,0,,0.00,0,0",
-    "dana,0,0,0.00,0,1,1,1,0,0,0,0,0,0,0,,0.00,0,0",
+    "alice,2,1,550.00,1,1,2,1,0,0,0,0,2,1,0,1,0,50.0,400.00,1,0",
+    "bob,1,1,250.00,0,1,1,0,0,0,0,0,1,0,0,1,0,0.0,150.00,0,1",
+    "carl,0,0,0.00,0,0,0,0,0,0,0,0,0,0,0,0,0,,0.00,0,0",
+    "dana,0,0,0.00,0,1,1,1,0,0,0,0,0,0,0,0,0,,0.00,0,0",
 ];
 
 /// How the JSON gives each of a row's fields, in the CSV's order.
@@ -176,7 +176,7 @@ enum Field {
     Maybe(&'static str),
 }
 
-const FIELDS: [Field; 19] = [
+const FIELDS: [Field; 21] = [
     Field::Text("collector"),
     Field::Count("customers_assigned"),
     Field::Count("customers_overdue"),
@@ -187,6 +187,8 @@ const FIELDS: [Field; 19] = [
     Field::Count("notes"),
     Field::Count("disputes_opened"),
     Field::Count("disputes_resolved"),
+    Field::Count("reminders_by_hand"),
+    Field::Count("reminders_by_runs"),
     Field::Count("promises_taken"),
     Field::Count("promises_kept"),
     Field::Count("promises_partially_kept"),
@@ -307,13 +309,14 @@ fn export_team_writes_the_same_figures() {
     assert_eq!(
         lines[0],
         "collector,customers_assigned,customers_overdue,overdue_USD,touched_today,\
-         touched_this_week,calls,notes,disputes_opened,disputes_resolved,promises_taken,\
+         touched_this_week,calls,notes,disputes_opened,disputes_resolved,reminders_by_hand,\
+         reminders_by_runs,promises_taken,\
          promises_kept,promises_partially_kept,\
          promises_broken,promises_open,kept_share,paid_within_14_days_of_touch_USD,\
          broken_promises_without_followup,replies_waiting"
     );
     let body: Vec<String> = lines[1..].iter().map(|l| l.to_string()).collect();
-    let unassigned = "(unassigned),1,1,70.00,,,,,,,,,,,,,,0,";
+    let unassigned = "(unassigned),1,1,70.00,,,,,,,,,,,,,,,,0,";
     let want: Vec<&str> = EXPECTED.into_iter().chain([unassigned]).collect();
     assert_eq!(body, want);
 
@@ -344,6 +347,7 @@ fn export_team_writes_the_same_figures() {
         "Touched today, this week",
         "Calls",
         "Notes, disputes opened, disputes resolved",
+        "Reminders by hand, by runs",
         "Promises taken, kept, partially kept, broken, open; kept share",
         "Paid within 14 days of a touch",
         "Broken promises without follow-up",
@@ -355,8 +359,8 @@ fn export_team_writes_the_same_figures() {
         );
     }
     assert_eq!(s.headers()[0], "Collector");
-    assert_eq!(s.headers()[15], "Kept share");
-    assert_eq!(summed.len(), 17, "every count and amount is totalled");
+    assert_eq!(s.headers()[17], "Kept share");
+    assert_eq!(summed.len(), 19, "every count and amount is totalled");
     assert_eq!(s.data_rows().len(), body.len());
     for (r, line) in s.data_rows().zip(&body) {
         for (c, field) in line.split(',').enumerate() {
@@ -365,7 +369,7 @@ fn export_team_writes_the_same_figures() {
             match field.parse::<f64>() {
                 _ if field.is_empty() => assert_eq!(got, Data::Empty, "{line}: column {c}"),
                 Err(_) => assert_eq!(s.text(r, c), field, "{line}"),
-                Ok(v) if c == 15 => {
+                Ok(v) if c == 17 => {
                     assert!((s.number(r, c) - v / 100.0).abs() < 1e-9, "{line}");
                     assert_eq!(s.num_format(r, c), "0.0%", "{line}");
                 }
@@ -457,12 +461,12 @@ fn a_broken_promise_without_followup_follows_the_customer_to_its_new_owner() {
     let alice = team_row(dir.path(), "alice");
     assert_eq!(
         csv_of(&alice),
-        "alice,1,1,550.00,1,1,2,1,0,0,2,1,0,1,0,50.0,400.00,0,0"
+        "alice,1,1,550.00,1,1,2,1,0,0,0,0,2,1,0,1,0,50.0,400.00,0,0"
     );
     let carl = team_row(dir.path(), "carl");
     assert_eq!(
         csv_of(&carl),
-        "carl,1,0,0.00,0,0,0,0,0,0,0,0,0,0,0,,0.00,1,0"
+        "carl,1,0,0.00,0,0,0,0,0,0,0,0,0,0,0,0,0,,0.00,1,0"
     );
     let text = owed_on_april_30(dir.path(), &["report", "team"]);
     let cells = |name: &str| -> Vec<String> {
@@ -470,8 +474,8 @@ fn a_broken_promise_without_followup_follows_the_customer_to_its_new_owner() {
         line.split_whitespace().map(str::to_string).collect()
     };
     // The table's last two columns: broken, no f/u; replies.
-    assert_eq!(cells("carl")[13..], ["1", "0"], "{text}");
-    assert_eq!(cells("alice")[13..], ["0", "0"], "{text}");
+    assert_eq!(cells("carl")[15..], ["1", "0"], "{text}");
+    assert_eq!(cells("alice")[15..], ["0", "0"], "{text}");
 }
 
 /// Owners that differ only in case are one person's customers, as `--owner` counts them: one
@@ -656,4 +660,85 @@ fn owners_in_two_cases_of_any_script_are_one_owner() {
     .output()
     .unwrap();
     assert!(!jozef.status.success(), "jozef is not józef");
+}
+
+/// A reminder sent on `day` (`MM-DD` of 2026) to `customer` by `sender` in `cycle`, with
+/// `status`, signed by `signer` (none: recorded before reminders named their signer).
+fn reminder(
+    db: &Path,
+    (day, customer, sender, cycle, status): (&str, &str, &str, &str, &str),
+    signer: Option<&str>,
+) {
+    let sent = format!("CAST(julianday('2026-{day}') - 1721424.5 AS INTEGER)");
+    common::execute(
+        db,
+        &format!(
+            "INSERT INTO reminders (cid, at, collector, cycle, reminder, to_addr, subject, body,
+                                    status, sent_at, sent_date)
+             SELECT cid, '2026-{day}T06:00:00Z', '{sender}', '{cycle}', 'Friendly',
+                    'ap@example.com', 'Overdue', 'Please pay.', '{status}',
+                    '2026-{day}T06:00:01Z', CASE WHEN '{status}' = 'sent' THEN {sent} END
+               FROM customers WHERE id = '{customer}'"
+        ),
+    );
+    if let Some(signer) = signer {
+        common::execute(
+            db,
+            &format!(
+                "INSERT INTO reminder_signers (reminder_id, name)
+                 VALUES ((SELECT max(id) FROM reminders), '{signer}')"
+            ),
+        );
+    }
+}
+
+/// Cron's engagement run, as root, sent alice's customers two reminders and bob's one, each
+/// signed by the customer's owner, and one to U1 (nobody's) that root signed; dana sent one
+/// by hand (the workstation's `r`) to alice's A2, alice signing it; bob sent one by hand
+/// before reminders named their signer; one of the run's failed. Each is counted for who
+/// signed it, by hand or by runs, and is their touch: root's row says only its one reminder
+/// to U1, where it said three touches.
+#[test]
+fn reminders_are_counted_for_who_signed_them_by_hand_and_by_runs() {
+    let dir = portfolio();
+    let db = dir.path().join("owed.db");
+    let run = |day, customer, status| (day, customer, "root", "Dunning", status);
+    reminder(&db, run("04-29", "A1", "sent"), Some("alice"));
+    reminder(&db, run("04-29", "A2", "sent"), Some("alice"));
+    reminder(&db, run("04-29", "B1", "sent"), Some("bob"));
+    reminder(&db, run("04-29", "U1", "sent"), Some("root"));
+    reminder(&db, run("04-29", "A1", "failed"), Some("alice"));
+    reminder(
+        &db,
+        ("04-30", "A2", "dana", "manual", "sent"),
+        Some("alice"),
+    );
+    reminder(&db, ("04-20", "B1", "bob", "manual", "sent"), None);
+    // Before the window: counted nowhere.
+    reminder(&db, run("03-20", "B1", "sent"), Some("bob"));
+    let json = team_json(dir.path(), "2026-04-30");
+    let row = |name: &str| {
+        let row = common::first_where(&json, "collectors", "collector", name);
+        let u = |k: &str| row[k].as_u64().unwrap_or_else(|| panic!("{k}: {row}"));
+        [
+            u("reminders_by_hand"),
+            u("reminders_by_runs"),
+            u("touched_today"),
+            u("touched_this_week"),
+        ]
+    };
+    // alice: A1 touched today (her note and call), A2 too (dana's reminder she signed); A1
+    // and A2 this week.
+    assert_eq!(row("alice"), [1, 2, 2, 2]);
+    assert_eq!(row("bob"), [1, 1, 0, 1]);
+    assert_eq!(row("root"), [0, 1, 0, 1]);
+    assert_eq!(row("dana"), [0, 0, 0, 1], "U1, her note and call");
+    assert_eq!(row("carl"), [0, 0, 0, 0]);
+    let text = owed_on_april_30(dir.path(), &["report", "team"]);
+    let header = text.lines().nth(1).unwrap();
+    assert!(
+        header.contains("rem. by hand") && header.contains("by runs"),
+        "{text}"
+    );
+    assert!(text.lines().next().unwrap().contains("reminders"), "{text}");
 }

@@ -7,13 +7,16 @@
 //! - a **touch** is any entry a collector recorded on a customer: a note, a call, a promise
 //!   or its void, an issue or its resolve / reopen, a follow-up or
 //!   its done, a reminder sent (not what a run wrote under their name: a deduction a lockbox
-//!   file opened, a deduction's resolve or reopen by an import). Its day is the action's own
+//!   file opened, a deduction's resolve or reopen by an import). A reminder is the touch of
+//!   whoever signed it (the customer's finance owner, else its sender), not of whoever ran
+//!   the send (cron's OS user). Its day is the action's own
 //!   date where it has one (a
 //!   promise's recorded date, an issue's opened date, a reminder's sent date), else the day
 //!   of its timestamp (UTC);
 //! - the **week** runs from its Monday through the as-of date; the **window** is the
 //!   [`WINDOW_DAYS`] days ending on the as-of date: calls, notes, disputes opened and
-//!   resolved, promises taken, money after a touch and broken promises are counted over it.
+//!   resolved, reminders, promises taken, money after a touch and broken promises are
+//!   counted over it.
 
 use super::promise::PromiseState;
 use super::{Date, Decimal};
@@ -102,6 +105,11 @@ pub struct Logged {
     /// Resolves they recorded, on the day of each (an issue resolved, reopened and resolved
     /// again counts twice).
     pub disputes_resolved: u64,
+    /// Reminders sent that they signed (their customers', whoever sent them), on the day
+    /// sent: by hand (the workstation's `r`, the cycle `manual`) and by engagement runs
+    /// (cron's `owed engage run`, the engagement screen's send).
+    pub reminders_by_hand: u64,
+    pub reminders_by_runs: u64,
 }
 
 /// One collector's figures.
@@ -124,6 +132,9 @@ pub struct CollectorFigures {
     pub notes: u64,
     pub disputes_opened: u64,
     pub disputes_resolved: u64,
+    /// Reminders they signed sent in the window, by hand and by runs ([`Logged`]).
+    pub reminders_by_hand: u64,
+    pub reminders_by_runs: u64,
     /// Promises they recorded in the window, voided ones left out.
     pub promises_taken: u64,
     /// Of those, by their state at the as-of date.
@@ -303,6 +314,8 @@ pub fn team(period: &Period, input: &TeamInput) -> (Vec<CollectorFigures>, Unass
         r.notes += l.notes;
         r.disputes_opened += l.disputes_opened;
         r.disputes_resolved += l.disputes_resolved;
+        r.reminders_by_hand += l.reminders_by_hand;
+        r.reminders_by_runs += l.reminders_by_runs;
     }
     for (name, amount) in &input.paid_after_touch {
         rows.of(name).paid_after_touch += *amount;
@@ -372,6 +385,8 @@ pub fn totals(rows: &[CollectorFigures]) -> CollectorFigures {
         t.notes += r.notes;
         t.disputes_opened += r.disputes_opened;
         t.disputes_resolved += r.disputes_resolved;
+        t.reminders_by_hand += r.reminders_by_hand;
+        t.reminders_by_runs += r.reminders_by_runs;
         t.promises_taken += r.promises_taken;
         t.promises_kept += r.promises_kept;
         t.promises_partially_kept += r.promises_partially_kept;
@@ -467,15 +482,16 @@ mod tests {
                     Logged {
                         notes: 2,
                         disputes_opened: 1,
-                        disputes_resolved: 0,
+                        reminders_by_runs: 4,
+                        ..Logged::default()
                     },
                 ),
                 (
                     "Bob".to_string(),
                     Logged {
-                        notes: 0,
-                        disputes_opened: 0,
                         disputes_resolved: 1,
+                        reminders_by_hand: 1,
+                        ..Logged::default()
                     },
                 ),
             ]),
@@ -509,6 +525,11 @@ mod tests {
             ),
             (0, 0, 1),
             "Bob is bob's row"
+        );
+        assert_eq!((alice.reminders_by_hand, alice.reminders_by_runs), (0, 4));
+        assert_eq!(
+            (rows[1].reminders_by_hand, rows[1].reminders_by_runs),
+            (1, 0)
         );
         assert_eq!(
             (

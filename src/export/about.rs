@@ -115,7 +115,7 @@ pub const TEAM_OWNED: Figure = (
 );
 pub const TOUCH: Figure = (
     "Touched today, this week",
-    "Customers on which the collector recorded anything (a note, a call, a promise or its void, an issue or its resolve or reopen, a follow-up or its done, a reminder sent) on D / in the week, on the action's own date where it has one, else its timestamp's day. What an import or a lockbox run wrote (its deductions, their resolves and reopens) is no touch.",
+    "Customers on which the collector recorded anything (a note, a call, a promise or its void, an issue or its resolve or reopen, a follow-up or its done, a reminder they signed sent) on D / in the week, on the action's own date where it has one, else its timestamp's day. What an import or a lockbox run wrote (its deductions, their resolves and reopens) is no touch; a reminder is the touch of who signed it (the customer's finance owner, else its sender), not of who ran the send.",
 );
 pub const CALLS: Figure = (
     "Calls",
@@ -124,6 +124,10 @@ pub const CALLS: Figure = (
 pub const NOTES_AND_DISPUTES: Figure = (
     "Notes, disputes opened, disputes resolved",
     "Notes the collector logged in the window (by the day written), disputes they opened in it (by the day opened) and resolves they recorded in it (by the resolve's date; one resolved, reopened and resolved again counts twice); a deduction a lockbox file opened, or resolved or reopened by an import or a lockbox run, is no one's.",
+);
+pub const REMINDERS: Figure = (
+    "Reminders by hand, by runs",
+    "Reminders sent in the window (by the day sent) that the collector signed, whoever sent them: those of their customers (their finance owner signs), and those the collector sent to customers nobody owns. By hand: picked in the workstation (`r`); by runs: sent by an engagement run (`owed engage run`, from cron, or the engagement screen's send).",
 );
 pub const PROMISES_TAKEN: Figure = (
     "Promises taken, kept, partially kept, broken, open; kept share",

@@ -130,6 +130,7 @@ pub const TEAM_FIGURES: &[Figure] = &[
     about::TOUCH,
     about::CALLS,
     about::NOTES_AND_DISPUTES,
+    about::REMINDERS,
     about::PROMISES_TAKEN,
     about::PROMISE_STATE,
     about::PAID_AFTER_TOUCH,
@@ -587,6 +588,8 @@ pub fn team(report: &crate::report::team::TeamReport, sheet: &mut dyn Sheet) -> 
             count("notes", "Notes"),
             count("disputes_opened", "Disputes opened"),
             count("disputes_resolved", "Disputes resolved"),
+            count("reminders_by_hand", "Reminders by hand"),
+            count("reminders_by_runs", "Reminders by runs"),
             count("promises_taken", "Promises taken"),
             count("promises_kept", "Kept"),
             count("promises_partially_kept", "Partially kept"),
@@ -618,6 +621,8 @@ pub fn team(report: &crate::report::team::TeamReport, sheet: &mut dyn Sheet) -> 
             Cell::count(c.notes),
             Cell::count(c.disputes_opened),
             Cell::count(c.disputes_resolved),
+            Cell::count(c.reminders_by_hand),
+            Cell::count(c.reminders_by_runs),
             Cell::count(c.promises_taken),
             Cell::count(c.promises_kept),
             Cell::count(c.promises_partially_kept),
@@ -637,7 +642,7 @@ pub fn team(report: &crate::report::team::TeamReport, sheet: &mut dyn Sheet) -> 
             Cell::count(u.customers_overdue),
             Cell::amount(u.overdue, cur),
         ];
-        cells.resize(17, Cell::Empty);
+        cells.resize(19, Cell::Empty);
         cells.push(Cell::count(u.broken_without_followup));
         cells.push(Cell::Empty);
         sheet.row(&cells)?;

@@ -114,6 +114,8 @@ impl TeamReport {
                 "notes": c.notes,
                 "disputes_opened": c.disputes_opened,
                 "disputes_resolved": c.disputes_resolved,
+                "reminders_by_hand": c.reminders_by_hand,
+                "reminders_by_runs": c.reminders_by_runs,
                 "promises_taken": c.promises_taken,
                 "promises_kept": c.promises_kept,
                 "promises_partially_kept": c.promises_partially_kept,
@@ -147,6 +149,8 @@ impl TeamReport {
             ("notes", Align::Right),
             ("disputes", Align::Right),
             ("resolved", Align::Right),
+            ("rem. by hand", Align::Right),
+            ("by runs", Align::Right),
             ("promises", Align::Right),
             ("kept %", Align::Right),
             ("paid ≤14d", Align::Right),
@@ -165,6 +169,8 @@ impl TeamReport {
                 c.notes.to_string(),
                 c.disputes_opened.to_string(),
                 c.disputes_resolved.to_string(),
+                c.reminders_by_hand.to_string(),
+                c.reminders_by_runs.to_string(),
                 c.promises_taken.to_string(),
                 c.kept_share.map_or("-".into(), |s| format!("{s:.1}")),
                 grouped(c.paid_after_touch, cur),
@@ -173,7 +179,7 @@ impl TeamReport {
             ]);
         }
         let mut out = format!(
-            "Team as of {} ({cur}); week from {}, calls, notes, disputes, promises and payments over the {} days from {}\n",
+            "Team as of {} ({cur}); week from {}, calls, notes, disputes, reminders, promises and payments over the {} days from {}\n",
             self.period.as_of, self.period.week_start, WINDOW_DAYS, self.period.window_start
         );
         out.push_str(&t.render());

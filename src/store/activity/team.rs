@@ -4,8 +4,11 @@
 //! the action's own date where the table has one, else the day of its timestamp. What a run
 //! wrote in their name is none: a deduction a lockbox file opened (`deduction_payments`),
 //! and a deduction's resolve or reopen an import or lockbox run wrote
-//! (`deduction_withdrawals`, `deduction_run_events`). `TOUCHES`
-//! is the one definition, shared by the touches listed and the money paid after them.
+//! (`deduction_withdrawals`, `deduction_run_events`). A reminder sent is the touch of who
+//! signed it (`reminder_signers`: the customer's finance owner, else the sender), not of who
+//! ran the send (a cron run's OS user); one recorded before schema 30 has no signer row and
+//! was signed by its sender. `TOUCHES` is the one definition, shared by the touches listed
+//! and the money paid after them.
 
 use crate::Result;
 use crate::domain::date::{day_number, from_day_number};
@@ -45,14 +48,20 @@ fn touches_sql() -> String {
          SELECT d.collector, f.cid, {d} FROM followup_done d JOIN followups f ON f.id = d.followup_id
           WHERE {d} BETWEEN ?1 AND ?2
          UNION ALL
-         SELECT collector, cid, sent_date FROM reminders
-          WHERE status = 'sent' AND sent_date BETWEEN ?1 AND ?2",
+         SELECT {signer}, r.cid, r.sent_date FROM reminders r
+           LEFT JOIN reminder_signers s ON s.reminder_id = r.id
+          WHERE r.status = 'sent' AND r.sent_date BETWEEN ?1 AND ?2",
         n = at("at"),
         v = at("v.at"),
         f = at("at"),
         d = at("d.at"),
+        signer = SIGNER,
     )
 }
+
+/// Who signed a reminder `r` (its `reminder_signers` row `s`), else who sent it: whose
+/// reminder it is in the team's figures.
+const SIGNER: &str = "ifnull(s.name, r.collector)";
 
 impl<S: std::ops::Deref<Target = Store>> Activity<S> {
     /// Every customer's key and finance owner.
@@ -101,10 +110,14 @@ impl<S: std::ops::Deref<Target = Store>> Activity<S> {
 
     /// Per collector, from `from` through `to`: notes logged (by the day of their timestamp),
     /// issues opened (on their opened date) and resolves recorded (on their date), leaving out
-    /// what a run wrote in a collector's name, as touches do.
+    /// what a run wrote in a collector's name, as touches do; and the reminders sent (on
+    /// their sent date) that they signed, by hand (the cycle `manual`: the workstation's `r`)
+    /// or by an engagement run (every other cycle: `owed engage run`, the engagement
+    /// screen's send), whoever sent them.
     pub fn logged_by_collector(&self, from: Date, to: Date) -> Result<HashMap<String, Logged>> {
         let sql = format!(
-            "SELECT collector, sum(kind = 0), sum(kind = 1), sum(kind = 2) FROM (
+            "SELECT collector, sum(kind = 0), sum(kind = 1), sum(kind = 2), sum(kind = 3),
+                    sum(kind = 4) FROM (
                SELECT collector, 0 AS kind FROM notes WHERE {n} BETWEEN ?1 AND ?2
                UNION ALL
                SELECT collector, 1 FROM issues WHERE opened_date BETWEEN ?1 AND ?2
@@ -113,9 +126,14 @@ impl<S: std::ops::Deref<Target = Store>> Activity<S> {
                SELECT collector, 2 FROM issue_events
                 WHERE kind = 'resolve' AND event_date BETWEEN ?1 AND ?2
                   AND id NOT IN (SELECT event_id FROM deduction_withdrawals
-                                 UNION ALL SELECT event_id FROM deduction_run_events))
+                                 UNION ALL SELECT event_id FROM deduction_run_events)
+               UNION ALL
+               SELECT {signer}, CASE WHEN r.cycle = 'manual' THEN 3 ELSE 4 END
+                 FROM reminders r LEFT JOIN reminder_signers s ON s.reminder_id = r.id
+                WHERE r.status = 'sent' AND r.sent_date BETWEEN ?1 AND ?2)
              GROUP BY collector",
-            n = day_of("at")
+            n = day_of("at"),
+            signer = SIGNER,
         );
         let count = |r: &rusqlite::Row, i| r.get::<_, i64>(i).map(i64::unsigned_abs);
         crate::store::rows(
@@ -129,6 +147,8 @@ impl<S: std::ops::Deref<Target = Store>> Activity<S> {
                         notes: count(r, 1)?,
                         disputes_opened: count(r, 2)?,
                         disputes_resolved: count(r, 3)?,
+                        reminders_by_hand: count(r, 4)?,
+                        reminders_by_runs: count(r, 5)?,
                     },
                 ))
             },
