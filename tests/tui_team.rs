@@ -70,6 +70,11 @@ fn assert_same_rows(json: &serde_json::Value, rows: &[CollectorFigures]) {
             "{who}"
         );
         assert_eq!(n("replies_waiting"), r.replies_waiting, "{who}");
+        assert_eq!(n("notes"), r.notes, "{who}");
+        assert_eq!(n("disputes_opened"), r.disputes_opened, "{who}");
+        assert_eq!(n("disputes_resolved"), r.disputes_resolved, "{who}");
+        assert_eq!(n("reminders_by_hand"), r.reminders_by_hand, "{who}");
+        assert_eq!(n("reminders_by_runs"), r.reminders_by_runs, "{who}");
     }
 }
 
@@ -267,12 +272,13 @@ fn the_rows_that_fit_and_the_columns_that_fit() {
     let sql = "UPDATE customers SET finance_owner = 'c' || substr('0' || substr(id, 2), -2)
                WHERE id != 'K10'";
     let (_dir, mut d) = team_screen_after(sql, (80, 16));
-    // And alice, who touched customers this week.
-    assert_eq!(d.app.team.rows(), 11);
+    // And alice, who touched customers this week, and bob, who signed K2's reminder of 22
+    // April (in the window).
+    assert_eq!(d.app.team.rows(), 12);
     let screen = d.screen();
     // 16 rows: title bar, section title, header, 9 rows, rule, totals, unassigned, footer.
     let names = [
-        "alice", "c01", "c02", "c03", "c04", "c05", "c06", "c07", "c08", "c09",
+        "alice", "bob", "c01", "c02", "c03", "c04", "c05", "c06", "c07", "c08", "c09",
     ];
     let shown: Vec<&str> = names
         .into_iter()
@@ -286,7 +292,7 @@ fn the_rows_that_fit_and_the_columns_that_fit() {
     );
     d.press("G");
     let screen = d.screen();
-    assert_eq!(d.app.team.cursor, 10);
+    assert_eq!(d.app.team.cursor, 11);
     assert!(
         screen.contains(" carol ") && !screen.contains(" c01 "),
         "{screen}"
@@ -421,4 +427,116 @@ fn a_count_asked_on_the_team_screen_does_not_reopen_it_once_left() {
     // Asked for from there, it opens.
     d.press(": team <Enter>");
     assert_eq!(d.app.screen, Screen::Team);
+}
+
+/// The team screen at `width` (alice having written three notes on 29 April): its header
+/// line, its lines (without the snapshot's quotes) and alice's notes in the figures.
+fn team_columns(width: u16) -> (String, Vec<String>, u64) {
+    let (_dir, d) = team_screen_after(
+        "INSERT INTO notes (cid, at, collector, text)
+         SELECT cid, '2026-04-29T09:00:00Z', 'alice', 'Left a message.' FROM customers
+          WHERE finance_owner = 'alice' LIMIT 3",
+        (width, 30),
+    );
+    let screen = d.screen();
+    let lines: Vec<String> = screen
+        .lines()
+        .map(|l| l.trim_matches('"').to_string())
+        .collect();
+    let header = lines
+        .iter()
+        .find(|l| l.starts_with(" Collector "))
+        .unwrap_or_else(|| panic!("no header:\n{screen}"))
+        .clone();
+    let notes = d.app.team.report.as_ref().unwrap().collectors[0].notes;
+    (header, lines, notes)
+}
+
+/// The figure of the row starting with `name` in the column headed `column` (figures are
+/// right-aligned under their header).
+fn figure_under(header: &str, lines: &[String], name: &str, column: &str) -> String {
+    let chars: Vec<char> = header.chars().collect();
+    let h: Vec<char> = column.chars().collect();
+    let start = (0..chars.len())
+        .find(|&i| chars[i..].starts_with(&h))
+        .unwrap_or_else(|| panic!("no {column} in {header}"));
+    let row = lines
+        .iter()
+        .find(|l| l.starts_with(&format!(" {name} ")))
+        .unwrap();
+    let cut: String = row.chars().take(start + h.len()).collect();
+    cut.split_whitespace().last().unwrap().to_string()
+}
+
+/// The columns `report team` gained (notes, disputes opened and resolved, reminders by hand
+/// and by runs) are on the team screen too: every one on a wide terminal; at 120 columns
+/// the notes and disputes opened (the least needed leave first); at 80 what fitted before,
+/// every line within the 80 columns.
+#[test]
+fn the_team_screen_shows_notes_disputes_and_reminders_as_wide_as_it_can() {
+    let (wide, lines, notes) = team_columns(200);
+    for h in [
+        "Notes",
+        "Disputes",
+        "Resolved",
+        "Rem hand",
+        "Rem runs",
+        "Calls",
+        "Paid ≤14d",
+    ] {
+        assert!(wide.contains(h), "{h}: {wide}");
+    }
+    assert!(notes >= 3);
+    assert_eq!(
+        figure_under(&wide, &lines, "alice", "Notes"),
+        notes.to_string()
+    );
+    let (at120, lines, _) = team_columns(120);
+    for h in [
+        "Notes",
+        "Disputes",
+        "Today",
+        "Week",
+        "Calls",
+        "Broken, no f/u",
+        "Replies",
+    ] {
+        assert!(at120.contains(h), "{h}: {at120}");
+    }
+    assert_eq!(
+        figure_under(&at120, &lines, "alice", "Notes"),
+        notes.to_string()
+    );
+    let (at80, lines, _) = team_columns(80);
+    let shown: Vec<&str> = [
+        "Customers",
+        "Overdue #",
+        "Overdue ",
+        "Today",
+        "Week",
+        "Calls",
+        "Notes",
+        "Disputes",
+        "Promises",
+        "Kept",
+        "Replies",
+    ]
+    .into_iter()
+    .filter(|h| at80.contains(h))
+    .collect();
+    assert_eq!(
+        shown,
+        [
+            "Customers",
+            "Overdue #",
+            "Overdue ",
+            "Week",
+            "Promises",
+            "Kept",
+            "Replies"
+        ]
+    );
+    for l in &lines {
+        assert!(l.chars().count() <= 80, "{l}");
+    }
 }

@@ -54,7 +54,9 @@ fn percent(share: Option<Decimal>) -> String {
     share.map_or("–".to_string(), |s| format!("{s:.1}%"))
 }
 
-/// Every column after the collector's, in the order shown: header, width, rank, value.
+/// Every column after the collector's, in the order shown: header, width, rank, value. At
+/// 120 columns the reminders, the resolves and the money paid after a touch have left; at 80,
+/// also today's touches, calls, notes, disputes and broken promises without a follow-up.
 const COLUMNS: &[Column] = &[
     Column::new("Customers", 9, 0, |c, _| c.customers_assigned.to_string()),
     Column::new("Overdue #", 9, 1, |c, _| c.customers_overdue.to_string()),
@@ -64,9 +66,14 @@ const COLUMNS: &[Column] = &[
     Column::new("Today", 5, 3, |c, _| c.touched_today.to_string()),
     Column::new("Week", 5, 2, |c, _| c.touched_this_week.to_string()),
     Column::new("Calls", 5, 3, |c, _| c.calls.to_string()),
+    Column::new("Notes", 5, 3, |c, _| c.notes.to_string()),
+    Column::new("Disputes", 8, 3, |c, _| c.disputes_opened.to_string()),
+    Column::new("Resolved", 8, 4, |c, _| c.disputes_resolved.to_string()),
+    Column::new("Rem hand", 8, 5, |c, _| c.reminders_by_hand.to_string()),
+    Column::new("Rem runs", 8, 5, |c, _| c.reminders_by_runs.to_string()),
     Column::new("Promises", 8, 1, |c, _| c.promises_taken.to_string()),
     Column::new("Kept", 6, 1, |c, _| percent(c.kept_share)),
-    Column::new("Paid ≤14d", MONEY_W, 2, |c, cur| {
+    Column::new("Paid ≤14d", MONEY_W, 4, |c, cur| {
         fitted(c.paid_after_touch, cur, MONEY_W)
     }),
     Column::new("Broken, no f/u", 14, 2, |c, _| {
@@ -111,7 +118,7 @@ pub fn body_rows(app: &App) -> usize {
 /// The screen's title: the date, currency and what the activity counts over.
 pub fn title(report: &TeamView) -> String {
     format!(
-        "Team as of {} ({}) · week from {} · calls, promises, payments over the {WINDOW_DAYS} days from {}",
+        "Team as of {} ({}) · week from {} · activity over the {WINDOW_DAYS} days from {}",
         report.period.as_of, report.currency, report.period.week_start, report.period.window_start
     )
 }
@@ -238,8 +245,17 @@ mod tests {
 
     #[test]
     fn columns_leave_from_the_least_needed_and_the_name_keeps_its_room() {
-        let (all, name) = layout(120);
+        let (all, name) = layout(200);
         assert_eq!(all.len(), COLUMNS.len());
+        assert!(name >= NAME_MIN, "{name}");
+        // At 120 the reminders, the resolves and the money paid after a touch have left.
+        let (at120, name) = layout(120);
+        let left: Vec<&str> = COLUMNS
+            .iter()
+            .filter(|c| !at120.iter().any(|s| s.header == c.header))
+            .map(|c| c.header)
+            .collect();
+        assert_eq!(left, ["Resolved", "Rem hand", "Rem runs", "Paid ≤14d"]);
         assert!(name >= NAME_MIN, "{name}");
         let (narrow, name) = layout(60);
         let headers: Vec<&str> = narrow.iter().map(|c| c.header).collect();
