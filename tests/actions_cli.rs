@@ -996,6 +996,8 @@ fn the_activity_text_names_its_time_zone_and_back_dated_entries() {
         assert!(out.status.success(), "{args:?}: {}", stderr(&out));
         stdout(&out)
     };
+    // The ledger's days are New York's (this process's TZ alone does not make them so).
+    in_new_york(&["config", "time-zone", "America/New_York"]);
     in_new_york(&[
         "--as-of",
         "2026-04-01",
@@ -1381,4 +1383,171 @@ fn documents_are_listed_by_due_date_then_number_everywhere() {
     let defaults = actions::form_defaults(&store, "V4", day, &Config::default()).unwrap();
     let offered: Vec<&str> = defaults.documents.iter().map(|d| d.label()).collect();
     assert_eq!(offered, RETAILER_ORDER, "the forms");
+}
+
+/// A zone whose day is not UTC's now (14 hours east of UTC from 10:00 UTC, 11 hours west
+/// before it), with its date now.
+fn a_zone_a_day_from_utc() -> (&'static str, String) {
+    use chrono::Timelike;
+    let now = chrono::Utc::now();
+    let (zone, hours) = if now.hour() >= 10 {
+        ("Pacific/Kiritimati", 14)
+    } else {
+        ("Pacific/Pago_Pago", -11)
+    };
+    let today = (now + chrono::Duration::hours(hours)).date_naive();
+    (zone, today.to_string())
+}
+
+/// `owed ARGS` run with `TZ=tz`, which must succeed; its stdout.
+#[track_caller]
+fn in_zone(fx: &Fixture, tz: &str, args: &[&str]) -> String {
+    let out = fixture::owed_command(fx.dir.path(), &fx.db(), None, args)
+        .env("TZ", tz)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{args:?}: {}", stderr(&out));
+    stdout(&out)
+}
+
+/// The ledger's time zone is the database's, not the process's: a promise written just after
+/// midnight where the team works (a day ahead of UTC, or behind it) and a cron job's UTC
+/// `engage plan` a moment later agree on the day. The plan used to chase the customer who had
+/// just promised (its promise dated tomorrow for every UTC process), `owed activity` in UTC
+/// did not show it, and the activity's export put the promise and a note written at the same
+/// minute on two different days.
+#[test]
+fn every_process_counts_days_in_the_ledgers_time_zone_whatever_its_tz() {
+    let fx = Fixture::new();
+    let (zone, zone_today) = a_zone_a_day_from_utc();
+    // Created in the tests' zone; the manager (the file's owner) gives it the team's.
+    let said = in_zone(&fx, "UTC", &["config", "time-zone", zone]);
+    assert!(
+        said.contains(&format!("The ledger's time zone is now {zone}")),
+        "{said}"
+    );
+    for tz in ["UTC", zone, "Asia/Tokyo"] {
+        let shown = in_zone(&fx, tz, &["config", "time-zone"]);
+        assert!(
+            shown.contains(&format!("The ledger's time zone is {zone}")),
+            "{shown}"
+        );
+    }
+    let cycles = common::write_dunning_cycle(fx.dir.path(), "Reminder\n\n{{ table }}\n");
+    let cycles = cycles.to_str().unwrap();
+    let planned = |tz: &str| {
+        let plan = in_zone(&fx, tz, &["engage", "plan", "--cycles", cycles, "--json"]);
+        plan.contains("\"V1\"")
+    };
+    assert!(planned("UTC"), "V1 is chased before it promises");
+    // Written where it is already (or still) the team's day.
+    in_zone(
+        &fx,
+        zone,
+        &[
+            "--as", "alice", "promise", "V1", "--amount", "10", "--date", "+7d",
+        ],
+    );
+    in_zone(&fx, "UTC", &["--as", "alice", "note", "V1", "called back"]);
+    assert!(
+        !planned("UTC"),
+        "a promise pauses the customer in a UTC run"
+    );
+    assert!(!planned("America/New_York"));
+    // UTC's activity shows the promise, and neither zone calls it back-dated.
+    let json: serde_json::Value =
+        serde_json::from_str(&in_zone(&fx, "UTC", &["activity", "V1", "--json"])).unwrap();
+    let promise = common::first_entry(&json, "promise");
+    assert_eq!(promise["amount"], "10.00", "{promise}");
+    for tz in ["UTC", zone] {
+        let text = in_zone(&fx, tz, &["activity", "V1"]);
+        assert!(!text.contains("back-dated"), "{tz}: {text}");
+    }
+    // The export dates the promise and the note on the same day, the team's.
+    let csv = in_zone(&fx, "UTC", &["export", "activity", "-o", "-"]);
+    let mut reader = csv::Reader::from_reader(csv.as_bytes());
+    let dates: Vec<(String, String)> = reader
+        .records()
+        .map(Result::unwrap)
+        .filter(|r| &r[3] == "V1" && (&r[2] == "promise" || &r[2] == "note"))
+        .map(|r| (r[2].to_string(), r[0].to_string()))
+        .collect();
+    assert_eq!(
+        dates,
+        [
+            ("note".to_string(), zone_today.clone()),
+            ("promise".to_string(), zone_today.clone())
+        ],
+        "{csv}"
+    );
+}
+
+const DANA_KEY: &str =
+    "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIF+jMxy1UPKN0+nNElB1xHLM8zFpOthxWeZrE809X5E7 dana@desk";
+const ALICE_KEY: &str =
+    "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIMo/kSXwAAUcvvpsIZ+5IYX/PDHZGGcxW4/4StaQ+pbR alice@laptop";
+
+/// Only a manager changes the ledger's time zone, to one this machine knows; it is in the
+/// system's log. A name that is no zone (or climbs out of the zone files) changes nothing.
+#[test]
+fn the_ledgers_time_zone_is_a_managers_to_change_and_is_logged() {
+    let fx = Fixture::new();
+    let before = in_zone(&fx, "UTC", &["config", "time-zone"]);
+    for (zone, said) in [
+        (
+            "Mars/Olympus",
+            "`Mars/Olympus` is not a time zone this machine knows: give an IANA name as under \
+             /usr/share/zoneinfo (Europe/Berlin, America/New_York, Asia/Kabul) or UTC",
+        ),
+        (
+            "../../../etc/passwd",
+            "`../../../etc/passwd` is not a time zone this machine knows",
+        ),
+    ] {
+        let o = fx.owed(&["config", "time-zone", zone]);
+        assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+        assert!(stderr(&o).contains(said), "{}", stderr(&o));
+    }
+    in_zone(
+        &fx,
+        "UTC",
+        &[
+            "user", "add", "dana", "--role", "manager", "--key", DANA_KEY,
+        ],
+    );
+    in_zone(
+        &fx,
+        "UTC",
+        &[
+            "user",
+            "add",
+            "alice",
+            "--role",
+            "collector",
+            "--key",
+            ALICE_KEY,
+        ],
+    );
+    let o = fx.owed(&["--as", "alice", "config", "time-zone", "Asia/Kabul"]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("may not change the ledger's time zone: only a manager may"),
+        "{}",
+        stderr(&o)
+    );
+    assert_eq!(in_zone(&fx, "UTC", &["config", "time-zone"]), before);
+    in_zone(
+        &fx,
+        "UTC",
+        &["--as", "dana", "config", "time-zone", "Asia/Kabul"],
+    );
+    let log = in_zone(&fx, "UTC", &["user", "log", "--json"]);
+    assert!(log.contains("\"time_zone\""), "{log}");
+    assert!(log.contains("-> Asia/Kabul"), "{log}");
+    let again = in_zone(
+        &fx,
+        "UTC",
+        &["--as", "dana", "config", "time-zone", "Asia/Kabul"],
+    );
+    assert!(again.contains("already Asia/Kabul"), "{again}");
 }

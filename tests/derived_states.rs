@@ -656,9 +656,24 @@ fn a_customer_whose_currency_changes_has_its_receipts_converted_in_the_queue() {
     assert!(tabs_on(&store, "2026-04-30").promises_broken.contains(&v3));
 }
 
+/// Makes `tz` the ledger's time zone (`owed config time-zone`).
+fn ledger_zone(fx: &Fixture, tz: &str) {
+    let out = fixture::owed_command(fx.dir.path(), &fx.db(), None, &["config", "time-zone", tz])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", fixture::stderr(&out));
+}
+
 /// Whether the activity log as of `as_of` (`owed export activity`), run in the time zone
-/// `tz`, lists `text`.
+/// `tz` with the ledger's time zone `tz` too, lists `text`.
 fn activity_lists(fx: &Fixture, tz: &str, as_of: &str, text: &str) -> bool {
+    ledger_zone(fx, tz);
+    lists_in(fx, tz, as_of, text)
+}
+
+/// Whether the activity log as of `as_of`, run in the time zone `tz` (whatever the ledger's),
+/// lists `text`.
+fn lists_in(fx: &Fixture, tz: &str, as_of: &str, text: &str) -> bool {
     let args = ["export", "activity", "--format", "csv", "-o", "-"];
     let out = fixture::owed_command(fx.dir.path(), &fx.db(), Some(as_of), &args)
         .env("TZ", tz)
@@ -668,8 +683,10 @@ fn activity_lists(fx: &Fixture, tz: &str, as_of: &str, text: &str) -> bool {
     fixture::stdout(&out).contains(text)
 }
 
+/// A moment belongs to its day in the ledger's time zone (`owed config time-zone`), whatever
+/// `TZ` the process reading it has.
 #[test]
-fn a_moment_belongs_to_its_day_in_the_machines_time_zone() {
+fn a_moment_belongs_to_its_day_in_the_ledgers_time_zone() {
     let fx = Fixture::new();
     // Logged at 22:00 in New York on 29 April: 02:00 UTC on the 30th.
     let at = chrono::DateTime::parse_from_rfc3339("2026-04-30T02:00:00Z")
@@ -700,15 +717,24 @@ fn a_moment_belongs_to_its_day_in_the_machines_time_zone() {
         "called back late"
     ));
     // And its time is shown in the zone its day is counted in.
-    let shown = |tz: &str| {
+    let shown = |zone: &str, tz: &str| {
+        ledger_zone(&fx, zone);
         let out = fixture::owed_command(fx.dir.path(), &fx.db(), None, &["activity", "V1"])
             .env("TZ", tz)
             .output()
             .unwrap();
         fixture::stdout(&out)
     };
-    assert!(shown("America/New_York").contains("2026-04-29 22:00:00"));
-    assert!(shown("UTC").contains("2026-04-30 02:00:00"));
+    assert!(shown("America/New_York", "America/New_York").contains("2026-04-29 22:00:00"));
+    assert!(shown("UTC", "UTC").contains("2026-04-30 02:00:00"));
+    // The ledger's zone, not the reader's: a process in Tokyo reads New York's day and time.
+    assert!(shown("America/New_York", "Asia/Tokyo").contains("2026-04-29 22:00:00 -04:00"));
+    assert!(lists_in(
+        &fx,
+        "Asia/Tokyo",
+        "2026-04-29",
+        "called back late"
+    ));
 }
 
 /// Entries written in the same second (a script of notes, a call saved with its follow-up)

@@ -792,7 +792,8 @@ fn a_key_exchange_offer_that_matches_nothing_is_cut_in_the_log() {
 
 /// A session open past midnight on a server without `--as-of` moves to the new day by itself:
 /// its title, and a follow-up typed `today` is for that day (each session used to keep the day
-/// it opened on). The server's time zone is one whose midnight comes 10 s after it starts.
+/// it opened on). The ledger's time zone is one whose midnight comes 10 s after the server
+/// starts; the server, started in UTC, counts in it.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_session_open_past_midnight_moves_to_the_new_day() {
     use ssh_client::Client;
@@ -800,7 +801,12 @@ async fn a_session_open_past_midnight_moves_to_the_new_day() {
     let (db, alice) = served(dir.path(), "alice", "collector");
     let (tz, today) = common::midnight_in(std::time::Duration::from_secs(10));
     let tomorrow = today.succ_opt().unwrap();
-    let (_server, addr, log) = serve_logged_with(dir.path(), &db, &[("TZ", &tz)]);
+    succeeded(&owed_db(
+        dir.path(),
+        &db,
+        &["--as", "dana", "config", "time-zone", &tz],
+    ));
+    let (_server, addr, log) = serve_logged_with(dir.path(), &db, &[("TZ", "UTC")]);
     std::thread::spawn(move || for _ in log {});
     let a = Client::logged_in(addr, "alice", &alice).await;
     let t = a.terminal((140, 40), "xterm-256color", &[]).await;

@@ -638,12 +638,26 @@ fn after_today_the_workstation_is_read_only() {
 /// Left open past midnight without `--as-of`, the workstation moves to the new day by itself
 /// (no key pressed): the title says it, and a follow-up typed `today` is for that day (it used
 /// to keep the day it was started on, and saved `today` as the day before). The time zone is
-/// one whose midnight comes 10 s after the start.
+/// one whose midnight comes 10 s after the start: the ledger's (`owed config time-zone`), which
+/// the workstation counts in whatever its own `TZ`.
 #[test]
 fn left_open_past_midnight_the_workstation_moves_to_the_new_day() {
     let (tz, today) = common::midnight_in(Duration::from_secs(10));
     let tomorrow = today.succ_opt().unwrap();
-    let mut s = Session::start_as_of((140, 30), &[("TZ", &tz)], workstation::build, "");
+    let build = |dir: &std::path::Path| {
+        let db = workstation::build(dir);
+        let args = ["config", "time-zone", tz.as_str()];
+        let out = common::command_db(dir, db.to_str().unwrap(), &args)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        db
+    };
+    let mut s = Session::start_as_of((140, 30), &[("TZ", "UTC")], build, "");
     s.wait_for(&[&format!("today {today}")]);
     s.wait_for(&[&format!("today {tomorrow}")]);
     s.press("/kite\r", &["Customer K1"]);

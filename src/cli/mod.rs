@@ -63,6 +63,7 @@ mod log;
 mod report;
 mod restore;
 mod serve;
+mod settings;
 mod statement;
 mod user;
 pub mod workstation;
@@ -176,6 +177,8 @@ pub enum Command {
     Backtest(backtest::BacktestArgs),
     /// Users of `owed serve`: add, list, remove, change their role; the log of changes.
     User(user::UserArgs),
+    /// The ledger's settings, kept in the database: its time zone (`config time-zone`).
+    Config(settings::ConfigArgs),
     /// Serve the workstation over SSH to the team: `ssh -p PORT NAME@HOST`.
     Serve(serve::ServeArgs),
 }
@@ -324,7 +327,8 @@ impl Context {
     }
 }
 
-/// Today's date on this machine: read once, at the edge, and passed down.
+/// Today's date in the ledger's time zone (this process's since [`run`] took the database's,
+/// `crate::store::time_zone`): read once, at the edge, and passed down.
 pub fn today() -> Date {
     chrono::Local::now().date_naive()
 }
@@ -520,6 +524,7 @@ fn cut_long_values(text: &str, args: &[String]) -> String {
 
 /// Runs a parsed command line and returns the process exit code.
 pub fn run(cli: Cli) -> i32 {
+    count_days_in_the_ledgers_time_zone(cli.db.as_deref());
     fail_writes_past_the_file_size_limit();
     let db = config::database_path(cli.db.as_deref()).ok();
     let result = dispatch(cli).map_err(|e| {
@@ -540,6 +545,31 @@ pub fn run(cli: Cli) -> i32 {
         Err(e) => {
             errln!("owed: {e}");
             e.exit_code()
+        }
+    }
+}
+
+/// Takes the database's time zone (`crate::store::time_zone`) for this process's own, so that
+/// "today" and the day of every moment are the ledger's, read by chrono's `Local` and
+/// SQLite's `'localtime'` alike, whatever `TZ` the shell, cron job or `owed serve` was given:
+/// a promise written just after midnight in Auckland is in the plan of a UTC cron job's send
+/// run five seconds later. Done first, before anything reads the clock or starts a thread.
+/// Nothing when there is no database yet, it has no zone, or it cannot be read (the command
+/// then says why).
+fn count_days_in_the_ledgers_time_zone(db: Option<&std::path::Path>) {
+    use crate::store::time_zone;
+    let Ok(path) = config::database_path(db) else {
+        return;
+    };
+    let Some(zone) = time_zone::of_ledger(&path) else {
+        return;
+    };
+    if zone != time_zone::of_process() {
+        // SAFETY: the process is single-threaded here (`run` is called from `main` before
+        // anything starts a thread: `owed serve`, the workstation's workers and the second
+        // connections all start in `dispatch`), so no thread reads the environment meanwhile.
+        unsafe {
+            std::env::set_var("TZ", &zone);
         }
     }
 }
@@ -606,6 +636,7 @@ fn dispatch(cli: Cli) -> Result<()> {
         Some(Command::BenchTui(args)) => bench_tui::run(&ctx, &args),
         Some(Command::Backtest(args)) => backtest::run(&ctx, &args),
         Some(Command::User(args)) => user::run(&ctx, &args),
+        Some(Command::Config(args)) => settings::run(&ctx, &args),
         Some(Command::Serve(_)) if cli.as_collector.is_some() => Err(crate::Error::input(
             "--as does not apply to `owed serve`: each session acts as the user whose key it \
              logged in with (see `owed user`)",

@@ -67,11 +67,14 @@ pub enum SystemChange {
     /// A demo database made again with other settings (`owed demo`): what had been added to
     /// it since it was made is gone.
     DemoRebuild,
+    /// The ledger's time zone changed (`owed config time-zone`): the zone every process
+    /// counts its days in.
+    TimeZone,
 }
 
 impl SystemChange {
-    /// `user_add`, `user_remove`, `user_role`, `restore`, `backup`, `demo_rebuild`: as the log
-    /// and JSON spell it.
+    /// `user_add`, `user_remove`, `user_role`, `restore`, `backup`, `demo_rebuild`,
+    /// `time_zone`: as the log and JSON spell it.
     pub fn as_str(self) -> &'static str {
         match self {
             SystemChange::UserAdd => "user_add",
@@ -80,6 +83,7 @@ impl SystemChange {
             SystemChange::Restore => "restore",
             SystemChange::Backup => "backup",
             SystemChange::DemoRebuild => "demo_rebuild",
+            SystemChange::TimeZone => "time_zone",
         }
     }
 
@@ -92,6 +96,7 @@ impl SystemChange {
             SystemChange::Restore,
             SystemChange::Backup,
             SystemChange::DemoRebuild,
+            SystemChange::TimeZone,
         ]
         .into_iter()
         .find(|k| k.as_str() == text)
@@ -182,6 +187,8 @@ pub enum Work {
     /// Making a demo database again (`owed demo` with other settings): everything added to
     /// it since it was made is gone.
     RebuildDemo,
+    /// Changing the ledger's time zone (`owed config time-zone`): the day of every moment.
+    ChangeTimeZone,
 }
 
 impl Work {
@@ -215,6 +222,7 @@ impl Work {
             Work::FileReplies => Some("file replies from a mail folder"),
             Work::Import => Some("import billing exports"),
             Work::RebuildDemo => Some("rebuild the demo database"),
+            Work::ChangeTimeZone => Some("change the ledger's time zone"),
         }
     }
 
@@ -744,7 +752,7 @@ mod tests {
         Work::ManualReminder,
         Work::Attachment,
     ];
-    const MANAGERS: [Work; 7] = [
+    const MANAGERS: [Work; 8] = [
         Work::Assign,
         Work::Hold,
         Work::ReleaseReminder,
@@ -752,6 +760,7 @@ mod tests {
         Work::ChangeUsers,
         Work::Import,
         Work::RebuildDemo,
+        Work::ChangeTimeZone,
     ];
 
     #[test]

@@ -69,6 +69,7 @@ pub mod engage;
 pub mod ledger;
 pub mod queue;
 mod schema;
+pub mod time_zone;
 pub mod users;
 
 pub use activity::Activity;
@@ -446,6 +447,14 @@ impl Store {
                     ))
                 })?;
         }
+        if version < schema::TIME_ZONE {
+            // The zone this ledger's days are counted in: the creating (or first migrating)
+            // process's, until a manager changes it (`time_zone`).
+            tx.execute(
+                "INSERT OR IGNORE INTO meta (key, value) VALUES (?1, ?2)",
+                [time_zone::KEY, &time_zone::of_process()],
+            )?;
+        }
         if version < schema::SALES_IN_BASE {
             use rusqlite::OptionalExtension;
             let base: Option<String> = tx
@@ -636,7 +645,8 @@ impl Store {
     }
 }
 
-/// The day, in this machine's time zone, of a moment stored as RFC 3339 UTC text (the `at`
+/// The day, in this process's time zone (the ledger's: `cli::run` takes the database's, see
+/// [`time_zone`]), of a moment stored as RFC 3339 UTC text (the `at`
 /// of notes, calls, follow-ups, voids …): a call logged at 20:00 in New York is that day's,
 /// not the next day's, whatever UTC says. SQL reads it the same way ([`queue::day_of`]).
 pub(crate) fn local_day(at: &str) -> Option<crate::domain::Date> {

@@ -769,7 +769,18 @@ CREATE TABLE IF NOT EXISTS reminder_signers (
 CREATE INDEX IF NOT EXISTS documents_number_other ON documents(number)
     WHERE number GLOB '*[^ -~]*';
 "#,
+    // 32: the ledger's time zone (`meta` key `time_zone`), the one every process counts days
+    // in whatever its own `TZ`: written in Rust after the migrations ([`TIME_ZONE`]), from
+    // the zone of the process that creates the database or brings it up to date.
+    r#"
+-- Nothing in SQL: the zone is the process's, known only in Rust.
+"#,
 ];
+
+/// The migration from which the `meta` table holds the ledger's time zone: a database
+/// brought up to it (or created) is given the zone of the process doing it
+/// (`store::time_zone::of_process`).
+pub const TIME_ZONE: usize = 32;
 
 /// The migration after which the daily sales are rebuilt from the documents (in Rust: the
 /// conversion is exact decimal arithmetic).
