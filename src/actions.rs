@@ -482,13 +482,26 @@ pub fn followup(
     text: &str,
 ) -> Result<Recorded> {
     let c = named(store, customer_id)?;
-    let date = input(check::future_date("follow-up date", date, stamp.today))?;
+    let date = input(check::future_date(
+        "follow-up date",
+        date,
+        written_on(stamp),
+    ))?;
     let text = input(check::required_text("follow-up text", text))?;
     let id = store
         .activity_mut()
         .add_followup(stamp, c.cid, date, &text)?;
     let message = format!("Follow-up {id} scheduled for {} on {date}.", label(&c));
     Ok(Recorded::new(RecordKind::Followup, id, c.cid, message).dated_by(stamp))
+}
+
+/// The day `stamp`'s write is made on, in the ledger's time zone (the day of its moment; never
+/// before its as-of day): a follow-up is dated when it is written, so `+1d`, `today` or a
+/// weekday count from it and a day before it is refused, however far back `--as-of` or
+/// `:asof` dates the write (`--as-of 2026-11-20 followup K3 --date +1d` was scheduled for
+/// 2026-11-21, in the past).
+fn written_on(stamp: &Stamp) -> Date {
+    crate::store::local_day(&stamp.at).map_or(stamp.today, |day| day.max(stamp.today))
 }
 
 /// A call as typed.
@@ -518,7 +531,11 @@ pub fn call(store: &mut Store, stamp: &Stamp, form: &CallForm) -> Result<Recorde
     }
     let followup = match form.followup {
         Some(date) => {
-            let date = input(check::future_date("follow-up date", date, stamp.today))?;
+            let date = input(check::future_date(
+                "follow-up date",
+                date,
+                written_on(stamp),
+            ))?;
             Some((date, followup_text(outcome, contact.as_deref())))
         }
         None => None,

@@ -43,7 +43,10 @@ const BAD_INPUT: &[&str] = &[
     "promise V1 --amount -5 --date +7d => the amount must be more than zero, got `-5`",
     "promise V1 --amount 0 --date +7d => the amount must be more than zero, got `0`",
     "promise V1 --amount ten --date +7d => the amount `ten` is not a number",
-    "promise V1 --amount 10 --date 2026-02-30 => the promise date `2026-02-30` is not a date (use YYYY-MM-DD, +7d, +2w or a weekday name)",
+    "promise V1 --amount 10 --date 2026-02-30 => the promise date `2026-02-30` is not a date: February has 28 days",
+    "promise V1 --amount 10 --date 2028-02-30 => the promise date `2028-02-30` is not a date: February has 29 days",
+    "followup V1 --date 2027-02-29 call => the follow-up date `2027-02-29` is not a date: 2027 has no 29 February",
+    "followup V1 --date 2026-13-01 call => the follow-up date `2026-13-01` is not a date (use YYYY-MM-DD, +7d, +2w or a weekday name)",
     "promise V1 --amount 10 --date 2026-03-31 => the promise date 2026-03-31 is before today (2026-04-01)",
     "promise V1 --amount 10 --date +7d --document X9 => document `X9` does not exist",
     "promise V1 --amount 10 --date +7d --document I1,I3 => document `I3` belongs to customer `V2`, not `V1`",
@@ -83,7 +86,7 @@ const ONE_LINE: &[&str] = &[
     "dispute V1 --reason quantity --amount 75 => Issue 2 opened for V1 (Vale Supplies): quantity, 75.00 USD. Back-dated to 2026-04-01.",
     "resolve 1 credit note => Issue 1 resolved. Back-dated to 2026-04-01.",
     "reopen 1 => Issue 1 reopened. Back-dated to 2026-04-01.",
-    "followup V3 --date +2w call again => Follow-up 1 scheduled for V3 (Yarn & Sons) on 2026-04-15. Dated today: the detail's timeline as of 2026-04-01 leaves it out.",
+    "followup V3 --date +2w call again => Follow-up 1 scheduled for V3 (Yarn & Sons) on {today +2w}. Dated today: the detail's timeline as of 2026-04-01 leaves it out.",
     "done 1 => Follow-up 1 done. Dated today: the detail's timeline as of 2026-04-01 leaves it out.",
     "assign V3 dan --sales => Owner change 1: Sales owner of V3 (Yarn & Sons) is now dan (was unassigned). Dated today: the detail's timeline as of 2026-04-01 leaves it out.",
 ];
@@ -128,18 +131,22 @@ fn bad_input_exits_2_with_one_sentence_and_writes_nothing() {
 fn a_hold_is_dated_like_a_follow_up() {
     let fx = Fixture::new();
     let before = fx.fingerprint();
+    // A hold counts from the as-of day; a follow-up from the day it is written.
+    let today = owed::cli::today().to_string();
     for what in ["follow-up date", "hold's last day"] {
-        let args: &[&str] = if what == "hold's last day" {
-            &["engage", "hold", "V1", "--until", "2099-01-01", "wait"]
+        let (args, from): (&[&str], &str) = if what == "hold's last day" {
+            (
+                &["engage", "hold", "V1", "--until", "2099-01-01", "wait"],
+                "2026-04-01",
+            )
         } else {
-            &["followup", "V1", "--date", "2099-01-01", "call"]
+            (&["followup", "V1", "--date", "2099-01-01", "call"], &today)
         };
         refused(
             &run(&fx, args),
             2,
             &format!(
-                "the {what} 2099-01-01 is more than 2 years after today (2026-04-01): check \
-                 the year"
+                "the {what} 2099-01-01 is more than 2 years after today ({from}): check the year"
             ),
         );
     }
@@ -546,9 +553,12 @@ fn a_name_with_an_escape_is_refused_in_one_complete_sentence() {
 #[test]
 fn each_action_prints_one_line_naming_the_record() {
     let fx = Fixture::new();
+    // A follow-up is dated from the day it is written, whatever the as-of date.
+    let in_2w = owed::cli::today() + chrono::Duration::days(14);
     for (args, line) in ONE_LINE.iter().map(|line| case(line)) {
         let out = run(&fx, &args);
         assert!(out.status.success(), "{args:?}: {}", stderr(&out));
+        let line = line.replace("{today +2w}", &in_2w.to_string());
         assert_eq!(stdout(&out), format!("{line}\n"), "{args:?}");
     }
 }
@@ -1550,4 +1560,59 @@ fn the_ledgers_time_zone_is_a_managers_to_change_and_is_logged() {
         &["--as", "dana", "config", "time-zone", "Asia/Kabul"],
     );
     assert!(again.contains("already Asia/Kabul"), "{again}");
+}
+
+/// A follow-up is dated when it is written: at a back-dated `--as-of`, `+1d` is tomorrow's
+/// (it was the day after the as-of date, in the past) and a day before today is refused as
+/// it is without `--as-of`; a promise's date still counts from the as-of day.
+#[test]
+fn a_follow_up_written_back_dated_is_scheduled_from_today() {
+    let fx = Fixture::new();
+    let today = owed::cli::today();
+    let tomorrow = today.succ_opt().unwrap();
+    let o = on_day(
+        &fx,
+        "2026-04-01",
+        &["followup", "V1", "--date", "+1d", "ring"],
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(
+        stdout(&o).contains("scheduled for V1 ")
+            && stdout(&o).contains(&format!(" on {tomorrow}.")),
+        "{}",
+        stdout(&o)
+    );
+    let o = on_day(
+        &fx,
+        "2026-04-01",
+        &["followup", "V1", "--date", "2026-04-05", "x"],
+    );
+    refused(
+        &o,
+        2,
+        &format!("the follow-up date 2026-04-05 is before today ({today})"),
+    );
+    let o = on_day(
+        &fx,
+        "2026-04-01",
+        &[
+            "call",
+            "V1",
+            "--outcome",
+            "reached",
+            "--followup",
+            "2026-04-05",
+        ],
+    );
+    refused(
+        &o,
+        2,
+        &format!("the follow-up date 2026-04-05 is before today ({today})"),
+    );
+    let o = on_day(
+        &fx,
+        "2026-04-01",
+        &["promise", "V1", "--amount", "10", "--date", "2026-04-05"],
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
 }

@@ -2327,7 +2327,7 @@ fn the_activity_export_takes_a_period_and_who_did_it() {
     for (args, said) in [
         (
             vec!["export", "activity", "--from", "2026-04-31", "-o", never],
-            "`2026-04-31` is not a valid date (YYYY-MM-DD)",
+            "`2026-04-31` is not a valid date: April has 30 days",
         ),
         (
             vec![

@@ -437,6 +437,8 @@ fn nothing_typed_is_search_syntax_and_control_characters_stay_visible() {
 #[test]
 fn a_call_with_a_followup_writes_both_or_nothing() {
     let fx = Fixture::new();
+    // A follow-up is dated from the day it is written, whatever the as-of date.
+    let in_2d = (owed::cli::today() + chrono::Duration::days(2)).to_string();
     let out = succeeded(&run(
         &fx,
         &[
@@ -456,9 +458,11 @@ fn a_call_with_a_followup_writes_both_or_nothing() {
     ));
     assert_eq!(
         out,
-        "Call 1 logged for V1 (Vale Supplies) with Maria Lopez: no answer; \
-         follow-up 1 scheduled on 2026-04-03. \
-         Dated today: the detail's timeline as of 2026-04-01 leaves it out.\n"
+        format!(
+            "Call 1 logged for V1 (Vale Supplies) with Maria Lopez: no answer; \
+             follow-up 1 scheduled on {in_2d}. \
+             Dated today: the detail's timeline as of 2026-04-01 leaves it out.\n"
+        )
     );
     let timeline: Value =
         serde_json::from_str(&succeeded(&today(&fx, &["activity", "V1", "--json"]))).unwrap();
@@ -471,7 +475,7 @@ fn a_call_with_a_followup_writes_both_or_nothing() {
     assert_eq!(call["followup_id"], 1);
     let followup = entries.iter().find(|e| e["kind"] == "followup").unwrap();
     assert_eq!(followup["id"], 1);
-    assert_eq!(followup["date"], "2026-04-03");
+    assert_eq!(followup["date"], in_2d.as_str());
     assert_eq!(followup["text"], "Call Maria Lopez again (no answer)");
     assert_eq!(find_json(&fx, &["rang"])["activity"][0]["kind"], "call");
 

@@ -194,7 +194,7 @@ fn no_human_output_writes_a_control_character_from_outside() {
     );
     ok(
         "followup",
-        &w.owed(&["followup", "K3", "--date", "2026-05-05", NOTE]),
+        &w.owed(&["followup", "K3", "--date", "+7d", NOTE]),
     );
     // The old owner is quoted in the line.
     ok("assign", &w.owed(&["assign", "K1", "bob"]));

@@ -465,7 +465,8 @@ rejected! {
     // As Excel saves a CSV where the decimal mark is a comma.
     semicolon_separated: Portfolio::contract().edit(|name, text| if name == "payments.csv" { text.replace(',', ";") } else { text.to_string() }) => "payments.csv line 1", "the columns are separated by `;`, not commas";
     missing_required_field: replaced("customers.csv", "K2,Lumen GmbH", "K2,") => "customers.csv line 3, column name", "missing";
-    bad_date: replaced("documents.csv", "2026-03-20", "2026-02-30") => "documents.csv line 4, column doc_date", "not a date";
+    bad_date: replaced("documents.csv", "2026-03-20", "2026-02-30") => "documents.csv line 4, column doc_date", "`2026-02-30` is not a date: February has 28 days";
+    no_leap_day: replaced("documents.csv", "2026-03-20", "2027-02-29") => "documents.csv line 4, column doc_date", "`2027-02-29` is not a date: 2027 has no 29 February";
     bad_amount: replaced("documents.csv", "1000.00", "10x00.00") => "documents.csv line 4, column amount", "not a number";
     negative_amount: replaced("payments.csv", "300.00", "-300.00") => "payments.csv line 3, column amount", "negative";
     unknown_type: replaced("documents.csv", "debit_note", "debit_memo") => "documents.csv line 6, column type", "unknown value `debit_memo`";

@@ -95,17 +95,27 @@ fn a_call_proposes_its_follow_up_and_saves_both() {
     assert_eq!(value(&d, FieldId::Outcome), "reached");
     assert_eq!(value(&d, FieldId::Date), "");
     assert_hint(&d, FieldId::Date, "empty: no follow-up");
-    // The outcome retyped and completed: no answer proposes a call in two days — on
-    // Thursday 30 April, that is a Saturday: the Monday after it.
+    // The outcome retyped and completed: no answer proposes a call in two days, never on a
+    // weekend (on a Thursday, the Monday after it), counted from the day the call is logged
+    // (a follow-up is dated when written), not the date shown.
     d.press("<Backspace> <Backspace> <Backspace> <Backspace> <Backspace> <Backspace> <Backspace>");
     d.press("no <Tab>");
+    let today = owed::cli::today();
+    let proposed = owed::domain::calls::CallOutcome::NoAnswer
+        .followup_date(today)
+        .unwrap();
+    let days = (proposed - today).num_days();
+    let described = {
+        use chrono::Datelike;
+        format!("{} {proposed}, in {days} days", proposed.weekday())
+    };
     assert_eq!(value(&d, FieldId::Outcome), "no_answer");
-    assert_eq!(value(&d, FieldId::Date), "+4d");
-    assert_valid(&d, FieldId::Date, "Mon 2026-05-04, in 4 days");
+    assert_eq!(value(&d, FieldId::Date), format!("+{days}d"));
+    assert_valid(&d, FieldId::Date, &described);
     assert_valid(
         &d,
         FieldId::Outcome,
-        "no answer; proposes a follow-up for Mon 2026-05-04, in 4 days",
+        &format!("no answer; proposes a follow-up for {described}"),
     );
     // The contact: the customer's phone, then email.
     d.press("<Down> <Tab>");
@@ -122,10 +132,10 @@ fn a_call_proposes_its_follow_up_and_saves_both() {
     // In the queue the cursor moves on, and the footer says to whom.
     let said = status(&d);
     assert!(
-        said.starts_with(
+        said.starts_with(&format!(
             "saved (dated today, not as of 2026-04-30): Call 1 logged for K6 (Acme Corp) \
-             with ap@acme.example: no answer; follow-up 2 scheduled on 2026-05-04. · next: "
-        ),
+             with ap@acme.example: no answer; follow-up 2 scheduled on {proposed}. · next: "
+        )),
         "{said}"
     );
     assert_eq!(
@@ -140,13 +150,12 @@ fn a_call_proposes_its_follow_up_and_saves_both() {
     assert_eq!(
         followups(&db, "K6"),
         [(
-            "2026-05-04".to_string(),
+            proposed.to_string(),
             "Call ap@acme.example again (no answer)".to_string()
         )]
     );
     // Written today (the clock's), it shows from today: as of today, back on Acme, the
     // timeline shows the call, and the row's last contact and last call are today.
-    let today = today();
     d.press(&format!(
         ": asof <Space> {today} <Enter> 2 / acme <Space> corp <Enter>"
     ));
@@ -237,11 +246,12 @@ fn voicemail_for_the_marked_customers_after_one_question_naming_the_count() {
         let c = calls(&db, id);
         assert_eq!(c.len(), 1, "{id}");
         assert_eq!(c[0].0, "voicemail");
-        assert_eq!(
-            followups(&db, id)[0].0,
-            "2026-05-04",
-            "{id}: proposed (the Monday after Saturday), kept"
-        );
+        // Proposed from the day it is written (two days on, the Monday after a weekend).
+        let today = owed::cli::today();
+        let proposed = owed::domain::calls::CallOutcome::Voicemail
+            .followup_date(today)
+            .unwrap();
+        assert_eq!(followups(&db, id)[0].0, proposed.to_string(), "{id}: kept");
     }
     assert!(d.app.marks.is_empty());
 }
@@ -280,11 +290,15 @@ fn a_follow_up_for_the_marked_customers_after_one_question_naming_the_count() {
         "{}",
         status(&d)
     );
+    // Friday from the day it is written, not from the date shown.
+    let friday = owed::domain::action_checks::future_date("follow-up date", "fri", today())
+        .unwrap()
+        .to_string();
     for (i, id) in ["K4", "K6"].iter().enumerate() {
         let f = followups(&db, id);
         assert_eq!(f.len(), before[i] + 1, "{id}");
         assert!(
-            f.contains(&("2026-05-01".into(), "Ask for the remittance".into())),
+            f.contains(&(friday.clone(), "Ask for the remittance".into())),
             "{id}: {f:?}"
         );
     }

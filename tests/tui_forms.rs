@@ -1047,11 +1047,13 @@ fn a_dispute_of_more_than_its_documents_is_refused_under_its_amount() {
 #[test]
 fn a_follow_up_due_today_joins_the_follow_ups_tab() {
     let (_dir, mut d) = driver("alice", (120, 40));
-    d.press("/ kite <Enter> f fri");
-    assert_valid(&d, FieldId::Date, "Fri 2026-05-01, tomorrow");
-    d.press("<Esc> x");
     // Actions are stamped with the clock: they count from today, so look from today.
     let today = owed::cli::today();
+    d.press("/ kite <Enter> f fri");
+    // A follow-up is dated when written: `fri` is the Friday from today, not from the date
+    // on screen.
+    assert_valid(&d, FieldId::Date, &described(today, "fri"));
+    d.press("<Esc> x");
     let fx = owed::tui::update::set_as_of(&mut d.app, today);
     d.run(fx);
     let before = d.app.page.counts[3];
@@ -1237,6 +1239,8 @@ fn each_form_at_two_sizes() {
     for (w, h) in [(80, 24), (120, 40)] {
         for (name, keys) in forms {
             let mut d = Driver::new(&db, "alice", (w, h));
+            // As on the day shown: a follow-up's date is described from the real today.
+            d.app.session.today = d.app.as_of;
             d.press(keys);
             assert_eq!(d.app.mode, Mode::Form, "{name}");
             snapshot::assert(&format!("form_{name}_{w}x{h}"), &d.screen());
@@ -1936,4 +1940,87 @@ fn thousands_of_overdue_documents_are_proposed_as_one_word_and_saved_exactly() {
         .unwrap();
     assert_eq!(issue.amount, dec("15000"));
     assert_eq!(issue.documents.len(), 1201, "each once");
+}
+
+/// How the date field of a follow-up describes `typed` written on `today`
+/// (`Fri 2026-05-01, tomorrow`).
+fn described(today: owed::domain::Date, typed: &str) -> String {
+    use chrono::Datelike;
+    let d = owed::domain::action_checks::future_date("follow-up date", typed, today).unwrap();
+    let when = match (d - today).num_days() {
+        0 => "today".to_string(),
+        1 => "tomorrow".to_string(),
+        n => format!("in {n} days"),
+    };
+    format!("{} {d}, {when}", d.weekday())
+}
+
+/// A follow-up written while the workstation shows an earlier date (`:asof`, `--as-of`) is
+/// scheduled from the real today: `today` and `+1d` are today's, a day before today is
+/// refused as it is without `:asof` (it was described and saved for the past day: after
+/// `:asof 2026-04-30`, `today` read "Thu 2026-04-30, today"). A promise's date still counts
+/// from the day it is back-dated to.
+#[test]
+fn a_follow_up_written_at_an_earlier_date_is_scheduled_from_today() {
+    let (_dir, mut d) = driver("alice", (120, 40));
+    let today = owed::cli::today();
+    d.press("/ kite <Enter> f today");
+    assert_valid(&d, FieldId::Date, &described(today, "today"));
+    d.press("<C-u> +1d");
+    assert_valid(&d, FieldId::Date, &described(today, "+1d"));
+    d.press("<C-u> 2026-05-01");
+    match check(&d, FieldId::Date) {
+        Check::Err(e) => assert_eq!(
+            e,
+            format!("the follow-up date 2026-05-01 is before today ({today})")
+        ),
+        other => panic!("{other:?}"),
+    }
+    d.press("<C-u> today <Down> Call <Space> AP <Enter>");
+    assert_eq!(
+        status(&d),
+        format!(
+            "saved (dated today, not as of 2026-04-30): Follow-up 2 scheduled for K1 \
+             (Kite Supplies) on {today}."
+        )
+    );
+    d.press("p");
+    d.press("<Down> <C-u> 2026-05-01");
+    assert_valid(&d, FieldId::Date, "Fri 2026-05-01, tomorrow");
+}
+
+/// A field's error reads whole under it, wrapped (it was cut at the popup's width: "…not a
+/// date (use YYYY-MM-DD…"), and an impossible day says why it is none.
+#[test]
+fn a_fields_error_reads_whole_and_an_impossible_day_says_why() {
+    let (_dir, db) = fixture();
+    let mut d = Driver::new(&db, "alice", (140, 40));
+    d.press("p <Down> <C-u> someday");
+    match check(&d, FieldId::Date) {
+        Check::Err(e) => assert_eq!(
+            e,
+            "the promise date `someday` is not a date (use YYYY-MM-DD, +7d, +2w or a weekday name)"
+        ),
+        other => panic!("{other:?}"),
+    }
+    let screen = d.screen();
+    assert!(screen.contains("weekday name)"), "{screen}");
+    assert!(!screen.contains("YYYY-MM-DD…"), "{screen}");
+    d.press("<C-u> 2027-02-29");
+    match check(&d, FieldId::Date) {
+        Check::Err(e) => assert_eq!(
+            e,
+            "the promise date `2027-02-29` is not a date: 2027 has no 29 February"
+        ),
+        other => panic!("{other:?}"),
+    }
+    // Wrapped under the field, whole.
+    let screen = d.screen();
+    assert!(
+        screen.contains("is not a date: 2027 has no 29")
+            && screen.contains("│             February  "),
+        "{screen}"
+    );
+    d.press("<C-u> 2026-04-31");
+    assert!(d.screen().contains("April has 30 days"), "{}", d.screen());
 }

@@ -872,7 +872,9 @@ fn enter_from_the_follow_ups_tab_lands_on_the_follow_up_that_is_due() {
     // Dale's follow-up for 29 April (due, what puts it in the tab), then one for the 14th of
     // May recorded after it (not due): the newer is not what the collector came for.
     let mut store = owed::store::Store::open_existing(&db).unwrap();
-    let stamp = workstation::stamp_by("2026-04-29");
+    let mut stamp = workstation::stamp_by("2026-04-29");
+    // Written on the fixture's day: a follow-up is dated from the day it is written.
+    stamp.at = "2026-04-29T12:00:00Z".into();
     owed::actions::followup(&mut store, &stamp, "K7", "2026-05-14", "Not due yet").unwrap();
     drop(store);
     let mut d = Driver::new(&db, "alice", (120, 40));

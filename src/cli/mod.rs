@@ -189,8 +189,9 @@ pub fn parse_date(text: &str) -> std::result::Result<Date, String> {
     use crate::domain::date;
     let d = date::parse_iso(text).ok_or_else(|| {
         format!(
-            "{} is not a valid date (YYYY-MM-DD)",
-            crate::error::quoted(text)
+            "{} is not a valid date{}",
+            crate::error::quoted(text),
+            date::not_a_date_because(text, " (YYYY-MM-DD)")
         )
     })?;
     if !date::in_calendar(d) {

@@ -320,8 +320,9 @@ pub fn date_field(what: &str, text: &str, today: Date) -> Result<Date, String> {
     }
     let d = date::parse_relative(t, today).ok_or_else(|| {
         format!(
-            "the {what} {} is not a date (use YYYY-MM-DD, +7d, +2w or a weekday name)",
-            crate::error::quoted(t)
+            "the {what} {} is not a date{}",
+            crate::error::quoted(t),
+            date::not_a_date_because(t, " (use YYYY-MM-DD, +7d, +2w or a weekday name)")
         )
     })?;
     if !date::in_calendar(d) {
@@ -747,7 +748,7 @@ mod tests {
         );
         assert_eq!(
             date_field("promise date", "2026-02-30", today),
-            Err("the promise date `2026-02-30` is not a date (use YYYY-MM-DD, +7d, +2w or a weekday name)".into())
+            Err("the promise date `2026-02-30` is not a date: February has 28 days".into())
         );
         assert_eq!(future_date("promise date", "today", today), Ok(today));
         assert_eq!(

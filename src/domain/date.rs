@@ -17,6 +17,56 @@ pub fn parse_iso(text: &str) -> Option<NaiveDate> {
     NaiveDate::from_ymd_opt(year, num(5..7)?, num(8..10)?)
 }
 
+/// Why `text`, written as `YYYY-MM-DD` with a month of 1–12 and a day of 1–31, names no day:
+/// `2027 has no 29 February`, `April has 30 days`; `None` for any other text (a date, or
+/// text that is not of that shape), which the caller's own words describe.
+pub fn impossible_day(text: &str) -> Option<String> {
+    const MONTHS: [&str; 12] = [
+        "January",
+        "February",
+        "March",
+        "April",
+        "May",
+        "June",
+        "July",
+        "August",
+        "September",
+        "October",
+        "November",
+        "December",
+    ];
+    let b = text.trim().as_bytes();
+    if b.len() != 10 || b[4] != b'-' || b[7] != b'-' || parse_iso(text).is_some() {
+        return None;
+    }
+    let num = |range: std::ops::Range<usize>| -> Option<u32> {
+        b[range].iter().try_fold(0u32, |n, &c| {
+            c.is_ascii_digit().then(|| n * 10 + u32::from(c - b'0'))
+        })
+    };
+    let (year, month, day) = (num(0..4)?, num(5..7)?, num(8..10)?);
+    if !(1..=12).contains(&month) || !(1..=31).contains(&day) {
+        return None;
+    }
+    let name = MONTHS[month as usize - 1];
+    if month == 2 && day == 29 {
+        return Some(format!("{year} has no 29 February"));
+    }
+    let next = if month == 12 {
+        NaiveDate::from_ymd_opt(i32::try_from(year).ok()? + 1, 1, 1)
+    } else {
+        NaiveDate::from_ymd_opt(i32::try_from(year).ok()?, month + 1, 1)
+    }?;
+    let days = next.pred_opt()?.day();
+    Some(format!("{name} has {days} days"))
+}
+
+/// The words after "is not a date" for `text`: `: 2027 has no 29 February` where it names an
+/// impossible day ([`impossible_day`]), else `hint` (` (YYYY-MM-DD)`).
+pub fn not_a_date_because(text: &str, hint: &str) -> String {
+    impossible_day(text).map_or_else(|| hint.to_string(), |why| format!(": {why}"))
+}
+
 /// The first date `owed` computes with.
 pub const FIRST_DAY: NaiveDate = NaiveDate::from_ymd_opt(1900, 1, 1).expect("a date");
 
@@ -157,6 +207,37 @@ impl Clock {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_impossible_day_says_why() {
+        assert_eq!(
+            impossible_day("2027-02-29").as_deref(),
+            Some("2027 has no 29 February")
+        );
+        assert_eq!(
+            impossible_day("2028-02-30").as_deref(),
+            Some("February has 29 days")
+        );
+        assert_eq!(
+            impossible_day("2026-02-31").as_deref(),
+            Some("February has 28 days")
+        );
+        assert_eq!(
+            impossible_day("2026-04-31").as_deref(),
+            Some("April has 30 days")
+        );
+        assert_eq!(impossible_day("2026-12-32"), None);
+        for other in [
+            "2026-13-01",
+            "2026-00-10",
+            "2026-04-00",
+            "2026-04-30",
+            "soon",
+            "+1d",
+        ] {
+            assert_eq!(impossible_day(other), None, "{other}");
+        }
+    }
 
     fn d(s: &str) -> NaiveDate {
         parse_iso(s).unwrap()

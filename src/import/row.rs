@@ -363,7 +363,11 @@ impl Row<'_> {
         let d = date::parse_iso(text).ok_or_else(|| {
             self.error(
                 column,
-                format!("{} is not a date (YYYY-MM-DD)", quoted(text)),
+                format!(
+                    "{} is not a date{}",
+                    quoted(text),
+                    date::not_a_date_because(text, " (YYYY-MM-DD)")
+                ),
             )
         })?;
         if !date::in_calendar(d) {

@@ -1360,7 +1360,10 @@ pub fn command(app: &mut App, line: &str) -> Vec<Effect> {
                 }
                 Some(date) => set_as_of(app, date),
                 None => {
-                    app.say_error(format!("`{text}` is not a date (YYYY-MM-DD, today, -7d)"));
+                    app.say_error(format!(
+                        "`{text}` is not a date{}",
+                        date::not_a_date_because(&text, " (YYYY-MM-DD, today, -7d)")
+                    ));
                     Vec::new()
                 }
             }

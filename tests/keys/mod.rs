@@ -47,7 +47,7 @@ pub fn value(d: &Driver, id: FieldId) -> String {
 pub fn check(d: &Driver, id: FieldId) -> Check {
     let form = d.app.form.as_ref().expect("a form is open");
     let field = form.field(id).expect("the form has the field");
-    form.check(field, d.app.as_of, form.strict)
+    form.check(field, (d.app.as_of, d.app.session.today), form.strict)
 }
 
 /// Attaches `files` (name, bytes) with `text` to Acme Corp (K6, alice's) on the fixture

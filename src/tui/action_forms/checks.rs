@@ -13,22 +13,25 @@ use crate::workstation::{FileAccess, Unreadable};
 use chrono::Datelike;
 
 impl ActionForm {
-    /// Whether every field is valid.
-    pub fn first_error(&self, as_of: Date) -> Option<(usize, String)> {
+    /// Whether every field is valid, as of `as_of` with the real `today` (see [`Self::check`]).
+    pub fn first_error(&self, as_of: Date, today: Date) -> Option<(usize, String)> {
         self.fields.iter().enumerate().find_map(|(i, f)| {
             if let Some(e) = &f.refused {
                 return Some((i, e.clone()));
             }
-            match self.check(f, as_of, true) {
+            match self.check(f, (as_of, today), true) {
                 Check::Err(e) => Some((i, e)),
                 _ => None,
             }
         })
     }
 
-    /// What a field's text means as of `as_of`; `strict`: an empty required field or a
+    /// What a field's text means as of `as_of`, on the real `today` (the session's day,
+    /// whatever date is on screen): a follow-up is dated when it is written, so its date
+    /// (`+1d`, `today`, a weekday) counts from `today` and is not before it, where a promise's
+    /// counts from the as-of day it is back-dated to. `strict`: an empty required field or a
     /// half-typed choice is an error (else a hint).
-    pub fn check(&self, field: &Field, as_of: Date, strict: bool) -> Check {
+    pub fn check(&self, field: &Field, (as_of, today): (Date, Date), strict: bool) -> Check {
         let v = field.value().trim();
         let missing = |error: String, hint: String| {
             if strict {
@@ -144,8 +147,13 @@ impl ActionForm {
                         "YYYY-MM-DD, +7d, +2w or a weekday (friday)".into(),
                     );
                 }
-                match check::future_date(what, v, as_of) {
-                    Ok(d) => Check::Ok(describe_date(d, as_of)),
+                let from = if self.kind == FormKind::Promise {
+                    as_of
+                } else {
+                    today
+                };
+                match check::future_date(what, v, from) {
+                    Ok(d) => Check::Ok(describe_date(d, from)),
                     Err(e) => Check::Err(e),
                 }
             }
@@ -187,11 +195,11 @@ impl ActionForm {
                     return Check::Hint(format!("Tab: {}", matches.join(", ")));
                 }
                 match CallOutcome::parse(v) {
-                    Ok(o) => Check::Ok(match o.followup_date(as_of) {
+                    Ok(o) => Check::Ok(match o.followup_date(today) {
                         Some(d) => format!(
                             "{}; proposes a follow-up for {}",
                             o.label(),
-                            describe_date(d, as_of)
+                            describe_date(d, today)
                         ),
                         None => o.label().to_string(),
                     }),

@@ -107,17 +107,18 @@ impl ActionForm {
         }
     }
 
-    /// The call form: the follow-up the outcome proposes for a call on `as_of`, in the date
+    /// The call form: the follow-up the outcome proposes for a call logged `today` (the real
+    /// day, whatever date is on screen: a follow-up is dated when written), in the date
     /// field unless the collector typed there (`+2d` for no answer, `+4d` on a Thursday:
     /// never a weekend; empty for an outcome that proposes none).
-    pub(super) fn propose_followup(&mut self, as_of: crate::domain::Date) {
+    pub(super) fn propose_followup(&mut self, today: crate::domain::Date) {
         if self.kind != FormKind::Call {
             return;
         }
         let days = CallOutcome::parse(&self.value(FieldId::Outcome))
             .ok()
-            .and_then(|o| o.followup_date(as_of))
-            .map(|d| crate::domain::date::days_between(as_of, d));
+            .and_then(|o| o.followup_date(today))
+            .map(|d| crate::domain::date::days_between(today, d));
         if let Some(field) = self.fields.iter_mut().find(|f| f.id == FieldId::Date) {
             field.set_default(&days.map_or(String::new(), |n| format!("+{n}d")));
         }

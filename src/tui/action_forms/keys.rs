@@ -56,7 +56,8 @@ pub fn key(app: &mut App, event: KeyEvent) -> Vec<Effect> {
         Resolved::Run(a) => Some(a),
         _ => None,
     };
-    let as_of = app.as_of;
+    // A follow-up is dated when written: proposed from the real today, not the date shown.
+    let today = app.session.today;
     let Some(form) = app.form.as_mut() else {
         app.mode = Mode::Normal;
         return Vec::new();
@@ -124,7 +125,7 @@ pub fn key(app: &mut App, event: KeyEvent) -> Vec<Effect> {
             if let Some(field) = form.fields.get_mut(focus)
                 && field.type_key(&event)
             {
-                changed(form, as_of);
+                changed(form, today);
             }
             Vec::new()
         }
@@ -136,7 +137,8 @@ pub fn key(app: &mut App, event: KeyEvent) -> Vec<Effect> {
 /// or saves, a paste is dropped: the question stays on the screen; a form being saved says
 /// to wait).
 pub fn paste(app: &mut App, text: &str) -> Vec<Effect> {
-    let as_of = app.as_of;
+    // A follow-up is dated when written: proposed from the real today, not the date shown.
+    let today = app.session.today;
     let Some(form) = app.form.as_mut() else {
         return Vec::new();
     };
@@ -149,27 +151,28 @@ pub fn paste(app: &mut App, text: &str) -> Vec<Effect> {
         && let Some(field) = form.fields.get_mut(focus)
         && field.paste(text)
     {
-        changed(form, as_of);
+        changed(form, today);
     }
     Vec::new()
 }
 
 /// The field with the cursor changed: the choices of a files field follow it, and so do the
 /// follow-up proposed and the amount that goes with the documents.
-fn changed(form: &mut ActionForm, as_of: crate::domain::Date) {
+fn changed(form: &mut ActionForm, today: crate::domain::Date) {
     form.message = None;
     if let Some(field) = form.fields.get_mut(form.focus)
         && field.id == FieldId::Files
     {
         field.choices = form.files.choices(field.value());
     }
-    form.propose_followup(as_of);
+    form.propose_followup(today);
     form.follow_amount();
 }
 
 /// An action of the form's keymap section.
 pub fn form_action(app: &mut App, action: Action) -> Vec<Effect> {
-    let as_of = app.as_of;
+    // A follow-up is dated when written: proposed from the real today, not the date shown.
+    let today = app.session.today;
     let Some(form) = app.form.as_mut() else {
         return Vec::new();
     };
@@ -206,7 +209,7 @@ pub fn form_action(app: &mut App, action: Action) -> Vec<Effect> {
                     field.choices = form.files.choices(&value);
                     field.set(&value);
                 }
-                form.propose_followup(as_of);
+                form.propose_followup(today);
             }
         }
         Action::CompleteBack => {
@@ -216,7 +219,7 @@ pub fn form_action(app: &mut App, action: Action) -> Vec<Effect> {
                 form.focus = (focus + n - 1) % n;
             } else {
                 field.complete(false);
-                form.propose_followup(as_of);
+                form.propose_followup(today);
             }
         }
         Action::EditExternal => return edit_external(app),

@@ -49,12 +49,12 @@ impl ActionForm {
 
 /// Enter: checks every field, asks to confirm for several customers, then saves.
 pub(super) fn submit(app: &mut App) -> Vec<Effect> {
-    let as_of = app.as_of;
+    let (as_of, today) = (app.as_of, app.session.today);
     let Some(form) = app.form.as_mut() else {
         return Vec::new();
     };
     form.strict = true;
-    if let Some((i, e)) = form.first_error(as_of) {
+    if let Some((i, e)) = form.first_error(as_of, today) {
         form.focus = i;
         form.message = Some(Status {
             text: format!("Not saved: {e}"),

@@ -27,13 +27,38 @@ fn label_width(form: &ActionForm) -> u16 {
     LABEL.max(u16::try_from(longest + 3).unwrap_or(u16::MAX))
 }
 
-/// The popup's rectangle on a screen (the footer stays visible below it).
-pub fn popup_area(screen: Rect, form: &ActionForm) -> Rect {
+/// The most lines a field's error wraps into under it.
+const NOTE_LINES: usize = 4;
+
+/// A field's note under it (its error, or what its value means) wrapped to `width`: an error
+/// reads whole (up to [`NOTE_LINES`] lines: `the follow-up date … is not a date (use
+/// YYYY-MM-DD…` was cut at the popup's width), a hint is one line, cut.
+fn note_lines(note: &str, error: bool, width: usize) -> Vec<String> {
+    if !error {
+        return vec![text::truncate(note, width)];
+    }
+    let mut lines = text::wrap_lines(note, width);
+    if lines.len() > NOTE_LINES {
+        lines.truncate(NOTE_LINES);
+        if let Some(last) = lines.last_mut() {
+            *last = format!("{}…", text::truncate(last, width.saturating_sub(1)));
+        }
+    }
+    if lines.is_empty() {
+        lines.push(String::new());
+    }
+    lines
+}
+
+/// The popup's rectangle on a screen (the footer stays visible below it), for fields whose
+/// notes take `notes` lines in all.
+pub fn popup_area(screen: Rect, form: &ActionForm, notes: u16) -> Rect {
     let width = screen.width.saturating_sub(4).min(78);
-    // Borders, what the form is about and a blank line, two lines a field, a blank line and
-    // the message (as many lines as it wraps into: why a save was refused reads whole).
+    // Borders, what the form is about and a blank line, a line a field and its note's lines,
+    // a blank line and the message (as many lines as it wraps into: why a save was refused
+    // reads whole).
     let message = message_lines(form, text_width(width)).len().max(1) as u16;
-    let wanted = 2 + 2 + 2 * form.fields.len() as u16 + 1 + message;
+    let wanted = 2 + 2 + form.fields.len() as u16 + notes + 1 + message;
     let height = wanted.min(screen.height.saturating_sub(2));
     Rect::new(
         screen.x + (screen.width - width) / 2,
@@ -59,7 +84,25 @@ fn message_lines(form: &ActionForm, width: usize) -> Vec<String> {
 /// Draws the form; returns where the terminal's cursor goes (in the field being typed in).
 pub fn render(app: &App, screen: Rect, buf: &mut Buffer) -> Option<Position> {
     let form = app.form.as_ref()?;
-    let area = popup_area(screen, form);
+    let value_w = {
+        let width = screen.width.saturating_sub(4).min(78);
+        text_width(width).saturating_sub(usize::from(label_width(form)))
+    };
+    let notes: Vec<(Vec<String>, ratatui::style::Style)> = form
+        .fields
+        .iter()
+        .map(|field| {
+            let (note, error) = field_note(app, form, field);
+            let style = if error {
+                app.theme.get(Role::Error)
+            } else {
+                app.theme.get(Role::Muted)
+            };
+            (note_lines(&note, error, value_w), style)
+        })
+        .collect();
+    let note_count: usize = notes.iter().map(|(lines, _)| lines.len()).sum();
+    let area = popup_area(screen, form, u16::try_from(note_count).unwrap_or(u16::MAX));
     clear_wide_edge(area, buf);
     let title = format!(" {} · {} ", form.kind.title(), form.target);
     let room = usize::from(area.width.saturating_sub(2));
@@ -86,7 +129,7 @@ pub fn render(app: &App, screen: Rect, buf: &mut Buffer) -> Option<Position> {
     let label_w = label_width(form);
     let value_x = inner.x + label_w;
     let value_w = usize::from(inner.width.saturating_sub(label_w));
-    for (i, field) in form.fields.iter().enumerate() {
+    for (i, (field, (note, note_style))) in form.fields.iter().zip(&notes).enumerate() {
         if y >= bottom {
             break;
         }
@@ -119,23 +162,13 @@ pub fn render(app: &App, screen: Rect, buf: &mut Buffer) -> Option<Position> {
         if y >= bottom {
             break;
         }
-        let (note, style) = match field.refused.as_ref() {
-            Some(e) => (e.clone(), app.theme.get(Role::Error)),
-            None if field.full => (crate::tui::field::field_full(), app.theme.get(Role::Error)),
-            None => match form.check(field, app.as_of, form.strict) {
-                Check::Err(e) => (e, app.theme.get(Role::Error)),
-                Check::Ok(s) | Check::Hint(s) => (hint(app, field, s), muted),
-            },
-        };
-        text::put_n(
-            buf,
-            value_x,
-            y,
-            text::truncate(&note, value_w),
-            value_w,
-            style,
-        );
-        y += 1;
+        for l in note {
+            if y >= bottom {
+                break;
+            }
+            text::put_n(buf, value_x, y, l, value_w, *note_style);
+            y += 1;
+        }
     }
     y += 1;
     if let Some(message) = &form.message {
@@ -255,6 +288,19 @@ fn about(form: &ActionForm) -> String {
 }
 
 /// What the line under a field says, with the editor's key for text that may run long.
+/// What is said under `field`, and whether it is an error: why it was refused, that it is
+/// full, else what its value means as of the date shown (on the real today).
+fn field_note(app: &App, form: &ActionForm, field: &Field) -> (String, bool) {
+    match field.refused.as_ref() {
+        Some(e) => (e.clone(), true),
+        None if field.full => (crate::tui::field::field_full(), true),
+        None => match form.check(field, (app.as_of, app.session.today), form.strict) {
+            Check::Err(e) => (e, true),
+            Check::Ok(s) | Check::Hint(s) => (hint(app, field, s), false),
+        },
+    }
+}
+
 fn hint(app: &App, field: &Field, hint: String) -> String {
     use crate::tui::key_action::Action;
     use crate::tui::keymap::KeyContext;
