@@ -697,7 +697,7 @@ fn backups_are_logged_and_backups_and_restores_count_every_kind_of_activity() {
         &["engage", "hold", "V1", "--until", "2026-03-01"],
         &["assign", "V1", "bob"],
         &["call", "V1", "--outcome", "no_answer"],
-        &["followup", "V1", "--date", "2026-04-03", "call back"],
+        &["followup", "V1", "--date", "+2d", "call back"],
         &["done", "1"],
         &["promise", "V1", "--amount", "100", "--date", "2026-04-10"],
         &["void-promise", "1"],
