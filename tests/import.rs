@@ -508,12 +508,24 @@ rejected! {
     document_amount_below_what_is_applied: only("documents.csv", "2026-03-31,100.00", "2026-03-31,30.00") => "documents.csv line 2, column amount", "`INV-100` (id `A1`) is now 30.00 USD, less than the 40.00 USD already applied to it";
     payment_amount_below_what_is_applied: only("payments.csv", "2026-04-05,40.00", "2026-04-05,30.00") => "payments.csv line 2, column amount", "`P1` is now 30.00 USD, less than the 40.00 USD already applied from it";
     // Applications so large their sum overflows: refused in words, not SQLite's.
+    // (The ledger's amounts fit; one payment applied four times over does not.)
     applications_beyond_counting: Portfolio::contract()
-        .with_document("BIG,K1,invoice,INV-9,2026-03-01,2026-03-31,922337203685477,USD")
-        .with_payment("Q1,K1,2026-04-01,600000000000000,USD,success,cheque")
-        .with_payment("Q2,K1,2026-04-01,600000000000000,USD,success,cheque")
-        .with_application("Q1,BIG,600000000000000,2026-04-01")
-        .with_application("Q2,BIG,600000000000000,2026-04-01") => "applications.csv", "add up to more than owed can count";
+        .with_document("BIG,K1,invoice,INV-9,2026-03-01,2026-03-31,600000000000000,USD")
+        .with_payment("Q1,K1,2026-04-01,300000000000000,USD,success,cheque")
+        .with_application("Q1,BIG,300000000000000,2026-04-01")
+        .with_application("Q1,BIG,300000000000000,2026-04-02")
+        .with_application("Q1,BIG,300000000000000,2026-04-03")
+        .with_application("Q1,BIG,300000000000000,2026-04-04") => "applications.csv", "add up to more than owed can count";
+    // Each amount fits, and each day's; the ledger's total did not, and the workstation showed
+    // it wrapped (`Outstanding -344674.4B`). The row that crosses it is named, with the limit.
+    ledger_beyond_counting: Portfolio::contract()
+        .with_document("H1,K1,invoice,INV-H1,2026-03-01,2026-03-31,500000000000000.00,USD")
+        .with_document("H2,K1,invoice,INV-H2,2026-03-02,2026-03-31,500000000000000.00,USD") => "documents.csv line 8, column amount", "with document `H2` of 500000000000000.00 USD the ledger's documents and payments add up to more than 922,337,203,685,477.58 USD, the most owed can count";
+    ledger_beyond_counting_by_a_payment: Portfolio::contract()
+        .with_document("H1,K1,invoice,INV-H1,2026-03-01,2026-03-31,922337203600000.00,USD")
+        .with_payment("H2,K1,2026-04-01,100000.00,USD,success,cheque") => "payments.csv line 5, column amount", "with payment `H2` of 100000.00 USD the ledger's";
+    // An amount past the store says how far it may go.
+    amount_beyond_counting: replaced("documents.csv", "2026-03-31,100.00,USD", "2026-03-31,922337203685477.59,USD") => "documents.csv line 2, column amount", "`922337203685477.59` is too large: the most owed can count is 922337203685477.5807";
     // A payment given the id of a credit note (A2): which of the two an application from A2
     // means could not be told. Refused at the payment, before its application is read.
     source_both_payment_and_credit_note: added("payments.csv", "A2,K1,2026-04-03,10.00,USD,success,card").with_application("A2,A1,5.00,2026-04-05") => "payments.csv line 5, column id", "`A2` is already the id of a credit note";

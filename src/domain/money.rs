@@ -25,7 +25,9 @@ impl std::fmt::Display for AmountError {
             AmountError::NotANumber => "is not a number",
             AmountError::Negative => "is negative",
             AmountError::TooPrecise => "has more than 4 decimal places",
-            AmountError::TooLarge => "is too large",
+            AmountError::TooLarge => {
+                "is too large: the most owed can count is 922337203685477.5807"
+            }
         })
     }
 }
@@ -56,6 +58,19 @@ pub fn parse_non_negative(text: &str) -> Result<Decimal, AmountError> {
         return Err(AmountError::Negative);
     }
     Ok(value)
+}
+
+/// The most owed can count, in ten-thousandths (922,337,203,685,477.5807): the largest
+/// amount, and the largest sum of a ledger's amounts an import takes (every figure is a sum
+/// of some of them).
+pub const COUNTABLE_UNITS: i64 = i64::MAX;
+
+/// [`COUNTABLE_UNITS`] as an amount of `currency`, in its minor units (rounded down):
+/// `922337203685477.58` for the dollar, `922337203685477` for the won.
+pub fn countable(currency: &str) -> String {
+    let most = from_units(COUNTABLE_UNITS)
+        .round_dp_with_strategy(minor_units(currency), RoundingStrategy::ToZero);
+    fixed(most, minor_units(currency))
 }
 
 /// Converts an amount to integer ten-thousandths for storage.
@@ -125,6 +140,16 @@ pub fn converts_within_store(amount: Decimal, rate: &str) -> bool {
 /// Converts stored ten-thousandths back to an amount.
 pub fn from_units(units: i64) -> Decimal {
     Decimal::new(units, STORE_SCALE)
+}
+
+/// [`from_units`] of a sum of many in 128 bits (a portfolio's figures), which no sum of
+/// stored amounts passes; one past a decimal's 96 bits (never reached) is its largest.
+pub fn from_wide_units(units: i128) -> Decimal {
+    Decimal::try_from_i128_with_scale(units, STORE_SCALE).unwrap_or(if units < 0 {
+        Decimal::MIN
+    } else {
+        Decimal::MAX
+    })
 }
 
 /// The currencies of ISO 4217 with their minor units (decimal places), sorted by code: the

@@ -776,6 +776,9 @@ fn import_in_one_transaction(
         }
         summary.files.push(file_summary);
     }
+    if let Some(past) = importer.writer.first_past_countable(&importer.base)? {
+        return Err(past_countable_error(&past, files, &importer.base));
+    }
     summary.withdrawn = importer.writer.withdraw_unpaid_applications()?;
     summary.deductions_withdrawn = importer
         .writer
@@ -2087,6 +2090,38 @@ fn format_day(day: i32) -> String {
 /// The message for a document or payment applied beyond its amount after the import: at
 /// the last line of `applications.csv` that involves it, or, when that file does not (the
 /// amount itself was lowered), at its own row in `documents.csv` or `payments.csv`.
+/// The refusal of a ledger whose amounts add up past what owed can count, naming the row
+/// that crosses it (its file, line and column when one of the files imported has it).
+fn past_countable_error(
+    past: &crate::store::ledger::import::PastCountable,
+    files: &[(FileKind, PathBuf)],
+    base: &str,
+) -> Error {
+    let (kind, file) = if past.table == "document" {
+        (FileKind::Documents, "documents.csv")
+    } else {
+        (FileKind::Payments, "payments.csv")
+    };
+    let limit = money::grouped_plain(&money::countable(base));
+    let detail = format!(
+        "with {} {} of {} {} the ledger's documents and payments add up to more than \
+         {limit} {base}, the most owed can count (each taken in {base} and in its own \
+         currency): nothing was imported",
+        past.table,
+        quoted(&past.id),
+        money::plain(money::from_units(past.amount), &past.currency),
+        past.currency
+    );
+    let line = files
+        .iter()
+        .filter(|(k, _)| *k == kind)
+        .find_map(|(_, path)| last_line_mentioning(path, "id", &past.id));
+    Error::input(match line {
+        Some(line) => format!("{file} line {line}, column amount: {detail}"),
+        None => format!("{file}: {detail}"),
+    })
+}
+
 fn over_applied_error(
     over: &crate::store::ledger::import::OverApplied,
     files: &[(FileKind, PathBuf)],

@@ -143,10 +143,12 @@ pub type OwnerSums = HashMap<Option<String>, ScopeSums>;
 pub struct ScopeSums {
     pub customers: u64,
     pub customers_overdue: u64,
-    /// `SUMMED`, then each bucket, then each bucket's net overdue.
-    pub sums: Vec<i64>,
+    /// `SUMMED`, then each bucket, then each bucket's net overdue: in 128 bits, so that no
+    /// sum of customers' figures wraps (each customer's fits 64; a portfolio of them might
+    /// not, and showed negative billions).
+    pub sums: Vec<i128>,
     /// (reason, issues, units).
-    pub issues: Vec<(String, i64, i64)>,
+    pub issues: Vec<(String, i64, i128)>,
 }
 
 impl ScopeSums {
@@ -167,7 +169,7 @@ impl ScopeSums {
 
     /// Adds `n` open issues of `amount` units under `reason` (lowered, as the scopes count
     /// reasons).
-    pub fn add_issues(&mut self, reason: &str, n: i64, amount: i64) {
+    pub fn add_issues(&mut self, reason: &str, n: i64, amount: i128) {
         match self.issues.iter_mut().find(|(r, _, _)| r == reason) {
             Some(slot) => {
                 slot.1 += n;
@@ -179,7 +181,7 @@ impl ScopeSums {
 
     /// The figures they make, `buckets` buckets.
     pub fn figures(&self, buckets: usize) -> ScopeFigures {
-        let at = |i: usize| money::from_units(self.sums.get(i).copied().unwrap_or(0));
+        let at = |i: usize| money::from_wide_units(self.sums.get(i).copied().unwrap_or(0));
         let mut issues: Vec<IssueReason> = self
             .issues
             .iter()
@@ -187,7 +189,7 @@ impl ScopeSums {
             .map(|(reason, n, amount)| IssueReason {
                 reason: reason.clone(),
                 count: n.unsigned_abs(),
-                amount: money::from_units(*amount),
+                amount: money::from_wide_units(*amount),
             })
             .collect();
         issues.sort_by(|a, b| {
@@ -215,7 +217,8 @@ impl ScopeSums {
                 open_p2p_amount: at(7),
                 dso: None,
             },
-            followups_due: self.sums.get(8).copied().unwrap_or(0).unsigned_abs(),
+            followups_due: u64::try_from(self.sums.get(8).copied().unwrap_or(0).unsigned_abs())
+                .unwrap_or(u64::MAX),
             aging: (0..buckets).map(|i| at(SUMMED.len() + i)).collect(),
             net_aging: (0..buckets)
                 .map(|i| at(SUMMED.len() + buckets + i))
@@ -430,7 +433,7 @@ fn sums_at(r: &rusqlite::Row<'_>, from: usize, stride: usize) -> rusqlite::Resul
         issues: Vec::new(),
     };
     for i in 0..stride {
-        sums.sums.push(r.get(from + 2 + i)?);
+        sums.sums.push(i128::from(r.get::<_, i64>(from + 2 + i)?));
     }
     Ok(sums)
 }
@@ -473,7 +476,7 @@ impl<S: std::ops::Deref<Target = Store>> Queue<S> {
         let mut stmt = self.conn().prepare_cached(&sql)?;
         sums.issues = stmt
             .query_map(rusqlite::params_from_iter(params.iter()), |r| {
-                Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+                Ok((r.get(0)?, r.get(1)?, i128::from(r.get::<_, i64>(2)?)))
             })?
             .collect::<rusqlite::Result<_>>()?;
         Ok(sums)
@@ -503,7 +506,8 @@ impl<S: std::ops::Deref<Target = Store>> Queue<S> {
         let mut rows = stmt.query([])?;
         while let Some(r) = rows.next()? {
             if let Some(sums) = out.get_mut(&owner(r.get(0)?)) {
-                sums.issues.push((r.get(1)?, r.get(2)?, r.get(3)?));
+                sums.issues
+                    .push((r.get(1)?, r.get(2)?, i128::from(r.get::<_, i64>(3)?)));
             }
         }
         Ok(out)
@@ -595,7 +599,7 @@ impl QueueMirror {
             sums: vec![0; stride],
             ..ScopeSums::default()
         };
-        let mut by_reason = vec![(0i64, 0i64); self.reasons.len()];
+        let mut by_reason = vec![(0i64, 0i128); self.reasons.len()];
         let mine_fallback = self.each_selected_at(query, matches, |i, row| {
             for (t, c) in counts.iter_mut().enumerate() {
                 *c += u64::from(row.tabs >> t & 1);
@@ -607,13 +611,13 @@ impl QueueMirror {
                 .iter_mut()
                 .zip(&self.sums[i * stride..(i + 1) * stride])
             {
-                *total += v;
+                *total += i128::from(*v);
             }
             let span = self.issue_spans[i] as usize..self.issue_spans[i + 1] as usize;
             for (reason, n, amount) in &self.issues[span] {
                 let slot = &mut by_reason[usize::from(*reason)];
                 slot.0 += n;
-                slot.1 += amount;
+                slot.1 += i128::from(*amount);
             }
         });
         sums.issues = self
@@ -769,5 +773,29 @@ fn holds(p: &Predicate, folded: &str, found: Option<&HashSet<i64>>, row: &Row) -
             .any(|i| i < 32 && row.net_buckets >> i & 1 == 1),
         // Answered from the row's issues by the caller.
         Predicate::Issue(_) => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Two owners' customers each near what one sum can hold add up to what they hold: the
+    /// workstation showed their sum wrapped (`Outstanding -344674.4B`).
+    #[test]
+    fn sums_of_customers_do_not_wrap() {
+        let part = ScopeSums {
+            customers: 1,
+            customers_overdue: 1,
+            sums: vec![i128::from(i64::MAX); SUMMED.len()],
+            issues: vec![("dispute".into(), 1, i128::from(i64::MAX))],
+        };
+        let mut all = part.clone();
+        all.add(&part);
+        let figures = all.figures(0);
+        let twice = money::from_units(i64::MAX) * crate::domain::Decimal::from(2);
+        assert_eq!(figures.headline.outstanding, twice);
+        assert_eq!(figures.headline.overdue, twice);
+        assert_eq!(figures.issues[0].amount, twice);
     }
 }

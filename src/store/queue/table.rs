@@ -114,11 +114,12 @@ impl QueueBuild {
         sums.customers += 1;
         sums.customers_overdue += u64::from(int(ROW_OVERDUE) > 0);
         for (total, column) in sums.sums.iter_mut().zip(SUMMED_COLUMNS) {
-            *total += int(column);
+            *total += i128::from(int(column));
         }
         for i in 0..buckets {
-            sums.sums[SUMMED_COLUMNS.len() + i] += int(ROW_BUCKETS + 2 * i);
-            sums.sums[SUMMED_COLUMNS.len() + buckets + i] += int(ROW_BUCKETS + 2 * i + 1);
+            sums.sums[SUMMED_COLUMNS.len() + i] += i128::from(int(ROW_BUCKETS + 2 * i));
+            sums.sums[SUMMED_COLUMNS.len() + buckets + i] +=
+                i128::from(int(ROW_BUCKETS + 2 * i + 1));
         }
         if issues {
             self.issue_owners.insert(cid, owner);
@@ -455,7 +456,7 @@ impl<S: std::ops::Deref<Target = Store>> Queue<S> {
                 && let Some(sums) = build.sums.get_mut(owner)
             {
                 // SQLite's `lower`, which the scopes' SQL groups by, folds ASCII only.
-                sums.add_issues(&i.reason.to_ascii_lowercase(), 1, amount);
+                sums.add_issues(&i.reason.to_ascii_lowercase(), 1, i128::from(amount));
             }
         }
         Ok(())
