@@ -487,6 +487,9 @@ rejected! {
     // EUR rates start on 2026-03-01; a EUR document of February has none.
     // A rate so large every sum it takes part in would overflow: the wrong way round.
     exchange_rate_too_large: added("exchange_rates.csv", "2026-03-02,EUR,9999999999999999999999999999") => "exchange_rates.csv line 4, column rate", "more than 1000000 units of the base currency per unit";
+    // One so small its documents converted to nothing and vanished from every figure.
+    exchange_rate_too_small: added("exchange_rates.csv", "2026-03-02,EUR,0.000000000000000000000000001") => "exchange_rates.csv line 4, column rate", "`0.000000000000000000000000001` is less than 0.000001 units of the base currency per unit (one millionth): is it the wrong way round?";
+    exchange_rate_too_precise: added("exchange_rates.csv", "2026-03-02,EUR,1.0000000000000000001") => "exchange_rates.csv line 4, column rate", "`1.0000000000000000001` has more than 18 decimal places";
     currency_without_exchange_rate: replaced("documents.csv", "B1,K2,invoice,RE-2001,2026-03-20,", "B1,K2,invoice,RE-2001,2026-02-20,") => "documents.csv line 4, column currency", "no exchange rate for EUR";
     // Files saved on Windows (CR LF) name the same lines: the csv reader counts a CR LF row's
     // line late (rust-csv issue 395), and said line 2 for line 3.

@@ -94,7 +94,22 @@ pub const MAX_RATE: u32 = 1_000_000;
 pub enum RateError {
     NotPositive,
     TooLarge,
+    /// Below one millionth ([`MIN_RATE_DECIMALS`]): only an import refuses it
+    /// ([`parse_new_rate`]).
+    TooSmall,
+    /// More than [`RATE_DECIMALS`] decimal places: only an import refuses it.
+    TooPrecise,
 }
+
+/// The smallest exchange rate an import takes, as decimal places: a millionth of a unit of
+/// the base currency per unit, the inverse of [`MAX_RATE`]. A smaller one is a rate the wrong
+/// way round or a typing error, and converted its documents to nothing (they vanished from
+/// every figure).
+pub const MIN_RATE_DECIMALS: u32 = 6;
+
+/// The most decimal places of an exchange rate an import takes: a millionth's rate with
+/// twelve significant digits, more than any bank quotes.
+pub const RATE_DECIMALS: u32 = 18;
 
 impl std::fmt::Display for RateError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -104,6 +119,16 @@ impl std::fmt::Display for RateError {
                 f,
                 "is more than {MAX_RATE} units of the base currency per unit: is it the wrong \
                  way round?"
+            ),
+            RateError::TooSmall => write!(
+                f,
+                "is less than 0.000001 units of the base currency per unit (one millionth): is \
+                 it the wrong way round?"
+            ),
+            RateError::TooPrecise => write!(
+                f,
+                "has more than {RATE_DECIMALS} decimal places: round it to {RATE_DECIMALS} or \
+                 fewer"
             ),
         }
     }
@@ -125,6 +150,20 @@ pub fn parse_rate(text: &str) -> Result<Decimal, RateError> {
         Ok(value)
     } else {
         Err(RateError::NotPositive)
+    }
+}
+
+/// [`parse_rate`] of a rate being imported, which must also be at least a millionth
+/// ([`MIN_RATE_DECIMALS`]) and have at most [`RATE_DECIMALS`] decimal places. A stored rate
+/// is read by [`parse_rate`] alone: one a version before took still converts its rows.
+pub fn parse_new_rate(text: &str) -> Result<Decimal, RateError> {
+    let value = parse_rate(text)?;
+    if value < Decimal::new(1, MIN_RATE_DECIMALS) {
+        Err(RateError::TooSmall)
+    } else if value.normalize().scale() > RATE_DECIMALS {
+        Err(RateError::TooPrecise)
+    } else {
+        Ok(value)
     }
 }
 

@@ -1839,10 +1839,10 @@ impl Row<'_> {
     }
 
     /// An exchange rate, kept as its text (stored exactly as given, normalised): see
-    /// [`money::parse_rate`].
+    /// [`money::parse_new_rate`].
     fn rate_text(&self, column: &str) -> Result<String> {
         let text = self.req(column)?;
-        money::parse_rate(text)
+        money::parse_new_rate(text)
             .map(|v| v.normalize().to_string())
             .map_err(|e| self.error(column, format!("{} {e}", quoted(text))))
     }
