@@ -321,7 +321,7 @@ pub fn fitted(value: Decimal, currency: &str, width: usize) -> String {
     }
 }
 
-/// A short amount for tight spaces: `1.2M`, `45.3k`, `950`. Rounded half away from zero,
+/// A short amount for tight spaces: `1.2M`, `45.3k`, `950`, `12T` (past 999.9B). Rounded half away from zero,
 /// as every amount owed shows (`526.50` is `527`, `12,250` is `12.3k`).
 pub fn compact(value: Decimal) -> String {
     let v = round_half_away(value, 0);
@@ -330,7 +330,12 @@ pub fn compact(value: Decimal) -> String {
     }
     // The largest unit the amount reaches, to a tenth of it; one that rounds to a thousand
     // of them goes up a unit (999,960 is 1M, not 1000k).
-    let units = [(1_000, "k"), (1_000_000, "M"), (1_000_000_000, "B")];
+    let units = [
+        (1_000, "k"),
+        (1_000_000, "M"),
+        (1_000_000_000, "B"),
+        (1_000_000_000_000_i64, "T"),
+    ];
     let in_unit = |i: usize| {
         let (div, suffix) = units[i];
         (round_half_away(value / Decimal::from(div), 1), suffix)
@@ -452,6 +457,11 @@ mod tests {
         assert_eq!(compact(d("999960")), "1M");
         assert_eq!(compact(d("999949")), "999.9k");
         assert_eq!(compact(d("999950000")), "1B");
+        // Trillions in T, not thousands of billions (`12000B`).
+        assert_eq!(compact(d("12000000000000")), "12T");
+        assert_eq!(compact(d("999949999999")), "999.9B");
+        assert_eq!(compact(d("999950000000")), "1T");
+        assert_eq!(compact(d("1500000000000000")), "1500T");
         assert_eq!(compact(d("-999960")), "-1M");
         assert_eq!(compact(d("9999.4")), "9,999");
         assert_eq!(compact(d("9999.5")), "10k");

@@ -24,7 +24,7 @@
 //!   more than 90 days overdue); `net:31-60`, `net:90+` (net overdue there, `N+` from a
 //!   bucket's first day);
 //! - comparisons `overdue>5000`, `outstanding<=100`, `net>0`, `credit>0`, `collectable>0`
-//!   (amounts in the base currency; `1.5k`, `2m`; a comma only between thousands:
+//!   (amounts in the base currency; `1.5k`, `2m`, `1b`, `3t`; a comma only between thousands:
 //!   `1,500,000`), `days>=60` (days past due of the oldest item),
 //!   `call>14` (days since the last call; a customer never called counts as called longest
 //!   ago: it passes `>`, `>=` and `!=`, never `<`, `<=` or `=`), with `< <= > >= = !=`.
@@ -783,10 +783,14 @@ fn parse_comparison(field: &str, op: Cmp, value: &str) -> Result<Predicate, Stri
     let (number, scale) = match cleaned.to_ascii_lowercase() {
         s if s.ends_with('k') => (s[..s.len() - 1].to_string(), 1_000),
         s if s.ends_with('m') => (s[..s.len() - 1].to_string(), 1_000_000),
+        s if s.ends_with('b') => (s[..s.len() - 1].to_string(), 1_000_000_000),
+        s if s.ends_with('t') => (s[..s.len() - 1].to_string(), 1_000_000_000_000_i64),
         s => (s, 1),
     };
-    let amount = super::money::parse_amount(&number).map_err(|e| format!("`{value}` {e}"))?
-        * Decimal::from(scale);
+    let amount = super::money::parse_amount(&number)
+        .map_err(|e| format!("`{value}` {e}"))?
+        .checked_mul(Decimal::from(scale))
+        .ok_or_else(|| format!("`{value}` is too large"))?;
     Ok(Predicate::Amount(amount_field, op, amount))
 }
 
@@ -811,7 +815,10 @@ fn ungrouped(value: &str) -> Result<String, String> {
     let decimal = text.replace(',', ".");
     Err(
         if text.matches(',').count() == 1
-            && super::money::parse_amount(&decimal.replace(['k', 'K', 'm', 'M'], "")).is_ok()
+            && super::money::parse_amount(
+                &decimal.replace(['k', 'K', 'm', 'M', 'b', 'B', 't', 'T'], ""),
+            )
+            .is_ok()
         {
             format!(
                 "`{value}` is not an amount: write {decimal} (a comma only separates thousands)"
@@ -1195,6 +1202,15 @@ mod tests {
         assert_eq!(amount("1,500k"), Ok(dec("1500000")));
         assert_eq!(amount("-1,000"), Ok(dec("-1000")));
         assert_eq!(amount("1.5k"), Ok(dec("1500")));
+        // Billions and trillions, in either case (`1b` was not a number).
+        assert_eq!(amount("1b"), Ok(dec("1000000000")));
+        assert_eq!(amount("2.5B"), Ok(dec("2500000000")));
+        assert_eq!(amount("1t"), Ok(dec("1000000000000")));
+        assert_eq!(amount("12T"), Ok(dec("12000000000000")));
+        assert_eq!(
+            amount("1,5b"),
+            Err("`1,5b` is not an amount: write 1.5b (a comma only separates thousands)".into())
+        );
         assert_eq!(
             amount("1,5k"),
             Err("`1,5k` is not an amount: write 1.5k (a comma only separates thousands)".into())
