@@ -338,6 +338,32 @@ fn disputed_documents_leave_dunning_until_resolved() {
     assert!(!w.customers(day(2026, 4, 30)).contains(&"C3".to_string()));
 }
 
+/// A document whose issue was resolved `written_off` or `valid` (billing owes a credit)
+/// stays out of dunning until billing settles it: it went straight back into the plan.
+/// Resolved `invalid` (chase the customer for it), it is chased again.
+#[test]
+fn documents_resolved_valid_or_written_off_stay_out_of_dunning() {
+    let mut w = World::of(&[("dunning.toml", DUNNING)]);
+    fixture::dispute(&mut w.store, "2026-04-20", "C3", "100", &["I4"]);
+    fixture::dispute(&mut w.store, "2026-04-20", "C2", "1", &["I2"]);
+    let stamp = fixture::stamp;
+    let resolve = |w: &mut World, day: &str, issue: &str, outcome: &str| {
+        owed::actions::resolve_with(&mut w.store, &stamp(day), issue, Some(outcome), None).unwrap();
+    };
+    resolve(&mut w, "2026-04-28", "1", "written_off");
+    resolve(&mut w, "2026-04-28", "2", "valid");
+    let s = w.entries(day(2026, 4, 30));
+    assert!(!s.iter().any(|e| e.2 == "C3"), "{s:?}");
+    assert!(
+        s.contains(&entry("Dunning", "Friendly", "C2", &["I3"])),
+        "{s:?}"
+    );
+    // Reopened and resolved invalid: the customer is chased for it again.
+    owed::actions::reopen(&mut w.store, &stamp("2026-04-29"), "1", None).unwrap();
+    resolve(&mut w, "2026-04-29", "1", "invalid");
+    assert!(w.customers(day(2026, 4, 30)).contains(&"C3".to_string()));
+}
+
 #[test]
 fn an_open_promise_pauses_the_customer_until_its_date() {
     let mut w = World::of(&[("dunning.toml", DUNNING)]);

@@ -89,6 +89,18 @@ pub(crate) const OPEN_AT: &str = "i.opened_date <= ?1
                  WHERE e.issue_id = i.id AND e.event_date <= ?1
                  ORDER BY e.event_date DESC, e.id DESC LIMIT 1), 'reopen') = 'reopen'";
 
+/// The SQL condition "issue `i` holds its documents out of dunning at day ?1": open (as
+/// [`OPEN_AT`]), or resolved with the outcome `valid` (billing owes a credit) or
+/// `written_off`: what billing is to settle is not chased meanwhile. Once billing settles it
+/// the document has no balance left and nothing chases it anyway; a reopen, or a resolve
+/// `invalid` or without an outcome, lets it be chased again.
+pub(crate) const HOLDS_AT: &str = "i.opened_date <= ?1
+    AND ifnull((SELECT CASE WHEN e.kind = 'resolve' AND e.outcome IN ('valid', 'written_off')
+                            THEN 'held' ELSE e.kind END
+                 FROM issue_events e
+                 WHERE e.issue_id = i.id AND e.event_date <= ?1
+                 ORDER BY e.event_date DESC, e.id DESC LIMIT 1), 'reopen') IN ('reopen', 'held')";
+
 /// An issue open at a date, with its amount in the base currency.
 #[derive(Debug, Clone, PartialEq)]
 pub struct OpenIssueBase {
@@ -293,14 +305,26 @@ impl<S: std::ops::Deref<Target = Store>> Activity<S> {
     /// The documents a reminder sent now of a plan dated `as_of` must not chase: those
     /// disputed at `as_of`, and those disputed now (an issue opened since, still open), as a
     /// run of an earlier day does not chase what was paid since.
+    /// Those documents count the ones an issue resolved `valid` or `written_off` holds
+    /// ([`HOLDS_AT`]) as well: billing is to settle them, and nothing chases them meanwhile.
     pub fn disputed_then_or_now(&self, cid: Option<i64>, as_of: Date) -> Result<HashSet<i64>> {
-        let mut disputed = self.disputed_documents(cid, as_of)?;
+        let mut disputed = self.documents_held_on_day(cid, day_number(as_of), HOLDS_AT)?;
         // Every issue's latest state: no issue or event is dated after the last day.
-        disputed.extend(self.disputed_on_day(cid, i32::MAX)?);
+        disputed.extend(self.documents_held_on_day(cid, i32::MAX, HOLDS_AT)?);
         Ok(disputed)
     }
 
     fn disputed_on_day(&self, cid: Option<i64>, day: i32) -> Result<HashSet<i64>> {
+        self.documents_held_on_day(cid, day, OPEN_AT)
+    }
+
+    /// The documents linked to an issue that meets `held` (SQL of `i`, day ?1) at `day`.
+    fn documents_held_on_day(
+        &self,
+        cid: Option<i64>,
+        day: i32,
+        held: &str,
+    ) -> Result<HashSet<i64>> {
         // One customer's through its index; `?2 IS NULL OR …` would scan every issue.
         let which = if cid.is_some() {
             "i.cid = ?2"
@@ -309,7 +333,7 @@ impl<S: std::ops::Deref<Target = Store>> Activity<S> {
         };
         let sql = format!(
             "SELECT DISTINCT l.did FROM issues i CROSS JOIN issue_documents l ON l.issue_id = i.id
-              WHERE {OPEN_AT} AND {which}"
+              WHERE {held} AND {which}"
         );
         crate::store::rows(self.conn(), &sql, rusqlite::params![day, cid], |r| r.get(0))
     }
