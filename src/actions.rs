@@ -3,7 +3,10 @@
 //!
 //! Each function takes the fields as the collector typed them, checks them with the pure
 //! checks of [`crate::domain::action_checks`] against what the store holds (the customer, the
-//! documents), and records the action in one transaction. Bad input is an
+//! documents), and records the action, the checks and the write in one write transaction
+//! taken before the checks read ([`Store::in_one_write`]): two collectors acting at the same
+//! moment are checked one after the other, the second against the first's write (two
+//! promises each of all a customer has open were both recorded). Bad input is an
 //! [`Error::Input`] with one sentence, and nothing is written. On success it returns a
 //! [`Recorded`] whose `message` is the line to show.
 //!
@@ -243,11 +246,13 @@ fn overdue_documents(
 
 /// Logs a note on a customer.
 pub fn note(store: &mut Store, stamp: &Stamp, customer_id: &str, text: &str) -> Result<Recorded> {
-    let c = named(store, customer_id)?;
-    let text = input(check::required_text("note", text))?;
-    let id = store.activity_mut().add_note(stamp, c.cid, &text)?;
-    let message = format!("Note {id} recorded for {}.", label(&c));
-    Ok(Recorded::new(RecordKind::Note, id, c.cid, message).dated_by(stamp))
+    store.in_one_write(|store| {
+        let c = named(store, customer_id)?;
+        let text = input(check::required_text("note", text))?;
+        let id = store.activity_mut().add_note(stamp, c.cid, &text)?;
+        let message = format!("Note {id} recorded for {}.", label(&c));
+        Ok(Recorded::new(RecordKind::Note, id, c.cid, message).dated_by(stamp))
+    })
 }
 
 /// A promise to pay as typed.
@@ -270,53 +275,55 @@ pub fn promise(
     config: &Config,
     form: &PromiseForm,
 ) -> Result<Recorded> {
-    let c = customer(store, form.customer, &config.base_currency)?;
-    let amount = input(check::amount(form.amount))?;
-    input(check::in_minor_units(amount, &c.currency))?;
-    let date = input(check::future_date("promise date", form.date, stamp.today))?;
-    let (dids, named) = documents(store, &c, form.documents, stamp.today)?;
-    // No more than is open on the documents it names, or on all the customer's.
-    let on: HashSet<i64> = dids.iter().copied().collect();
-    let open = open_where(store, &c, stamp.today, &config.base_currency, |d| {
-        dids.is_empty() || on.contains(&d.did)
-    })?;
-    input(check::promise_within_open(
-        amount,
-        open,
-        !dids.is_empty(),
-        &c.currency,
-    ))?;
-    // With the customer's open promises, no more than it has open in all.
-    let promised = open_promised(store, &c, stamp.today, config)?;
-    let open_in_all = if dids.is_empty() {
-        open
-    } else {
-        open_where(store, &c, stamp.today, &config.base_currency, |_| true)?
-    };
-    input(check::promises_within_open(
-        amount,
-        promised.total,
-        &promised.ids,
-        open_in_all,
-        &c.currency,
-    ))?;
-    let id = store.activity_mut().add_promise(
-        stamp,
-        &NewPromise {
-            cid: c.cid,
+    store.in_one_write(|store| {
+        let c = customer(store, form.customer, &config.base_currency)?;
+        let amount = input(check::amount(form.amount))?;
+        input(check::in_minor_units(amount, &c.currency))?;
+        let date = input(check::future_date("promise date", form.date, stamp.today))?;
+        let (dids, named) = documents(store, &c, form.documents, stamp.today)?;
+        // No more than is open on the documents it names, or on all the customer's.
+        let on: HashSet<i64> = dids.iter().copied().collect();
+        let open = open_where(store, &c, stamp.today, &config.base_currency, |d| {
+            dids.is_empty() || on.contains(&d.did)
+        })?;
+        input(check::promise_within_open(
             amount,
-            date,
-            dids,
-            text: check::optional_text(form.text),
-        },
-    )?;
-    let message = format!(
-        "Promise {id} recorded: {} to pay {} by {date}{}.",
-        label(&c),
-        amount_label(amount, &c),
-        documents_label("for", &named)
-    );
-    Ok(Recorded::new(RecordKind::Promise, id, c.cid, message).counted_from(stamp))
+            open,
+            !dids.is_empty(),
+            &c.currency,
+        ))?;
+        // With the customer's open promises, no more than it has open in all.
+        let promised = open_promised(store, &c, stamp.today, config)?;
+        let open_in_all = if dids.is_empty() {
+            open
+        } else {
+            open_where(store, &c, stamp.today, &config.base_currency, |_| true)?
+        };
+        input(check::promises_within_open(
+            amount,
+            promised.total,
+            &promised.ids,
+            open_in_all,
+            &c.currency,
+        ))?;
+        let id = store.activity_mut().add_promise(
+            stamp,
+            &NewPromise {
+                cid: c.cid,
+                amount,
+                date,
+                dids,
+                text: check::optional_text(form.text),
+            },
+        )?;
+        let message = format!(
+            "Promise {id} recorded: {} to pay {} by {date}{}.",
+            label(&c),
+            amount_label(amount, &c),
+            documents_label("for", &named)
+        );
+        Ok(Recorded::new(RecordKind::Promise, id, c.cid, message).counted_from(stamp))
+    })
 }
 
 /// Voids a promise (`promise` is its number).
@@ -326,13 +333,15 @@ pub fn void_promise(
     promise: &str,
     text: Option<&str>,
 ) -> Result<Recorded> {
-    let text = check::optional_text(text);
-    let voided = change(RecordKind::Promise, "promise", promise, "voided", |id| {
-        store
-            .activity_mut()
-            .void_promise(stamp, id, text.as_deref())
-    })?;
-    Ok(voided.dated_by(stamp))
+    store.in_one_write(|store| {
+        let text = check::optional_text(text);
+        let voided = change(RecordKind::Promise, "promise", promise, "voided", |id| {
+            store
+                .activity_mut()
+                .void_promise(stamp, id, text.as_deref())
+        })?;
+        Ok(voided.dated_by(stamp))
+    })
 }
 
 /// An issue / dispute as typed.
@@ -355,70 +364,74 @@ pub fn dispute(
     config: &Config,
     form: &DisputeForm,
 ) -> Result<Recorded> {
-    let base = &config.base_currency;
-    let c = customer(store, form.customer, base)?;
-    let reason = input(check::reason(form.reason, &config.dispute_reasons))?;
-    let amount = match form.amount {
-        Some(text) => {
-            let amount = input(check::amount(text))?;
-            input(check::in_minor_units(amount, &c.currency))?;
-            Some(amount)
-        }
-        None => None,
-    };
-    let (dids, named) = documents(store, &c, form.documents, stamp.today)?;
-    let amount = match amount {
-        Some(a) if !dids.is_empty() => {
-            // What the documents amount to in all, paid or not, in the customer's currency.
-            let own = own_rate(store, &c, stamp.today, base)?;
-            let total: Decimal = store
-                .ledger()
-                .document_amounts(&dids)?
-                .into_iter()
-                .map(|(amount, currency, rate)| in_own_currency(amount, (&currency, rate), &c, own))
-                .sum();
-            input(check::dispute_within_documents(a, total, &c.currency))?;
-            a
-        }
-        Some(a) => a,
-        None => match dispute_default_amount(store, &c, &dids, stamp.today, base)? {
-            zero if zero.is_zero() => {
-                // Who may not write here is told so first.
-                store.activity().may(
-                    &stamp.actor(),
-                    crate::domain::users::Work::Dispute,
-                    Some(c.cid),
-                )?;
-                return Err(Error::input(if named.is_empty() {
-                    "nothing is overdue to dispute: give the amount in dispute with --amount"
-                        .to_string()
-                } else {
-                    format!(
-                        "nothing is open on {}: give the amount in dispute with --amount",
-                        one_line(&named)
-                    )
-                }));
+    store.in_one_write(|store| {
+        let base = &config.base_currency;
+        let c = customer(store, form.customer, base)?;
+        let reason = input(check::reason(form.reason, &config.dispute_reasons))?;
+        let amount = match form.amount {
+            Some(text) => {
+                let amount = input(check::amount(text))?;
+                input(check::in_minor_units(amount, &c.currency))?;
+                Some(amount)
             }
-            amount => amount,
-        },
-    };
-    let id = store.activity_mut().open_issue(
-        stamp,
-        &NewIssue {
-            cid: c.cid,
-            reason: reason.clone(),
-            amount,
-            dids,
-            text: check::optional_text(form.text),
-        },
-    )?;
-    let message = format!(
-        "Issue {id} opened for {}: {reason}, {}{}.",
-        label(&c),
-        amount_label(amount, &c),
-        documents_label("on", &named)
-    );
-    Ok(Recorded::new(RecordKind::Issue, id, c.cid, message).counted_from(stamp))
+            None => None,
+        };
+        let (dids, named) = documents(store, &c, form.documents, stamp.today)?;
+        let amount = match amount {
+            Some(a) if !dids.is_empty() => {
+                // What the documents amount to in all, paid or not, in the customer's currency.
+                let own = own_rate(store, &c, stamp.today, base)?;
+                let total: Decimal = store
+                    .ledger()
+                    .document_amounts(&dids)?
+                    .into_iter()
+                    .map(|(amount, currency, rate)| {
+                        in_own_currency(amount, (&currency, rate), &c, own)
+                    })
+                    .sum();
+                input(check::dispute_within_documents(a, total, &c.currency))?;
+                a
+            }
+            Some(a) => a,
+            None => match dispute_default_amount(store, &c, &dids, stamp.today, base)? {
+                zero if zero.is_zero() => {
+                    // Who may not write here is told so first.
+                    store.activity().may(
+                        &stamp.actor(),
+                        crate::domain::users::Work::Dispute,
+                        Some(c.cid),
+                    )?;
+                    return Err(Error::input(if named.is_empty() {
+                        "nothing is overdue to dispute: give the amount in dispute with --amount"
+                            .to_string()
+                    } else {
+                        format!(
+                            "nothing is open on {}: give the amount in dispute with --amount",
+                            one_line(&named)
+                        )
+                    }));
+                }
+                amount => amount,
+            },
+        };
+        let id = store.activity_mut().open_issue(
+            stamp,
+            &NewIssue {
+                cid: c.cid,
+                reason: reason.clone(),
+                amount,
+                dids,
+                text: check::optional_text(form.text),
+            },
+        )?;
+        let message = format!(
+            "Issue {id} opened for {}: {reason}, {}{}.",
+            label(&c),
+            amount_label(amount, &c),
+            documents_label("on", &named)
+        );
+        Ok(Recorded::new(RecordKind::Issue, id, c.cid, message).counted_from(stamp))
+    })
 }
 
 /// Resolves an open issue (`issue` is its number) with an optional resolution text.
@@ -440,21 +453,23 @@ pub fn resolve_with(
     outcome: Option<&str>,
     text: Option<&str>,
 ) -> Result<Recorded> {
-    let outcome = outcome
-        .map(Outcome::parse)
-        .transpose()
-        .map_err(Error::Input)?;
-    let text = check::optional_text(text);
-    let done = match outcome {
-        Some(o) => format!("resolved ({})", o.label()),
-        None => "resolved".to_string(),
-    };
-    let resolved = change(RecordKind::Issue, "issue", issue, &done, |id| {
-        store
-            .activity_mut()
-            .resolve_issue_with_outcome(stamp, id, text.as_deref(), outcome)
-    })?;
-    Ok(resolved.counted_from(stamp))
+    store.in_one_write(|store| {
+        let outcome = outcome
+            .map(Outcome::parse)
+            .transpose()
+            .map_err(Error::Input)?;
+        let text = check::optional_text(text);
+        let done = match outcome {
+            Some(o) => format!("resolved ({})", o.label()),
+            None => "resolved".to_string(),
+        };
+        let resolved = change(RecordKind::Issue, "issue", issue, &done, |id| {
+            store
+                .activity_mut()
+                .resolve_issue_with_outcome(stamp, id, text.as_deref(), outcome)
+        })?;
+        Ok(resolved.counted_from(stamp))
+    })
 }
 
 /// Reopens a resolved issue.
@@ -464,13 +479,15 @@ pub fn reopen(
     issue: &str,
     text: Option<&str>,
 ) -> Result<Recorded> {
-    let text = check::optional_text(text);
-    let reopened = change(RecordKind::Issue, "issue", issue, "reopened", |id| {
-        store
-            .activity_mut()
-            .reopen_issue(stamp, id, text.as_deref())
-    })?;
-    Ok(reopened.counted_from(stamp))
+    store.in_one_write(|store| {
+        let text = check::optional_text(text);
+        let reopened = change(RecordKind::Issue, "issue", issue, "reopened", |id| {
+            store
+                .activity_mut()
+                .reopen_issue(stamp, id, text.as_deref())
+        })?;
+        Ok(reopened.counted_from(stamp))
+    })
 }
 
 /// Schedules a follow-up.
@@ -481,18 +498,20 @@ pub fn followup(
     date: &str,
     text: &str,
 ) -> Result<Recorded> {
-    let c = named(store, customer_id)?;
-    let date = input(check::future_date(
-        "follow-up date",
-        date,
-        written_on(stamp),
-    ))?;
-    let text = input(check::required_text("follow-up text", text))?;
-    let id = store
-        .activity_mut()
-        .add_followup(stamp, c.cid, date, &text)?;
-    let message = format!("Follow-up {id} scheduled for {} on {date}.", label(&c));
-    Ok(Recorded::new(RecordKind::Followup, id, c.cid, message).dated_by(stamp))
+    store.in_one_write(|store| {
+        let c = named(store, customer_id)?;
+        let date = input(check::future_date(
+            "follow-up date",
+            date,
+            written_on(stamp),
+        ))?;
+        let text = input(check::required_text("follow-up text", text))?;
+        let id = store
+            .activity_mut()
+            .add_followup(stamp, c.cid, date, &text)?;
+        let message = format!("Follow-up {id} scheduled for {} on {date}.", label(&c));
+        Ok(Recorded::new(RecordKind::Followup, id, c.cid, message).dated_by(stamp))
+    })
 }
 
 /// The day `stamp`'s write is made on, in the ledger's time zone (the day of its moment; never
@@ -523,53 +542,57 @@ pub struct CallForm<'a> {
 /// Logs a call and, with `followup`, schedules a follow-up in the same transaction (its text
 /// says whom to call again and why).
 pub fn call(store: &mut Store, stamp: &Stamp, form: &CallForm) -> Result<Recorded> {
-    let c = named(store, form.customer)?;
-    let outcome = input(CallOutcome::parse(form.outcome))?;
-    let contact = check::optional_text(form.contact);
-    if let Some(name) = &contact {
-        crate::domain::text::refuse_name("the contact's name", name).map_err(Error::input)?;
-    }
-    let followup = match form.followup {
-        Some(date) => {
-            let date = input(check::future_date(
-                "follow-up date",
-                date,
-                written_on(stamp),
-            ))?;
-            Some((date, followup_text(outcome, contact.as_deref())))
+    store.in_one_write(|store| {
+        let c = named(store, form.customer)?;
+        let outcome = input(CallOutcome::parse(form.outcome))?;
+        let contact = check::optional_text(form.contact);
+        if let Some(name) = &contact {
+            crate::domain::text::refuse_name("the contact's name", name).map_err(Error::input)?;
         }
-        None => None,
-    };
-    let recorded = store.activity_mut().add_call(
-        stamp,
-        &NewCall {
-            cid: c.cid,
-            outcome,
-            contact: contact.clone(),
-            text: check::optional_text(form.text),
-            followup: followup.clone(),
-        },
-    )?;
-    let with = contact.map_or(String::new(), |n| format!(" with {}", one_line(&n)));
-    let then = match (recorded.followup_id, followup) {
-        (Some(id), Some((date, _))) => format!("; follow-up {id} scheduled on {date}"),
-        _ => String::new(),
-    };
-    let message = format!(
-        "Call {} logged for {}{with}: {}{then}.",
-        recorded.id,
-        label(&c),
-        outcome.label()
-    );
-    Ok(Recorded::new(RecordKind::Call, recorded.id, c.cid, message).dated_by(stamp))
+        let followup = match form.followup {
+            Some(date) => {
+                let date = input(check::future_date(
+                    "follow-up date",
+                    date,
+                    written_on(stamp),
+                ))?;
+                Some((date, followup_text(outcome, contact.as_deref())))
+            }
+            None => None,
+        };
+        let recorded = store.activity_mut().add_call(
+            stamp,
+            &NewCall {
+                cid: c.cid,
+                outcome,
+                contact: contact.clone(),
+                text: check::optional_text(form.text),
+                followup: followup.clone(),
+            },
+        )?;
+        let with = contact.map_or(String::new(), |n| format!(" with {}", one_line(&n)));
+        let then = match (recorded.followup_id, followup) {
+            (Some(id), Some((date, _))) => format!("; follow-up {id} scheduled on {date}"),
+            _ => String::new(),
+        };
+        let message = format!(
+            "Call {} logged for {}{with}: {}{then}.",
+            recorded.id,
+            label(&c),
+            outcome.label()
+        );
+        Ok(Recorded::new(RecordKind::Call, recorded.id, c.cid, message).dated_by(stamp))
+    })
 }
 
 /// Marks a follow-up done.
 pub fn done(store: &mut Store, stamp: &Stamp, followup: &str) -> Result<Recorded> {
-    let done = change(RecordKind::Followup, "follow-up", followup, "done", |id| {
-        store.activity_mut().complete_followup(stamp, id)
-    })?;
-    Ok(done.dated_by(stamp))
+    store.in_one_write(|store| {
+        let done = change(RecordKind::Followup, "follow-up", followup, "done", |id| {
+            store.activity_mut().complete_followup(stamp, id)
+        })?;
+        Ok(done.dated_by(stamp))
+    })
 }
 
 /// An action on an existing record: checks its number as typed (`number`, of a `noun`),
@@ -595,34 +618,36 @@ pub fn assign(
     role: OwnerRole,
     owner: &str,
 ) -> Result<Recorded> {
-    let c = named(store, customer_id)?;
-    let given = input(check::owner(owner))?;
-    // A user's name in another case or width (`ALICE`, `ＡＬＩＣＥ` for the user alice) is that
-    // user, as it is with `--as`: stored as given, the customer was in her "mine" but not hers
-    // to write on, and the team's figures split her in two. The store decides, in the
-    // assignment's transaction, whom a finance owner may be.
-    let change = store
-        .activity_mut()
-        .assign_owner(stamp, c.cid, role, &given)?;
-    let owner = change.owner.clone();
-    let was = change
-        .old_owner
-        .map_or_else(|| "was unassigned".to_string(), |o| format!("was {o}"));
-    let spelled = if owner == given {
-        String::new()
-    } else {
-        format!(
-            " (the user's name as registered; {} was given)",
-            crate::error::quoted(&given)
-        )
-    };
-    let message = format!(
-        "Owner change {}: {} of {} is now {owner}{spelled} ({was}).",
-        change.id,
-        capitalised(role.label()),
-        label(&c)
-    );
-    Ok(Recorded::new(RecordKind::Assign, change.id, c.cid, message).dated_by(stamp))
+    store.in_one_write(|store| {
+        let c = named(store, customer_id)?;
+        let given = input(check::owner(owner))?;
+        // A user's name in another case or width (`ALICE`, `ＡＬＩＣＥ` for the user alice) is that
+        // user, as it is with `--as`: stored as given, the customer was in her "mine" but not hers
+        // to write on, and the team's figures split her in two. The store decides, in the
+        // assignment's transaction, whom a finance owner may be.
+        let change = store
+            .activity_mut()
+            .assign_owner(stamp, c.cid, role, &given)?;
+        let owner = change.owner.clone();
+        let was = change
+            .old_owner
+            .map_or_else(|| "was unassigned".to_string(), |o| format!("was {o}"));
+        let spelled = if owner == given {
+            String::new()
+        } else {
+            format!(
+                " (the user's name as registered; {} was given)",
+                crate::error::quoted(&given)
+            )
+        };
+        let message = format!(
+            "Owner change {}: {} of {} is now {owner}{spelled} ({was}).",
+            change.id,
+            capitalised(role.label()),
+            label(&c)
+        );
+        Ok(Recorded::new(RecordKind::Assign, change.id, c.cid, message).dated_by(stamp))
+    })
 }
 
 fn capitalised(s: &str) -> String {
@@ -1088,40 +1113,42 @@ pub struct AttachForm<'a> {
 
 /// Attaches files to a customer (and its documents), in one transaction.
 pub fn attach(store: &mut Store, stamp: &Stamp, form: &AttachForm) -> Result<Recorded> {
-    let c = named(store, form.customer)?;
-    let (dids, named_documents) = documents(store, &c, form.documents, stamp.today)?;
-    let text = check::optional_text(form.text);
-    let ids = store.activity_mut().add_attachments(
-        stamp,
-        &NewAttachments {
-            cid: c.cid,
-            files: form.files,
-            dids: &dids,
-            text: text.as_deref(),
-        },
-    )?;
-    let on = if named_documents.is_empty() {
-        String::new()
-    } else {
-        format!(" on {}", one_line(&named_documents))
-    };
-    let listed: Vec<String> = ids
-        .iter()
-        .zip(form.files)
-        .map(|(id, f)| {
-            format!(
-                "{id} {} ({})",
-                one_line(&f.name),
-                crate::domain::attachment::size_label(f.bytes.len() as u64)
-            )
-        })
-        .collect();
-    let noun = if ids.len() == 1 {
-        "Attachment"
-    } else {
-        "Attachments"
-    };
-    let message = format!("{noun} {} kept for {}{on}.", listed.join(", "), label(&c));
-    let first = ids.first().copied().unwrap_or(0);
-    Ok(Recorded::new(RecordKind::Attachment, first, c.cid, message).dated_by(stamp))
+    store.in_one_write(|store| {
+        let c = named(store, form.customer)?;
+        let (dids, named_documents) = documents(store, &c, form.documents, stamp.today)?;
+        let text = check::optional_text(form.text);
+        let ids = store.activity_mut().add_attachments(
+            stamp,
+            &NewAttachments {
+                cid: c.cid,
+                files: form.files,
+                dids: &dids,
+                text: text.as_deref(),
+            },
+        )?;
+        let on = if named_documents.is_empty() {
+            String::new()
+        } else {
+            format!(" on {}", one_line(&named_documents))
+        };
+        let listed: Vec<String> = ids
+            .iter()
+            .zip(form.files)
+            .map(|(id, f)| {
+                format!(
+                    "{id} {} ({})",
+                    one_line(&f.name),
+                    crate::domain::attachment::size_label(f.bytes.len() as u64)
+                )
+            })
+            .collect();
+        let noun = if ids.len() == 1 {
+            "Attachment"
+        } else {
+            "Attachments"
+        };
+        let message = format!("{noun} {} kept for {}{on}.", listed.join(", "), label(&c));
+        let first = ids.first().copied().unwrap_or(0);
+        Ok(Recorded::new(RecordKind::Attachment, first, c.cid, message).dated_by(stamp))
+    })
 }

@@ -111,3 +111,61 @@ fn opening_waits_for_a_writer_under_a_rollback_journal() {
         }
     }
 }
+
+/// Collectors recording a promise on one customer at the same moment, each of all it has
+/// open, are held to it together: one is recorded, the others refused with the sentence a
+/// second promise gets after the first. The checks read in the write's transaction; read
+/// before it, every one found nothing promised yet and all were recorded. Another program
+/// holds the write lock while they start, so that every one has begun before any writes.
+#[test]
+fn promises_made_at_the_same_moment_are_held_to_what_is_open_together() {
+    let fx = Fixture::new();
+    let blocker = rusqlite::Connection::open(fx.db()).unwrap();
+    blocker.execute_batch("BEGIN IMMEDIATE;").unwrap();
+    let collectors = ["alice", "bob", "carol", "dave"];
+    let children: Vec<_> = collectors
+        .iter()
+        .map(|who| {
+            fixture::owed_command(
+                fx.dir.path(),
+                &fx.db(),
+                None,
+                &[
+                    "--as", who, "promise", "V1", "--amount", "900", "--date", "+7d",
+                ],
+            )
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap()
+        })
+        .collect();
+    std::thread::sleep(std::time::Duration::from_secs(3));
+    blocker.execute_batch("COMMIT;").unwrap();
+    let outs: Vec<_> = children
+        .into_iter()
+        .map(|c| c.wait_with_output().unwrap())
+        .collect();
+    let recorded = outs.iter().filter(|o| o.status.success()).count();
+    assert_eq!(
+        recorded,
+        1,
+        "{:#?}",
+        outs.iter().map(stderr).collect::<Vec<_>>()
+    );
+    for out in outs.iter().filter(|o| !o.status.success()) {
+        assert_eq!(out.status.code(), Some(2), "{}", stderr(out));
+        assert!(
+            stderr(out).starts_with(
+                "owed: the customer's open promises (1) already come to 900.00 USD of the \
+                 900.00 USD it has open, so nothing more can be promised"
+            ),
+            "{}",
+            stderr(out)
+        );
+    }
+    let promises: i64 = blocker
+        .query_row("SELECT count(*) FROM promises", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(promises, 1);
+}

@@ -556,12 +556,55 @@ impl Store {
     }
 
     /// A write transaction taken at once (BEGIN IMMEDIATE), so that two writers queue on the
-    /// busy timeout instead of failing half-way.
-    pub(crate) fn write_tx(&mut self) -> Result<rusqlite::Transaction<'_>> {
+    /// busy timeout instead of failing half-way. Inside [`Store::in_one_write`] (an action
+    /// whose checks read what it writes against), a savepoint of that transaction: the
+    /// write lock is already this connection's.
+    pub(crate) fn write_tx(&mut self) -> Result<WriteTx<'_>> {
         self.ensure_writable()?;
-        Ok(self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)?)
+        if !self.conn.is_autocommit() {
+            return Ok(WriteTx::Within(self.conn.savepoint()?));
+        }
+        Ok(WriteTx::Own(self.conn.transaction_with_behavior(
+            TransactionBehavior::Immediate,
+        )?))
+    }
+
+    /// Runs `action` — a user action's checks and the writes they allow — in one write
+    /// transaction taken at once (BEGIN IMMEDIATE, waiting out another writer on the busy
+    /// timeout), committed when it succeeds and rolled back when it fails: what the checks
+    /// read cannot change before the write. Two collectors promising at the same moment
+    /// what a customer has open were both recorded when the checks read outside the write's
+    /// transaction. The writes `action` makes through the store take savepoints of it; one
+    /// already inside such a transaction runs in it. On a database this process may only
+    /// read, `action` runs as it is (its checks speak first, its write is refused).
+    pub fn in_one_write<T>(&mut self, action: impl FnOnce(&mut Store) -> Result<T>) -> Result<T> {
+        if self.read_only || !self.conn.is_autocommit() {
+            return action(self);
+        }
+        self.conn.execute_batch("BEGIN IMMEDIATE")?;
+        let done = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| action(self)));
+        let done = match done {
+            Ok(done) => done,
+            Err(panic) => {
+                self.roll_back();
+                std::panic::resume_unwind(panic);
+            }
+        };
+        let committed = done.and_then(|value| {
+            self.conn.execute_batch("COMMIT")?;
+            Ok(value)
+        });
+        if committed.is_err() {
+            self.roll_back();
+        }
+        committed
+    }
+
+    /// Rolls back the transaction [`Store::in_one_write`] began, if it is still open.
+    fn roll_back(&self) {
+        if !self.conn.is_autocommit() {
+            let _ = self.conn.execute_batch("ROLLBACK");
+        }
     }
 
     /// Before the first import into an empty database: a rollback journal instead of the
@@ -1123,6 +1166,43 @@ impl Store {
         )?;
         tx.commit()?;
         Ok(())
+    }
+}
+
+/// A write transaction of [`Store::write_tx`]: its own, or a savepoint of the action's
+/// transaction it runs in ([`Store::in_one_write`]). Dropped without [`WriteTx::commit`],
+/// what it wrote is rolled back.
+pub(crate) enum WriteTx<'a> {
+    Own(rusqlite::Transaction<'a>),
+    Within(rusqlite::Savepoint<'a>),
+}
+
+impl WriteTx<'_> {
+    /// Commits it (a savepoint: keeps its writes in the action's transaction).
+    pub(crate) fn commit(self) -> rusqlite::Result<()> {
+        match self {
+            WriteTx::Own(tx) => tx.commit(),
+            WriteTx::Within(sp) => sp.commit(),
+        }
+    }
+
+    /// Rolls what it wrote back.
+    pub(crate) fn rollback(self) -> rusqlite::Result<()> {
+        match self {
+            WriteTx::Own(tx) => tx.rollback(),
+            WriteTx::Within(mut sp) => sp.rollback(),
+        }
+    }
+}
+
+impl std::ops::Deref for WriteTx<'_> {
+    type Target = Connection;
+
+    fn deref(&self) -> &Connection {
+        match self {
+            WriteTx::Own(tx) => tx,
+            WriteTx::Within(sp) => sp,
+        }
     }
 }
 

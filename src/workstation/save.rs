@@ -646,9 +646,20 @@ impl PortfolioWorker {
     /// Writes one customer's action through [`crate::actions`].
     fn record(&mut self, job: &SaveJob, stamp: &Stamp, card: &CustomerCard) -> Result<Recorded> {
         let config = self.action_config();
-        let store = &mut self.store;
+        // The files are read before the write lock is taken: the other writers do not wait
+        // for the disk.
+        let files = match &job.values {
+            ActionValues::Attach { paths, .. } => {
+                let paths: Vec<std::path::PathBuf> =
+                    paths.iter().map(std::path::PathBuf::from).collect();
+                actions::read_attachments(&paths, self.max_attachment_mb)?
+            }
+            _ => Vec::new(),
+        };
         let id = card.id.as_str();
-        match &job.values {
+        // The checks here (whose the record is) and the action's own in its write
+        // transaction: what they read cannot change before the write.
+        self.store.in_one_write(|store| match &job.values {
             ActionValues::Note { text } => actions::note(store, stamp, id, text),
             ActionValues::Promise {
                 amount,
@@ -756,22 +767,17 @@ impl PortfolioWorker {
                 )?;
                 actions::reopen(store, stamp, &issue.to_string(), Some(text))
             }
-            ActionValues::Attach { paths, text } => {
-                let paths: Vec<std::path::PathBuf> =
-                    paths.iter().map(std::path::PathBuf::from).collect();
-                let files = actions::read_attachments(&paths, self.max_attachment_mb)?;
-                actions::attach(
-                    store,
-                    stamp,
-                    &actions::AttachForm {
-                        customer: id,
-                        files: &files,
-                        documents: &[],
-                        text: Some(text),
-                    },
-                )
-            }
-        }
+            ActionValues::Attach { text, .. } => actions::attach(
+                store,
+                stamp,
+                &actions::AttachForm {
+                    customer: id,
+                    files: &files,
+                    documents: &[],
+                    text: Some(text),
+                },
+            ),
+        })
     }
 
     /// Folds the WAL into the database, when nothing waits, or between two parts of a long

@@ -363,8 +363,24 @@ impl Engagement<&mut Store> {
     /// the stamp's releases the one in force then (the latest hold decides). On a customer
     /// not held that day there is nothing to release, and a release written would read as
     /// one in its activity: nothing is written. A manager's (the stamp's role is checked
-    /// either way, in the transaction when it writes).
+    /// either way, in the transaction when it writes). The hold in force is read in the
+    /// write's transaction ([`Store::in_one_write`]).
     pub fn hold_customer(
+        &mut self,
+        stamp: &Stamp,
+        cid: i64,
+        until: Date,
+        text: Option<&str>,
+    ) -> Result<HoldDone> {
+        self.store.in_one_write(|store| {
+            store
+                .engagement_mut()
+                .hold_customer_now(stamp, cid, until, text)
+        })
+    }
+
+    /// [`Self::hold_customer`] inside its transaction.
+    fn hold_customer_now(
         &mut self,
         stamp: &Stamp,
         cid: i64,

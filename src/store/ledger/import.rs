@@ -14,7 +14,7 @@ use crate::domain::users::{Actor, Role, Unworkable, Work, may, unworkable_owner}
 use crate::store::Ledger;
 use crate::store::Store;
 use rusqlite::types::{Type, Value};
-use rusqlite::{OptionalExtension, Transaction, params};
+use rusqlite::{OptionalExtension, params};
 use std::collections::HashMap;
 
 /// What an upsert did to one row.
@@ -996,7 +996,7 @@ struct ChangedRate {
 
 /// An import in progress: one write transaction.
 pub struct ImportWriter<'a> {
-    tx: Transaction<'a>,
+    tx: crate::store::WriteTx<'a>,
     /// The database file (for messages).
     path: std::path::PathBuf,
     /// Tables that were empty when their file started: rows are plainly inserted, and only a

@@ -15,7 +15,7 @@ use crate::store::Store;
 use crate::store::activity::action_writes::may_on;
 use crate::store::activity::attachments::{AttachmentRow, insert_attachment, put_blob};
 use crate::{Error, Result};
-use rusqlite::{OptionalExtension, Transaction, params};
+use rusqlite::{OptionalExtension, params};
 use std::collections::HashMap;
 
 /// A customer as a lockbox item's payer names it.
@@ -75,7 +75,7 @@ pub struct ChequePayment<'a> {
 
 /// A lockbox import in progress: one write transaction.
 pub struct LockboxWriter<'a> {
-    tx: Transaction<'a>,
+    tx: crate::store::WriteTx<'a>,
 }
 
 impl<'a> Ledger<&'a mut Store> {
