@@ -2392,3 +2392,58 @@ fn the_outbox_as_of_a_date_lists_only_the_runs_of_that_date_or_before() {
     let table = succeeded(&setup.owed_on("2026-04-30", &["engage", "outbox"]));
     assert!(!table.contains("Escalation"), "{table}");
 }
+
+/// A run the disk fills part-way through stops as a signal stops it: the reminders it sent
+/// before are recorded sent, and it says how many, that the rest are planned again next run,
+/// and the summary line (it said "the disk is full: …, so nothing was saved" after sending
+/// and recording two). The third reminder's claim needs more room than the disk has (a
+/// trigger writes 64 MB with it, on a disk with 16 MB a file).
+#[cfg(unix)]
+#[test]
+fn a_run_the_disk_fills_part_way_says_what_it_sent_before() {
+    let server = SmtpServer::start();
+    let setup = Setup::plain(4, server.port);
+    let conn = rusqlite::Connection::open(setup.db()).unwrap();
+    conn.execute_batch(
+        "CREATE TABLE filler (b BLOB);
+         CREATE TRIGGER filler BEFORE INSERT ON reminders
+           WHEN (SELECT count(*) FROM reminders) >= 2
+         BEGIN INSERT INTO filler VALUES (zeroblob(64000000)); END;",
+    )
+    .unwrap();
+    drop(conn);
+    let o = common::on_a_disk_with_room(setup.command(&["engage", "run"]), 16 * 1024);
+    assert_eq!(o.status.code(), Some(1), "{}{}", stdout(&o), stderr(&o));
+    let (out, err) = (stdout(&o), stderr(&o));
+    assert_eq!(
+        out.lines().filter(|l| l.starts_with("sent ")).count(),
+        2,
+        "{out}"
+    );
+    assert!(
+        out.ends_with(
+            "2 sent, 0 already sent by another run (or its customer reminded), 0 not sent, \
+             0 unknown\n"
+        ),
+        "{out}"
+    );
+    // The file size limit fails the write as a failing disk does (`EFBIG`, not `ENOSPC`).
+    let db = setup.db().display().to_string();
+    assert!(
+        err.starts_with(&format!(
+            "owed: stopped: the disk is full or failing: {db} could not be read or written"
+        )),
+        "{err}"
+    );
+    assert!(
+        err.ends_with(
+            ", so no more was sent; 2 reminder(s) were sent before, the rest are planned again \
+             next run\n"
+        ),
+        "{err}"
+    );
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert_eq!(statuses(&setup), ["sent", "sent"]);
+    assert_eq!(server.received().len(), 2);
+    assert_eq!(plan_customers(&setup).len(), 2);
+}

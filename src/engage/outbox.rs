@@ -335,7 +335,8 @@ pub struct RunReport {
     pub failed: Vec<Undelivered>,
     /// Outcome unknown: left pending, never resent automatically.
     pub unknown: Vec<Undelivered>,
-    /// Why the run stopped early (the server was lost, or a signal), if it did.
+    /// Why the run stopped early (the server was lost, a signal, a write the database refused:
+    /// a full disk), if it did.
     pub aborted: Option<String>,
 }
 
@@ -357,12 +358,16 @@ pub enum EntryOutcome {
     ServerLost(Undelivered),
 }
 
+/// What a run stopped by a write the database refused did not do.
+const NO_MORE_SENT: &str = "no more was sent";
+
 /// Connects, then sends every entry of `entries` (see the module's protocol).
 ///
 /// # Errors
 ///
 /// A runtime error when the server cannot be reached before anything was claimed (nothing
-/// is written then), or when the database fails.
+/// is written then), or when the database fails otherwise than refusing a write (a full disk
+/// stops the run: [`RunReport::aborted`] says why).
 pub fn run(
     store: &mut Store,
     cycles: &Cycles,
@@ -401,7 +406,19 @@ pub fn run_reporting(
             report.aborted = Some(why);
             break;
         }
-        let outcome = send_entry(store, cycles, entry, mailer, settings)?;
+        let outcome = match send_entry(store, cycles, entry, mailer, settings) {
+            Ok(outcome) => outcome,
+            // A write the database refused (a full disk, a file made read-only, another
+            // program holding it past the wait) stops the run there as a signal does: what
+            // went out before is sent and recorded, the rest planned again next run.
+            Err(e) => match crate::store::write_failure_then(store.path(), &e, NO_MORE_SENT) {
+                Some(why) => {
+                    report.aborted = Some(why.to_string());
+                    break;
+                }
+                None => return Err(e),
+            },
+        };
         each(&outcome);
         match outcome {
             EntryOutcome::Sent(s) => report.sent.push(s),
