@@ -707,3 +707,70 @@ fn a_demo_of_today_has_no_activity_stamped_after_it_was_made() {
         .unwrap();
     assert!(latest <= done, "{latest} after {done}");
 }
+
+/// Notes written while `owed demo` makes the database again are in the database afterwards,
+/// or refused: none is said recorded and gone. They went into the file about to be replaced
+/// (a note every 0.2 s during a rebuild: seven said "recorded" were nowhere, and their numbers
+/// given again after). The rebuild holds the old file's write lock until the new one is in
+/// place; a note that waited for it is refused, or the rebuild is (a program has it open).
+#[test]
+fn notes_written_while_a_demo_is_made_again_are_kept_or_refused() {
+    let (dir, db, _) = new_demo("60");
+    let rebuild = owed_command(
+        dir.path(),
+        &db,
+        AS_OF,
+        &["demo", "--no-tui", "--customers", "600"],
+    )
+    .stdout(std::process::Stdio::piped())
+    .stderr(std::process::Stdio::piped())
+    .spawn()
+    .unwrap();
+    let mut rebuild = Some(rebuild);
+    // Past its check that nobody has the database open (which a note would fail).
+    std::thread::sleep(std::time::Duration::from_millis(700));
+    let mut recorded = Vec::new();
+    let mut refused = Vec::new();
+    for i in 0.. {
+        let done = rebuild
+            .as_mut()
+            .is_some_and(|r| r.try_wait().unwrap().is_some());
+        if done || i > 400 {
+            break;
+        }
+        let text = format!("during the rebuild {i}");
+        let out = owed_on(dir.path(), &db, AS_OF, &["note", "C000001", &text]);
+        if out.status.success() {
+            recorded.push(text);
+        } else {
+            refused.push(stderr(&out));
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    let rebuilt = rebuild.take().unwrap().wait_with_output().unwrap();
+    assert!(
+        !recorded.is_empty() || !refused.is_empty(),
+        "{}",
+        stderr(&rebuilt)
+    );
+    let conn = rusqlite::Connection::open(&db).unwrap();
+    for text in &recorded {
+        let n: i64 = conn
+            .query_row("SELECT count(*) FROM notes WHERE text = ?1", [text], |r| {
+                r.get(0)
+            })
+            .unwrap();
+        assert_eq!(
+            n,
+            1,
+            "{text} was said recorded; the rebuild: {}; refused: {refused:?}",
+            stderr(&rebuilt)
+        );
+    }
+    for said in &refused {
+        assert!(
+            said.contains("was replaced") || said.contains("is in use") || said.contains("busy"),
+            "{said}"
+        );
+    }
+}

@@ -169,3 +169,35 @@ fn promises_made_at_the_same_moment_are_held_to_what_is_open_together() {
         .unwrap();
     assert_eq!(promises, 1);
 }
+
+/// A write that gets the write lock on a database another file was renamed over meanwhile
+/// (a demo made again while it waited) is refused in one sentence, and written nowhere: it
+/// went into the file being replaced, said "recorded", and was gone.
+#[test]
+fn a_write_on_a_database_replaced_meanwhile_is_refused() {
+    let fx = Fixture::new();
+    let mut store = fx.store();
+    let copy = fx.dir.path().join("copy.db");
+    std::fs::copy(fx.db(), &copy).unwrap();
+    // As `owed demo` puts a new database in place: the logs beside it removed, then renamed.
+    for log in owed::store::log_files(&fx.db()) {
+        let _ = std::fs::remove_file(log);
+    }
+    std::fs::rename(&copy, fx.db()).unwrap();
+    let stamp = fixture::stamp("2026-04-01");
+    let e = owed::actions::note(&mut store, &stamp, "V1", "into which file?").unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        format!(
+            "{} was replaced (a demo made again, or a restore) while this waited for it: \
+             nothing was saved; run it again",
+            fx.db().display()
+        )
+    );
+    drop(store);
+    let notes: i64 = rusqlite::Connection::open(fx.db())
+        .unwrap()
+        .query_row("SELECT count(*) FROM notes", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(notes, 0);
+}

@@ -317,6 +317,10 @@ pub fn ensure_database_behaving(
     let mut replaced = None;
     let mut rebuilt = None;
     let mut carry = false;
+    // The old database's write lock, from the checks until the new one is in its place: a
+    // note written meanwhile went into the file about to be replaced, said "recorded", and
+    // was gone (its number given again after). A write waiting for it is refused then.
+    let mut held = None;
     if db.exists() {
         let store = Store::open_or_create(db)?;
         let wanted = fingerprint(options, behaviour);
@@ -355,6 +359,7 @@ pub fn ensure_database_behaving(
         });
         // Before the minutes a demo takes to make; again when it is put in place.
         refuse_in_use(db)?;
+        held = Some(crate::store::HeldWriteLock::take(db).map_err(|e| making.failure(db, e))?);
     }
     // The lockbox folder is renamed over the one beside the database: a demo's, or none.
     let lockbox = lockbox_dir(db);
@@ -381,12 +386,13 @@ pub fn ensure_database_behaving(
             progress,
         )
         .and_then(|mut outcome| {
-            making.put_in_place(db)?;
+            making.put_in_place(db, held.as_ref())?;
             if let DemoOutcome::Created { replaced: r, .. } = &mut outcome {
                 *r = replaced;
             }
             Ok(outcome)
         });
+    drop(held);
     result.map_err(|e| making.failure(db, e))
 }
 
@@ -407,6 +413,17 @@ fn refuse_in_use(db: &Path) -> Result<()> {
         ))),
         None => Ok(()),
     }
+}
+
+/// [`refuse_in_use`] for a database another process has open (this one holds its write lock,
+/// so its log is beside it either way).
+fn refuse_in_use_by_others(db: &Path) -> Result<()> {
+    Err(Error::input(format!(
+        "{} is in use (another program has it open: a workstation, `owed serve`, or a command \
+         waiting to write), so the demo was not made again: close them, then run `owed demo` \
+         again; nothing changed",
+        db.display()
+    )))
 }
 
 /// The hidden files of a demo in the making beside its database `k.db`: the database
@@ -483,12 +500,17 @@ impl Making {
         })
     }
 
-    /// Renames the finished demo over `db` (the demo it replaces, or nothing), then its
-    /// lockbox folder over the one beside `db` (the replaced demo's).
-    fn put_in_place(&self, db: &Path) -> Result<()> {
-        // Opened since it was looked at (a collector's workstation started meanwhile).
-        if db.exists() {
-            refuse_in_use(db)?;
+    /// Renames the finished demo over `db` (the demo it replaces, whose write lock is
+    /// `held`, or nothing), then its lockbox folder over the one beside `db` (the replaced
+    /// demo's).
+    fn put_in_place(&self, db: &Path, held: Option<&crate::store::HeldWriteLock>) -> Result<()> {
+        // Opened since it was looked at (a collector's workstation started meanwhile, or a
+        // write waiting for the lock): by another process than this one, which holds it.
+        match held {
+            Some(held) if held.open_elsewhere() => refuse_in_use_by_others(db)?,
+            Some(_) => {}
+            None if db.exists() => refuse_in_use(db)?,
+            None => {}
         }
         // A log left with no database is nobody's, and not the new file's.
         for log in crate::store::log_files(db) {
@@ -626,7 +648,7 @@ mod tests {
         let making = Making::beside(&db);
         std::fs::write(&making.database, "the new demo").unwrap();
         let workstation = Store::open_existing(&db).unwrap();
-        let e = making.put_in_place(&db).unwrap_err();
+        let e = making.put_in_place(&db, None).unwrap_err();
         assert_eq!(e.exit_code(), 2);
         assert!(e.to_string().contains("is in use"), "{e}");
         assert_ne!(std::fs::read(&db).unwrap(), b"the new demo");

@@ -95,6 +95,9 @@ pub struct Store {
     read_only: bool,
     /// The schema versions this process brought the file from and to, when it did.
     upgraded: Option<(usize, usize)>,
+    /// The file opened (device and inode): a write that gets the lock on a file no longer
+    /// at `path` (a demo made again, renamed over it meanwhile) is refused.
+    file: Option<(u64, u64)>,
 }
 
 /// How a connection is tried, in order, until one can read the file.
@@ -293,6 +296,7 @@ impl Store {
             path: path.to_path_buf(),
             read_only,
             upgraded: None,
+            file: file_id(path),
         };
         store.configure()?;
         Ok(store)
@@ -564,9 +568,11 @@ impl Store {
         if !self.conn.is_autocommit() {
             return Ok(WriteTx::Within(self.conn.savepoint()?));
         }
-        Ok(WriteTx::Own(self.conn.transaction_with_behavior(
-            TransactionBehavior::Immediate,
-        )?))
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        refuse_replaced(&tx, &self.path, self.file)?;
+        Ok(WriteTx::Own(tx))
     }
 
     /// Runs `action` — a user action's checks and the writes they allow — in one write
@@ -582,6 +588,10 @@ impl Store {
             return action(self);
         }
         self.conn.execute_batch("BEGIN IMMEDIATE")?;
+        if let Err(e) = refuse_replaced(&self.conn, &self.path, self.file) {
+            self.roll_back();
+            return Err(e);
+        }
         let done = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| action(self)));
         let done = match done {
             Ok(done) => done,
@@ -1166,6 +1176,108 @@ impl Store {
         )?;
         tx.commit()?;
         Ok(())
+    }
+}
+
+/// Refuses a write whose connection `conn` got the write lock on a file (`file`, opened at
+/// `path`) that is no longer the one at `path`: a demo made again renamed another over it
+/// while this waited, and what it wrote would be in no database. One `stat`. The connection
+/// then keeps SQLite's files beside the path when it closes (they are the new database's by
+/// now, and it would delete them by name).
+fn refuse_replaced(conn: &Connection, path: &Path, file: Option<(u64, u64)>) -> Result<()> {
+    let Some(file) = file else {
+        return Ok(());
+    };
+    if file_id(path) == Some(file) {
+        return Ok(());
+    }
+    keep_logs_on_close(conn);
+    Err(Error::runtime(format!(
+        "{} was replaced (a demo made again, or a restore) while this waited for it: nothing \
+         was saved; run it again",
+        path.display()
+    )))
+}
+
+/// Makes `conn` leave its write-ahead log and index in place when it closes (SQLite's
+/// persistent WAL), rather than delete them by name: the names may be another file's by then.
+fn keep_logs_on_close(conn: &Connection) {
+    let mut on: std::ffi::c_int = 1;
+    // SAFETY: a valid connection handle, the main schema's name, and an int the call reads
+    // and writes, as SQLITE_FCNTL_PERSIST_WAL takes.
+    unsafe {
+        rusqlite::ffi::sqlite3_file_control(
+            conn.handle(),
+            c"main".as_ptr(),
+            rusqlite::ffi::SQLITE_FCNTL_PERSIST_WAL,
+            (&raw mut on).cast(),
+        );
+    }
+}
+
+/// The write lock of a database held by a connection of its own (`BEGIN IMMEDIATE`) until it
+/// is dropped: what replaces the file (a demo made again) holds it from its checks until the
+/// new file is in place, so that no write goes into the old one meanwhile — one that waited
+/// for it is refused once it gets it ([`refuse_replaced`]). The connection leaves SQLite's
+/// files beside the path when it closes.
+pub struct HeldWriteLock {
+    conn: Connection,
+    path: PathBuf,
+    /// The `-shm` index, kept open until the connection is closed: closing a descriptor of a
+    /// file drops every lock this process holds on it, SQLite's write lock included.
+    index: Option<std::fs::File>,
+}
+
+impl HeldWriteLock {
+    /// Takes the write lock of the database at `path`, waiting for another writer as a write
+    /// does.
+    pub fn take(path: &Path) -> Result<HeldWriteLock> {
+        let conn = Connection::open_with_flags(
+            path,
+            OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )?;
+        conn.busy_timeout(BUSY_TIMEOUT)?;
+        keep_logs_on_close(&conn);
+        conn.execute_batch("BEGIN IMMEDIATE")?;
+        let [_, shm, _] = log_files(path);
+        Ok(HeldWriteLock {
+            conn,
+            path: path.to_path_buf(),
+            index: std::fs::File::open(shm).ok(),
+        })
+    }
+
+    /// Whether another process has the database open: its connection holds a read lock on
+    /// the index's byte SQLite keeps for that (this process's own locks are not seen).
+    #[cfg(unix)]
+    pub fn open_elsewhere(&self) -> bool {
+        use std::os::fd::AsRawFd;
+        let Some(index) = &self.index else {
+            return log_beside(&self.path).is_some();
+        };
+        // SQLite's unix VFS: the "dead man switch" byte, 128, read-locked by every
+        // connection that has the index open.
+        // SAFETY: a zeroed flock is a valid value of it.
+        let mut lock: libc::flock = unsafe { std::mem::zeroed() };
+        lock.l_type = libc::F_WRLCK as libc::c_short;
+        lock.l_whence = libc::SEEK_SET as libc::c_short;
+        lock.l_start = 128;
+        lock.l_len = 1;
+        // SAFETY: a descriptor this value owns and a lock description it only fills in.
+        let rc = unsafe { libc::fcntl(index.as_raw_fd(), libc::F_GETLK, &raw mut lock) };
+        rc != 0 || lock.l_type != libc::F_UNLCK as libc::c_short
+    }
+
+    /// Whether another process has the database open (without `fcntl`: its log beside it).
+    #[cfg(not(unix))]
+    pub fn open_elsewhere(&self) -> bool {
+        log_beside(&self.path).is_some()
+    }
+}
+
+impl Drop for HeldWriteLock {
+    fn drop(&mut self) {
+        let _ = self.conn.execute_batch("ROLLBACK");
     }
 }
 

@@ -381,7 +381,9 @@ impl Users<&mut Store> {
     /// one, which has none yet (a demo made again: the team set up on it keeps its access and
     /// its log). Returns how many users came.
     pub fn carry_from(&mut self, from: &std::path::Path) -> Result<u64> {
-        let path = from.to_string_lossy().into_owned();
+        // Read only: a write transaction takes the write lock of every database attached
+        // for writing, and the demo made again holds the old one's until it is replaced.
+        let path = format!("{}?mode=ro", super::file_uri(from));
         self.store
             .conn()
             .execute("ATTACH DATABASE ?1 AS carried", [path])?;
