@@ -2447,3 +2447,45 @@ fn a_run_the_disk_fills_part_way_says_what_it_sent_before() {
     assert_eq!(server.received().len(), 2);
     assert_eq!(plan_customers(&setup).len(), 2);
 }
+
+/// An `owed inbox import` killed after it filed replies is in the log of imports with what it
+/// filed: it was recorded only at the end, and a killed run was in no log. Each reply's
+/// transaction records the run (the first) or brings its summary up to date.
+#[cfg(unix)]
+#[test]
+fn an_inbox_import_killed_part_way_is_in_the_log_with_what_it_filed() {
+    use std::io::BufRead;
+    let setup = Setup::kite_and_lark(closed_port());
+    let maildir = setup.dir.path().join("Maildir");
+    for i in 0..400 {
+        deliver_to_maildir(
+            &maildir,
+            &format!("{i:04}.a.host"),
+            &format!(
+                "From: ap@kite.example\nSubject: Paid {i}\nMessage-ID: <p{i}@kite.example>\n\
+                 Date: Wed, 29 Apr 2026 08:00:00 +0000\n\nPaid on Monday.\n"
+            ),
+        );
+    }
+    let mut child = setup.spawn(&["inbox", "import", maildir.to_str().unwrap()]);
+    let mut lines = std::io::BufReader::new(child.stdout.take().unwrap()).lines();
+    let first = lines.next().unwrap().unwrap();
+    assert!(first.starts_with("filed K1"), "{first}");
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let filed: i64 = value(&setup.db(), "SELECT count(*) FROM replies");
+    assert!((1..400).contains(&filed), "{filed}");
+    let logged: i64 = value(
+        &setup.db(),
+        "SELECT count(*) FROM imports WHERE kind = 'inbox'",
+    );
+    assert_eq!(logged, 1);
+    let summary: String = value(
+        &setup.db(),
+        "SELECT summary FROM imports WHERE kind = 'inbox'",
+    );
+    assert_eq!(
+        summary,
+        format!("{filed} filed so far (the run has not finished)")
+    );
+}

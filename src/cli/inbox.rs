@@ -3,6 +3,7 @@
 use super::Context;
 use crate::domain::users::{Work, may};
 use crate::engage::inbox::{self, Filed};
+use crate::store::engage::InboxRunLog;
 use crate::store::ledger::import::{ImportKind, ImportRun};
 use crate::{Error, Result};
 use std::path::PathBuf;
@@ -89,12 +90,24 @@ fn import(ctx: &Context, args: &ImportArgs) -> Result<()> {
         }
         Ok(())
     };
+    // In the log of imports from the first reply it files, with each reply's transaction:
+    // a run killed part-way is there with what it filed.
+    let mut log = InboxRunLog::new(ImportRun {
+        at: chrono::Utc::now(),
+        actor: by.collector.clone(),
+        files: vec![new_folder(&args.maildir)],
+        source: None,
+        summary: String::new(),
+        kind: ImportKind::Inbox,
+        changes: Vec::new(),
+    });
     let imported = inbox::import_maildir(
         &mut store,
         &args.maildir,
         &by.collector,
         ctx.as_of,
         super::clock(),
+        &mut log,
         &mut report,
     );
     let mut summary = format!("{filed} filed, {duplicates} already filed, {unmatched} unmatched");
@@ -111,15 +124,7 @@ fn import(ctx: &Context, args: &ImportArgs) -> Result<()> {
             Ok(()) => summary.clone(),
             Err(e) => format!("{summary}; stopped: {e}"),
         };
-        store.engagement_mut().record_inbox_run(&ImportRun {
-            at: chrono::Utc::now(),
-            actor: by.collector.clone(),
-            files: vec![new_folder(&args.maildir)],
-            source: None,
-            summary: logged,
-            kind: ImportKind::Inbox,
-            changes: Vec::new(),
-        })?;
+        store.engagement_mut().finish_inbox_run(&log, &logged)?;
     }
     imported?;
     outln!("{summary}")?;

@@ -88,6 +88,7 @@ pub fn import_maildir(
     by: &str,
     as_of: Date,
     clock: Clock,
+    log: &mut crate::store::engage::InboxRunLog,
     on_item: &mut dyn FnMut(&InboxItem) -> Result<()>,
 ) -> Result<()> {
     let new = dir.join("new");
@@ -171,18 +172,21 @@ pub fn import_maildir(
         let in_reply_to = reminder_message_id
             .as_deref()
             .or(parsed.in_reply_to.first().map(String::as_str));
-        let inserted = store.engagement_mut().insert_reply(&NewReply {
-            cid,
-            at: &clock.stamp(),
-            received_date: received_date(parsed.date, as_of, clock.today()),
-            message_id: &message_id,
-            in_reply_to,
-            from_addr: parsed.from.as_deref().unwrap_or(""),
-            subject: &parsed.subject,
-            body: &parsed.body,
-            verified,
-            filed_by: by,
-        })?;
+        let inserted = store.engagement_mut().file_reply(
+            &NewReply {
+                cid,
+                at: &clock.stamp(),
+                received_date: received_date(parsed.date, as_of, clock.today()),
+                message_id: &message_id,
+                in_reply_to,
+                from_addr: parsed.from.as_deref().unwrap_or(""),
+                subject: &parsed.subject,
+                body: &parsed.body,
+                verified,
+                filed_by: by,
+            },
+            log,
+        )?;
         move_to_cur(&path, &cur, &file)?;
         let customer_id = labels.get(&cid).map(|l| l.id.clone()).unwrap_or_default();
         let item = InboxItem {

@@ -19,7 +19,7 @@ pub use crate::domain::engage::{HoldRow, OutboxRow};
 pub use facts::{Contact, Customer, EngageDocument, LastAttempt};
 pub use outbox::{HoldDone, NewReminder, PendingReminder, Release, Spacing};
 pub use outcomes::ReminderOutcome;
-pub use replies::{NewReply, ReplyRow};
+pub use replies::{InboxRunLog, NewReply, ReplyRow};
 
 super::aggregate!(
     /// The engagement of a store — its own tables (the reminders and the documents they claim,

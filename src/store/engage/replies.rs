@@ -138,9 +138,47 @@ impl<S: std::ops::Deref<Target = Store>> Engagement<S> {
     }
 }
 
+/// A run of `owed inbox import` as the log of imports keeps it: recorded in the transaction
+/// of the first reply it files, its summary brought up to date in each later one's
+/// ([`Engagement::file_reply`]), so that a run killed part-way is in the log with what it
+/// filed; [`Engagement::finish_inbox_run`] gives it its summary at the end.
+#[derive(Debug, Clone)]
+pub struct InboxRunLog {
+    pub run: crate::store::ledger::import::ImportRun,
+    /// Its row in the log, once it filed a reply.
+    id: Option<i64>,
+    filed: u64,
+}
+
+impl InboxRunLog {
+    /// `run` (its summary left to the run), not in the log yet.
+    pub fn new(run: crate::store::ledger::import::ImportRun) -> InboxRunLog {
+        InboxRunLog {
+            run,
+            id: None,
+            filed: 0,
+        }
+    }
+}
+
 impl Engagement<&mut Store> {
     /// Files a reply; `false` when one with the same Message-ID is already filed.
     pub fn insert_reply(&mut self, reply: &NewReply<'_>) -> Result<bool> {
+        self.insert_reply_in(reply, None)
+    }
+
+    /// Files a reply for the run `log` of `owed inbox import`, which the same transaction
+    /// records in the log of imports (or brings up to date there) when the reply is new;
+    /// `false` when one with the same Message-ID is already filed.
+    pub fn file_reply(&mut self, reply: &NewReply<'_>, log: &mut InboxRunLog) -> Result<bool> {
+        self.insert_reply_in(reply, Some(log))
+    }
+
+    fn insert_reply_in(
+        &mut self,
+        reply: &NewReply<'_>,
+        log: Option<&mut InboxRunLog>,
+    ) -> Result<bool> {
         let tx = self.store.write_tx()?;
         let n = tx.execute(
             "INSERT INTO replies (cid, at, received_date, message_id, in_reply_to, from_addr,
@@ -165,18 +203,50 @@ impl Engagement<&mut Store> {
                 params![tx.last_insert_rowid(), reply.filed_by],
             )?;
         }
+        let logged = match log {
+            Some(log) if n == 1 => {
+                let filed = log.filed + 1;
+                let summary = format!("{filed} filed so far (the run has not finished)");
+                let id = match log.id {
+                    Some(id) => {
+                        tx.execute(
+                            "UPDATE imports SET summary = ?1 WHERE id = ?2",
+                            params![summary, id],
+                        )?;
+                        id
+                    }
+                    None => {
+                        let run = crate::store::ledger::import::ImportRun {
+                            summary,
+                            ..log.run.clone()
+                        };
+                        crate::store::ledger::import::record_run(&tx, &run)?;
+                        tx.last_insert_rowid()
+                    }
+                };
+                Some((log, id, filed))
+            }
+            _ => None,
+        };
         tx.commit()?;
+        if let Some((log, id, filed)) = logged {
+            log.id = Some(id);
+            log.filed = filed;
+        }
         Ok(n == 1)
     }
 
-    /// Records a run of `owed inbox import` that filed replies in the log of imports (kind
-    /// `inbox`), in a transaction of its own: each reply was filed in its own.
-    pub fn record_inbox_run(
-        &mut self,
-        run: &crate::store::ledger::import::ImportRun,
-    ) -> Result<()> {
+    /// Gives the run `log` of `owed inbox import` its `summary` in the log of imports (kind
+    /// `inbox`), where the first reply it filed put it; a run that filed none is not there.
+    pub fn finish_inbox_run(&mut self, log: &InboxRunLog, summary: &str) -> Result<()> {
+        let Some(id) = log.id else {
+            return Ok(());
+        };
         let tx = self.store.write_tx()?;
-        crate::store::ledger::import::record_run(&tx, run)?;
+        tx.execute(
+            "UPDATE imports SET summary = ?1 WHERE id = ?2",
+            params![summary, id],
+        )?;
         tx.commit()?;
         Ok(())
     }
