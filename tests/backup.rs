@@ -912,3 +912,43 @@ fn a_backup_or_restore_clears_what_killed_ones_left_for_any_name() {
     succeeded(&fx.owed(&["restore", backup.to_str().unwrap(), "--yes"]));
     assert_cleared(dir, &gone, &stay);
 }
+
+/// A backup of another database (no customer in common with the one it replaces) is warned
+/// of, in the check and before a restore with --yes: it was "a sound backup" and restored
+/// without a word. A backup of the database itself is not.
+#[test]
+fn a_backup_of_another_database_is_warned_of() {
+    let fx = Fixture::new();
+    let dir = fx.dir.path();
+    let other = dir.join("other.db");
+    owed_ok(
+        dir,
+        &other,
+        Some("2026-04-01"),
+        &["demo", "--no-tui", "--customers", "20"],
+    );
+    let warning = format!(
+        "warning: {} shares no customer with {} (its 20 customers against the database's 3): \
+         it looks like a backup of another database\n",
+        other.display(),
+        fx.db().display()
+    );
+    let out = fx.owed(&["restore", other.to_str().unwrap()]);
+    refused(&out, 2, "nothing restored");
+    assert!(
+        common::stderr(&out).starts_with(&warning),
+        "{}",
+        common::stderr(&out)
+    );
+    let out = fx.owed(&["restore", other.to_str().unwrap(), "--yes"]);
+    succeeded(&out);
+    assert_eq!(common::stderr(&out), warning);
+    // A backup of the database itself says nothing of the kind.
+    let own = backed_up(&fx, "own.db");
+    let out = fx.owed(&["restore", own.to_str().unwrap()]);
+    assert!(
+        !common::stderr(&out).contains("warning"),
+        "{}",
+        common::stderr(&out)
+    );
+}

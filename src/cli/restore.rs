@@ -43,6 +43,7 @@ pub fn run(ctx: &Context, args: &RestoreArgs) -> Result<()> {
         // Told at once, before the backup is even read, when this user may not restore.
         may(&ctx.actor(&store)?, Work::Restore, None).map_err(Error::Input)?;
         let backup = store.check_backup(&args.file)?;
+        warn_if_another_database(&store, &args.file);
         if let Some(change) = backup.users_change(&users_now) {
             outln!("It changes the {change}.")?;
         }
@@ -59,6 +60,7 @@ pub fn run(ctx: &Context, args: &RestoreArgs) -> Result<()> {
     }
     let t = Instant::now();
     let by = ctx.undated_stamp(&store)?;
+    warn_if_another_database(&store, &args.file);
     let restored = store.restore_from(&args.file, &keep, &by)?;
     let users = restored
         .now
@@ -76,6 +78,26 @@ pub fn run(ctx: &Context, args: &RestoreArgs) -> Result<()> {
         restored.kept.display(),
         restore_command(&restored.kept)
     )
+}
+
+/// Warns (stderr) when the backup `file` shares no customer with the database it replaces,
+/// which has some: a backup of another database (it was said to be "a sound backup" and
+/// restored without a word). A file that cannot be read so is left to the restore's checks.
+fn warn_if_another_database(store: &crate::store::Store, file: &Path) {
+    let Ok(ours) = store.ledger().counts().map(|c| c.customers) else {
+        return;
+    };
+    if let Ok((0, theirs)) = store.customers_in_common(file)
+        && ours > 0
+        && theirs > 0
+    {
+        errln!(
+            "warning: {} shares no customer with {} (its {theirs} customers against the \
+             database's {ours}): it looks like a backup of another database",
+            file.display(),
+            store.path().display()
+        );
+    }
 }
 
 /// No database at the path (a new server): the backup becomes it

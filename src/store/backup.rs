@@ -268,6 +268,31 @@ impl Store {
         copy
     }
 
+    /// How many of the database's customers (by their billing system's id) the database
+    /// file `other` holds too, and how many it holds: a backup sharing none with a database
+    /// that has some is of another database. Read through `other` attached read-only.
+    ///
+    /// # Errors
+    ///
+    /// When `other` cannot be read as an `owed` database.
+    pub fn customers_in_common(&self, other: &Path) -> Result<(u64, u64)> {
+        let uri = format!("{}?mode=ro", super::file_uri(other));
+        self.conn.execute("ATTACH DATABASE ?1 AS other", [uri])?;
+        let counted = self.conn.query_row(
+            "SELECT (SELECT count(*) FROM main.customers c
+                      WHERE EXISTS (SELECT 1 FROM other.customers o WHERE o.id = c.id)),
+                    (SELECT count(*) FROM other.customers)",
+            [],
+            |r| Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?)),
+        );
+        self.conn.execute("DETACH DATABASE other", [])?;
+        let (shared, theirs) = counted?;
+        Ok((
+            u64::try_from(shared).unwrap_or(0),
+            u64::try_from(theirs).unwrap_or(0),
+        ))
+    }
+
     /// Replaces everything in the database with the backup `source`, as the module's
     /// documentation describes; the database as it was is backed up to `keep` first.
     ///
