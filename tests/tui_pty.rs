@@ -627,7 +627,8 @@ fn after_today_the_workstation_is_read_only() {
     // Pressed at once: the rows of `/pizz` may still be on screen, the page of `/pizza` on
     // its way; `I` waits for it (it said "No customer selected." now and then).
     s.press("I", &[&refused]);
-    s.type_keys("\x1b");
+    // Esc, then a person's pause: `n` in the same read would be Alt-n, and `q` after it lost.
+    s.escape_then(&["Pizza Palace"]);
     s.press("n", &[&refused]);
     s.quit();
     let json = activity(&s, "K5");
