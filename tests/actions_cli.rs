@@ -1582,19 +1582,9 @@ fn a_follow_up_written_back_dated_is_scheduled_from_today() {
         "{}",
         stdout(&o)
     );
-    let o = on_day(
-        &fx,
-        "2026-04-01",
-        &["followup", "V1", "--date", "2026-04-05", "x"],
-    );
-    refused(
-        &o,
-        2,
-        &format!("the follow-up date 2026-04-05 is before today ({today})"),
-    );
-    let o = on_day(
-        &fx,
-        "2026-04-01",
+    let before = format!("the follow-up date 2026-04-05 is before today ({today})");
+    for args in [
+        &["followup", "V1", "--date", "2026-04-05", "x"][..],
         &[
             "call",
             "V1",
@@ -1603,12 +1593,9 @@ fn a_follow_up_written_back_dated_is_scheduled_from_today() {
             "--followup",
             "2026-04-05",
         ],
-    );
-    refused(
-        &o,
-        2,
-        &format!("the follow-up date 2026-04-05 is before today ({today})"),
-    );
+    ] {
+        refused(&on_day(&fx, "2026-04-01", args), 2, &before);
+    }
     let o = on_day(
         &fx,
         "2026-04-01",

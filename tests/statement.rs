@@ -415,11 +415,9 @@ fn a_statement_in_euros_with_credit_and_cash_and_a_two_line_remittance() {
     }
 }
 
-/// Runs `engage run` as of `as_of` on the euro portfolio in `dir` with a cycle whose one
-/// reminder attaches the statement and renders `template`; the one message received: its
-/// text (line ends as `\n`) and the text of the PDF it carries.
-fn send_with_statement(dir: &Path, db: &Path, as_of: &str, template: &str) -> (String, String) {
-    let server = smtp_server::SmtpServer::start();
+/// A cycle folder in `dir` of one reminder, three days after the due date, written with
+/// `template` and attaching the customer's statement.
+fn statement_cycle(dir: &Path, template: &str) -> PathBuf {
     let cycles = dir.join("cycles");
     std::fs::create_dir_all(cycles.join("templates")).unwrap();
     std::fs::write(
@@ -429,6 +427,15 @@ fn send_with_statement(dir: &Path, db: &Path, as_of: &str, template: &str) -> (S
     )
     .unwrap();
     std::fs::write(cycles.join("templates/t.md"), template).unwrap();
+    cycles
+}
+
+/// Runs `engage run` as of `as_of` on the euro portfolio in `dir` with a cycle whose one
+/// reminder attaches the statement and renders `template`; the one message received: its
+/// text (line ends as `\n`) and the text of the PDF it carries.
+fn send_with_statement(dir: &Path, db: &Path, as_of: &str, template: &str) -> (String, String) {
+    let server = smtp_server::SmtpServer::start();
+    let cycles = statement_cycle(dir, template);
     let config = std::fs::read_to_string(dir.join("config.toml")).unwrap();
     std::fs::write(
         dir.join("config.toml"),
@@ -514,15 +521,10 @@ fn a_back_dated_reminders_statement_leaves_out_what_was_paid_since() {
     assert!(then.contains("Balance due EUR 810.50"), "{then}");
 }
 
-/// Reviewer s67: a Thai, Devanagari or emoji name printed as empty boxes, silently. The
-/// statement is written all the same, and standard error names what could not be printed and
-/// which scripts print; a name of the scripts covered says nothing.
-#[test]
-fn characters_no_font_prints_are_said_on_standard_error() {
-    let dir = portfolio("บริษัท สยาม 🍣 अनुज", |_, t| t.to_string());
-    let pdf = dir.path().join("K1.pdf");
+/// `owed statement K1` as of 30 April into `pdf`, which succeeds.
+fn k1_statement(dir: &Path, pdf: &Path) -> std::process::Output {
     let o = run(
-        dir.path(),
+        dir,
         &[
             "--as-of",
             "2026-04-30",
@@ -533,6 +535,17 @@ fn characters_no_font_prints_are_said_on_standard_error() {
         ],
     );
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    o
+}
+
+/// Reviewer s67: a Thai, Devanagari or emoji name printed as empty boxes, silently. The
+/// statement is written all the same, and standard error names what could not be printed and
+/// which scripts print; a name of the scripts covered says nothing.
+#[test]
+fn characters_no_font_prints_are_said_on_standard_error() {
+    let dir = portfolio("บริษัท สยาม 🍣 अनुज", |_, t| t.to_string());
+    let pdf = dir.path().join("K1.pdf");
+    let o = k1_statement(dir.path(), &pdf);
     assert!(pdf.exists());
     let err = stderr(&o);
     assert!(err.contains("warning: the statement of K1 prints"), "{err}");
@@ -549,18 +562,7 @@ fn characters_no_font_prints_are_said_on_standard_error() {
     let dir = portfolio("Ωmega Ελλάς 東京商事 Ünïcode", |_, t| {
         t.to_string()
     });
-    let o = run(
-        dir.path(),
-        &[
-            "--as-of",
-            "2026-04-30",
-            "statement",
-            "K1",
-            "-o",
-            pdf.to_str().unwrap(),
-        ],
-    );
-    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let o = k1_statement(dir.path(), &pdf);
     assert!(!stderr(&o).contains("warning"), "{}", stderr(&o));
 }
 
@@ -570,15 +572,7 @@ fn characters_no_font_prints_are_said_on_standard_error() {
 fn the_plan_warns_of_a_statement_it_cannot_print_whole() {
     let dir = tempfile::tempdir().unwrap();
     let db = euro_portfolio(dir.path());
-    let cycles = dir.path().join("cycles");
-    std::fs::create_dir_all(cycles.join("templates")).unwrap();
-    std::fs::write(
-        cycles.join("c.toml"),
-        "name = \"Dunning\"\n[[reminder]]\nname = \"Friendly\"\nafter_due_days = 3\n\
-         template = \"templates/t.md\"\nattach = [\"statement\"]\n",
-    )
-    .unwrap();
-    std::fs::write(cycles.join("templates/t.md"), "Hello {{ customer.name }}\n").unwrap();
+    let cycles = statement_cycle(dir.path(), "Hello {{ customer.name }}\n");
     let plan = |args: &[&str]| {
         let mut all = vec!["engage", "plan", "--cycles", cycles.to_str().unwrap()];
         all.extend(args);

@@ -478,24 +478,18 @@ fn a_broken_promise_without_followup_follows_the_customer_to_its_new_owner() {
     assert_eq!(cells("alice")[15..], ["0", "0"], "{text}");
 }
 
-/// Owners that differ only in case are one person's customers, as `--owner` counts them: one
-/// row, under the spelling most of them have (or the registered user's).
-#[test]
-fn owners_in_two_cases_are_one_row_of_the_team() {
-    let dir = portfolio();
-    let csv = dir.path().join("upper");
+/// The team's rows (collector, customers assigned) as of 30 April once dana has imported
+/// `customers` (a customers.csv) over the portfolio.
+fn owners_imported(dir: &tempfile::TempDir, customers: &str) -> Vec<(String, u64)> {
+    let csv = dir.path().join("owners");
     std::fs::create_dir_all(&csv).unwrap();
-    std::fs::write(
-        csv.join("customers.csv"),
-        "id,name,finance_owner\nA2,Apex,ALICE\nB1,Birch,CARL\n",
-    )
-    .unwrap();
+    std::fs::write(csv.join("customers.csv"), customers).unwrap();
     owed(
         dir.path(),
         &["--as", "dana", "import", csv.to_str().unwrap()],
     );
     let json = team_json(dir.path(), "2026-04-30");
-    let rows: Vec<(String, u64)> = json["collectors"]
+    json["collectors"]
         .as_array()
         .unwrap()
         .iter()
@@ -505,7 +499,18 @@ fn owners_in_two_cases_are_one_row_of_the_team() {
                 r["customers_assigned"].as_u64().unwrap(),
             )
         })
-        .collect();
+        .collect()
+}
+
+/// Owners that differ only in case are one person's customers, as `--owner` counts them: one
+/// row, under the spelling most of them have (or the registered user's).
+#[test]
+fn owners_in_two_cases_are_one_row_of_the_team() {
+    let dir = portfolio();
+    let rows = owners_imported(
+        &dir,
+        "id,name,finance_owner\nA2,Apex,ALICE\nB1,Birch,CARL\n",
+    );
     // alice and ALICE: one each, alice first by its lower case; CARL is the user carl; bob
     // owned B1 only and stays, for what he did.
     let want = [("alice", 2), ("bob", 0), ("carl", 1), ("dana", 0)];
@@ -592,29 +597,10 @@ fn notes_and_disputes_opened_and_resolved_are_counted_per_collector() {
 #[test]
 fn owners_in_two_cases_of_any_script_are_one_owner() {
     let dir = portfolio();
-    let csv = dir.path().join("world");
-    std::fs::create_dir_all(&csv).unwrap();
-    std::fs::write(
-        csv.join("customers.csv"),
+    let rows = owners_imported(
+        &dir,
         "id,name,finance_owner\nA2,Apex,józef\nB1,Birch,JÓZEF\nU1,Umber,ayşe\nU2,Ultra,AYŞE\n",
-    )
-    .unwrap();
-    owed(
-        dir.path(),
-        &["--as", "dana", "import", csv.to_str().unwrap()],
     );
-    let json = team_json(dir.path(), "2026-04-30");
-    let rows: Vec<(String, u64)> = json["collectors"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|r| {
-            (
-                r["collector"].as_str().unwrap().to_string(),
-                r["customers_assigned"].as_u64().unwrap(),
-            )
-        })
-        .collect();
     for name in ["józef", "ayşe"] {
         let theirs: Vec<_> = rows
             .iter()

@@ -655,13 +655,10 @@ fn left_open_past_midnight_the_workstation_moves_to_the_new_day() {
     let build = |dir: &std::path::Path| {
         let db = workstation::build(dir);
         let args = ["config", "time-zone", tz.as_str()];
-        let out = common::command_db(dir, db.to_str().unwrap(), &args)
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
+        common::succeeded(
+            &common::command_db(dir, db.to_str().unwrap(), &args)
+                .output()
+                .unwrap(),
         );
         db
     };
