@@ -463,6 +463,15 @@ impl Connection {
         );
     }
 
+    /// Refuses a channel to a port or a socket (`ssh -L`), logged as [`Self::log_forwarding_refused`]
+    /// says.
+    async fn refuse_local_forwarding(&mut self, reply: ChannelOpenHandle) {
+        self.log_forwarding_refused(LOCAL);
+        reply
+            .reject(ChannelOpenFailure::AdministrativelyProhibited)
+            .await;
+    }
+
     /// Refuses a channel request with the line that says a terminal is needed, and closes the
     /// channel.
     fn refuse(&mut self, channel: ChannelId, session: &mut Session) -> Result<(), russh::Error> {
@@ -833,10 +842,7 @@ impl Handler for Connection {
         reply: ChannelOpenHandle,
         _session: &mut Session,
     ) -> Result<(), Self::Error> {
-        self.log_forwarding_refused(LOCAL);
-        reply
-            .reject(ChannelOpenFailure::AdministrativelyProhibited)
-            .await;
+        self.refuse_local_forwarding(reply).await;
         Ok(())
     }
 
@@ -847,10 +853,7 @@ impl Handler for Connection {
         reply: ChannelOpenHandle,
         _session: &mut Session,
     ) -> Result<(), Self::Error> {
-        self.log_forwarding_refused(LOCAL);
-        reply
-            .reject(ChannelOpenFailure::AdministrativelyProhibited)
-            .await;
+        self.refuse_local_forwarding(reply).await;
         Ok(())
     }
 
