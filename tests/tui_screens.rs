@@ -373,12 +373,22 @@ fn help_lists_only_what_the_role_may_do() {
     ] {
         assert!(!auditor.contains(refused), "{refused}:\n{auditor}");
     }
-    for kept in ["Team (managers)", "  :team", "  :sort"] {
+    for kept in [
+        "Team (managers)",
+        "Team screen (managers)",
+        "  :team",
+        "  :sort",
+    ] {
         assert!(auditor.contains(kept), "{kept}:\n{auditor}");
     }
     let (_c, collector) = help_of("alice", Role::Collector);
-    // Holding customers back is a manager's.
-    for refused in ["Team (managers)", "  :team", "  :hold"] {
+    // Holding customers back is a manager's, and so is the team screen, keys and all.
+    for refused in [
+        "Team (managers)",
+        "Team screen (managers)",
+        "  :team",
+        "  :hold",
+    ] {
         assert!(!collector.contains(refused), "{refused}:\n{collector}");
     }
     for kept in ["Send a reminder", " Note\n", "  :remind"] {

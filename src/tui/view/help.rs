@@ -4,6 +4,7 @@
 
 use super::text;
 use crate::tui::app::App;
+use crate::tui::key_action::Action;
 use crate::tui::keymap::KeyContext;
 use crate::tui::theme::Role;
 use ratatui::buffer::Buffer;
@@ -23,10 +24,10 @@ pub fn lines(app: &App, width: usize) -> Vec<Line<'static>> {
     let contexts = std::iter::once(app.help_from)
         .chain(KeyContext::ALL.into_iter().filter(|c| *c != app.help_from));
     for context in contexts {
-        if !out.is_empty() {
-            out.push(Line::default());
+        // A screen the user's role cannot open has no keys to learn.
+        if context == KeyContext::Team && !app.role_allows(KeyContext::Queue, Action::Team) {
+            continue;
         }
-        out.push(Line::styled(context.title().to_string(), heading));
         // One line per action, with every key bound to it.
         let mut rows: Vec<(Vec<String>, String)> = Vec::new();
         for b in app.keymap.bindings(context) {
@@ -39,6 +40,13 @@ pub fn lines(app: &App, width: usize) -> Vec<Line<'static>> {
                 None => rows.push((vec![b.keys_named(app.ascii)], b.desc.clone())),
             }
         }
+        if rows.is_empty() {
+            continue;
+        }
+        if !out.is_empty() {
+            out.push(Line::default());
+        }
+        out.push(Line::styled(context.title().to_string(), heading));
         for (keys, desc) in rows {
             entry(&keys.join(", "), &desc, key, width, &mut out);
         }
