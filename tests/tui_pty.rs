@@ -507,15 +507,18 @@ fn no_color_draws_without_colours() {
     );
 }
 
-/// A terminal without colour (`vt220`, `xterm-mono`) gets no colour codes, as over `owed
-/// serve`: the local workstation sent it the default theme's 16 colours.
+/// A terminal without colour (`vt220`, `xterm-mono`) gets no colour codes and the `mono`
+/// theme's marks, as over `owed serve`: the local workstation sent it the default theme's 16
+/// colours, then the default theme with its colours taken away (no underlined headings).
 #[test]
-fn a_terminal_without_colour_gets_no_colour_codes() {
+fn a_terminal_without_colour_gets_the_mono_theme() {
     for term in ["vt220", "xterm-mono"] {
         let mut s = Session::start((100, 30), &[("TERM", term), ("LANG", "C.UTF-8")]);
         s.wait_for(&["Acme Corp", "Overdue 5"]);
         s.quit();
-        assert_no_colour_codes(&s.raw(), term);
+        let raw = s.raw();
+        assert_no_colour_codes(&raw, term);
+        assert!(contains(&raw, b"\x1b[4m"), "mono underlines on {term}");
     }
 }
 

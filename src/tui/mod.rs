@@ -78,6 +78,18 @@ pub struct Setup {
 }
 
 impl Setup {
+    /// The theme a terminal that shows no colour gets: `mono`, which marks with bold, dim,
+    /// reverse and underline what the colour themes mark with colour (a colour theme with its
+    /// colours taken away would leave overdue amounts and days plain), locally and over SSH alike.
+    pub fn fit_to(&mut self, caps: &remote::Capabilities) {
+        if caps.colors == remote::ColorDepth::Mono
+            && !self.theme.colourless()
+            && let Some(mono) = Theme::builtin("mono")
+        {
+            self.theme = mono;
+        }
+    }
+
     /// The initial state.
     pub fn app(&self) -> App {
         let mut app = App::new(
@@ -150,6 +162,9 @@ pub fn local_capabilities(theme: &Theme) -> remote::Capabilities {
 /// Runs the workstation in this terminal until the collector quits: one session of
 /// `workstation` acting as `actor`.
 pub fn run_local(setup: Setup, workstation: &Workstation, actor: Actor) -> Result<()> {
+    let caps = local_capabilities(&setup.theme);
+    let mut setup = setup;
+    setup.fit_to(&caps);
     let session = workstation.connect(actor);
     let mut app = setup.app_for(&session);
     let (tx, rx) = mpsc::channel::<UiEvent>();
@@ -158,7 +173,6 @@ pub fn run_local(setup: Setup, workstation: &Workstation, actor: Actor) -> Resul
     // Our themes already honour NO_COLOR; crossterm's own NO_COLOR handling would turn colour
     // changes into bare resets that wipe reverse video.
     crossterm::style::force_color_output(true);
-    let caps = local_capabilities(&setup.theme);
     app.ascii = !caps.unicode;
     let _guard = terminal::Guard::enter()?;
     let signal_tx = tx.clone();

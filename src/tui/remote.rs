@@ -15,7 +15,6 @@
 
 use super::event_loop::{self, Ended, Front, UiEvent};
 use super::screen::Screen;
-use super::theme::Theme;
 use super::{Setup, action_forms, update};
 use crate::Result;
 use crate::workstation::Session;
@@ -148,11 +147,7 @@ pub fn run_remote<W: Write>(
     // environment, not the client's) must not turn colours into bare resets.
     crossterm::style::force_color_output(true);
     let mut setup = setup;
-    if caps.colors == ColorDepth::Mono
-        && let Some(mono) = Theme::builtin("mono")
-    {
-        setup.theme = mono;
-    }
+    setup.fit_to(&caps);
     let Events { rx, tx, gate } = events;
     let _closing = Closing(Arc::clone(&gate));
     event_loop::deliver_to_loop(&session, tx);
