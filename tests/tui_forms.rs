@@ -803,7 +803,7 @@ fn a_promise_and_a_dispute_propose_the_overdue_documents_not_in_dispute() {
     assert_valid(
         &d,
         FieldId::Documents,
-        "1 leaves dunning (1,200.00 USD): INV-401; no overdue one stays",
+        "no overdue one stays; 1 leaves dunning (1,200.00 USD): INV-401",
     );
     // Every overdue document in dispute: the promise proposes nothing, and says why, before
     // and when it is saved without an amount (it said only "required" and "the amount is
@@ -1913,8 +1913,8 @@ fn thousands_of_overdue_documents_are_proposed_as_one_word_and_saved_exactly() {
     assert_valid(
         &d,
         FieldId::Documents,
-        "1,201 leave dunning (15,000.00 USD): HM-00000, HM-00001, HM-00002, HM-00003, \
-         HM-00004 and 1,196 more; no overdue one stays",
+        "no overdue one stays; 1,201 leave dunning (15,000.00 USD): HM-00000, HM-00001, \
+         HM-00002, HM-00003, HM-00004 and 1,196 more",
     );
     d.press("25");
     assert_eq!(
@@ -1924,7 +1924,7 @@ fn thousands_of_overdue_documents_are_proposed_as_one_word_and_saved_exactly() {
     assert_valid(
         &d,
         FieldId::Documents,
-        "3 leave dunning (30.00 USD): HM-00000, HM-00001, HM-00002; 1,198 overdue stay",
+        "1,198 overdue stay; 3 leave dunning (30.00 USD): HM-00000, HM-00001, HM-00002",
     );
     d.press("<Backspace> <Backspace> 100");
     assert_eq!(value(&d, FieldId::Documents), "overdue");

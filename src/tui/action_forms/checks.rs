@@ -344,9 +344,10 @@ impl ActionForm {
                 crate::domain::money::grouped_count(k as u64)
             ),
         };
-        // The documents named right after what they do, what stays after them.
+        // What stays and what leaves first, the documents named last: a hint cut at the
+        // form's width loses a document number, not the point.
         Check::Ok(format!(
-            "{count} leave{} dunning ({}): {}; {stay}",
+            "{stay}; {count} leave{} dunning ({}): {}",
             if n == 1 { "s" } else { "" },
             money(sum),
             check::documents_line(&labels)
