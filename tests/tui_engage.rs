@@ -674,9 +674,28 @@ fn a_narrow_plan_shows_whom_and_how_late_before_which_cycle() {
         .iter()
         .find(|s| s.customer_id == "K10")
         .unwrap()
-        .reason;
+        .reason
+        .clone();
     assert!(screen.contains(why.as_str()), "{why}:\n{screen}");
     assert!(!screen.contains("Cycle"), "{screen}");
+    // Narrower, the reason's column cuts it: the selected row's reads whole on the pane's last
+    // lines, and a name cut keeps the customer's id ("Iron Outfitters Group (C000…" hid it).
+    d.resize(60, 24);
+    let screen = d.screen();
+    assert!(screen.contains("Carol's Cus… (K10)"), "{screen}");
+    let first = d.app.engage.screen.plan.as_ref().unwrap().skipped[0]
+        .reason
+        .clone();
+    let below: String = screen
+        .lines()
+        .skip_while(|l| !l.contains("Why: "))
+        .map(|l| l.trim_matches('"').trim())
+        .collect::<Vec<_>>()
+        .join(" ");
+    assert!(
+        below.contains(&format!("Why: {first}")),
+        "{first}:\n{screen}"
+    );
 }
 
 #[test]

@@ -320,9 +320,33 @@ fn skipped_pane(app: &App, s: &EngageScreen, plan: &PlanData, area: Rect, buf: &
     let width = usize::from(area.width);
     // As on the plan: below 100 columns the cycle's column gives its room to the reason.
     let wide = width >= 100;
-    let customer_w = 28.min(width.saturating_sub(2 + 30 + 10)).max(10);
-    let reason_w = width.saturating_sub(2 + if wide { 17 } else { 0 } + 13 + customer_w + 1);
-    let mut cols = vec![Col(12, false), Col(customer_w, false), Col(reason_w, false)];
+    // The reminder's name whole when it is short ("Due in 3 days" was "Due in 3 da…").
+    let reminder_w = plan
+        .skipped
+        .iter()
+        .map(|r| text::width(&r.reminder))
+        .max()
+        .unwrap_or(0)
+        .clamp(12, 24);
+    let customer_w = if wide {
+        plan.skipped
+            .iter()
+            .map(|r| text::width(&r.name) + text::width(&r.customer_id) + 3)
+            .max()
+            .unwrap_or(0)
+            .clamp(28, 44)
+    } else {
+        28
+    }
+    .min(width.saturating_sub(2 + 30 + 10))
+    .max(10);
+    let reason_w =
+        width.saturating_sub(2 + if wide { 17 } else { 0 } + reminder_w + 1 + customer_w + 1);
+    let mut cols = vec![
+        Col(reminder_w, false),
+        Col(customer_w, false),
+        Col(reason_w, false),
+    ];
     let mut names = vec!["Reminder", "Customer", "Why it cannot be sent"];
     if wide {
         cols.insert(0, Col(16, false));
@@ -339,26 +363,48 @@ fn skipped_pane(app: &App, s: &EngageScreen, plan: &PlanData, area: Rect, buf: &
         );
         return;
     }
+    // The selected row's reason whole on the pane's last lines (three at most) when its
+    // column cuts it.
+    let cursor = plan.skipped.get(s.cursor[s.pane.index()]);
+    let why: Vec<String> = cursor
+        .filter(|r| text::width(&r.reason) > reason_w && body.height >= 6)
+        .map(|r| text::wrap_lines(&format!("Why: {}", r.reason), width.saturating_sub(4)))
+        .unwrap_or_default()
+        .into_iter()
+        .take(3)
+        .collect();
+    let below = if why.is_empty() {
+        0
+    } else {
+        why.len() as u16 + 1
+    };
+    let rows_area = Rect::new(body.x, body.y, body.width, body.height - below);
     let muted = app.theme.get(Role::Muted);
-    rows(app, s, body, buf, plan.skipped.len(), |at, line, buf| {
-        let r = &plan.skipped[at];
-        let who = if r.name.is_empty() {
-            r.customer_id.clone()
-        } else {
-            format!("{} ({})", r.name, r.customer_id)
-        };
-        let mut cells = vec![r.reminder.clone(), who, r.reason.clone()];
-        let mut styles = vec![
-            Style::default(),
-            Style::default(),
-            app.theme.get(Role::Error),
-        ];
-        if wide {
-            cells.insert(0, r.cycle.clone());
-            styles.insert(0, muted);
-        }
-        put_row(buf, line, &cols, &cells, &styles, "  ", Style::default());
-    });
+    rows(
+        app,
+        s,
+        rows_area,
+        buf,
+        plan.skipped.len(),
+        |at, line, buf| {
+            let r = &plan.skipped[at];
+            let who = text::named(&r.name, &r.customer_id, customer_w);
+            let mut cells = vec![r.reminder.clone(), who, r.reason.clone()];
+            let mut styles = vec![
+                Style::default(),
+                Style::default(),
+                app.theme.get(Role::Error),
+            ];
+            if wide {
+                cells.insert(0, r.cycle.clone());
+                styles.insert(0, muted);
+            }
+            put_row(buf, line, &cols, &cells, &styles, "  ", Style::default());
+        },
+    );
+    for (y, line) in (rows_area.bottom() + 1..).zip(&why) {
+        text::put(buf, body.x + 2, y, line, muted);
+    }
 }
 
 fn held_pane(app: &App, s: &EngageScreen, plan: &PlanData, area: Rect, buf: &mut Buffer) {
@@ -385,7 +431,7 @@ fn held_pane(app: &App, s: &EngageScreen, plan: &PlanData, area: Rect, buf: &mut
     rows(app, s, body, buf, plan.held.len(), |at, line, buf| {
         let h = &plan.held[at];
         let cells = [
-            format!("{} ({})", h.name, h.customer_id),
+            text::named(&h.name, &h.customer_id, customer_w),
             h.until.to_string(),
             h.collector.clone(),
             h.text.clone().unwrap_or_default(),

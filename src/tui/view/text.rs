@@ -157,6 +157,25 @@ pub fn pair(first: &str, second: &str, cols: usize) -> String {
     }
 }
 
+/// A customer as `name (id)` in at most `cols` columns, the name cut before the id: the id is
+/// what finds the customer again ("Iron Outfitters Group (C000…" hid it). The id alone, cut,
+/// when not even two columns of the name fit beside it; the id alone without a name.
+pub fn named(name: &str, id: &str, cols: usize) -> String {
+    if name.is_empty() {
+        return truncate(id, cols);
+    }
+    let whole = format!("{name} ({id})");
+    if width(&whole) <= cols {
+        return whole;
+    }
+    let room = cols.saturating_sub(width(id) + 3);
+    if room >= 2 {
+        format!("{} ({id})", truncate(name, room))
+    } else {
+        truncate(id, cols)
+    }
+}
+
 /// The text cut to at most `max` columns, ending in `…` when cut.
 pub fn truncate(text: &str, max: usize) -> String {
     let text = shown(text);
@@ -207,6 +226,19 @@ pub fn fit_right(text: &str, cols: usize) -> String {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_customer_keeps_its_id_when_its_name_is_cut() {
+        use super::{named, width};
+        let (name, id) = ("Iron Outfitters Group", "C000154");
+        assert_eq!(named(name, id, 40), "Iron Outfitters Group (C000154)");
+        assert_eq!(named(name, id, 28), "Iron Outfitters G… (C000154)");
+        assert_eq!(width(&named(name, id, 28)), 28);
+        assert_eq!(named(name, id, 12), "I… (C000154)");
+        assert_eq!(named(name, id, 11), "C000154");
+        assert_eq!(named(name, id, 5), "C000…");
+        assert_eq!(named("", id, 20), "C000154");
+    }
+
     #[test]
     fn a_pair_cuts_its_first_part_first() {
         use super::{pair, width};
