@@ -1246,6 +1246,73 @@ fn a_named_invoice_is_found_in_any_case_and_one_dated_later_is_said() {
     );
 }
 
+/// A number outside ASCII is matched as `owed find` and the forms match it: without regard to
+/// case or width in any script (`RE-Ü002` and `ＲＥ-Ü003` in the bank's file pay `re-ü002` and
+/// `re-ü003`; SQLite's `NOCASE` folds ASCII only, and they paid nothing), the accents counting
+/// (`RE-U004` names no document `re-ü004`). A payer's name is one customer's in any case and
+/// width too.
+#[test]
+fn a_number_outside_ascii_is_found_in_any_case_and_width() {
+    let fx = Fx::new();
+    let more = common::folder_of(
+        fx.dir.path(),
+        "more",
+        &[
+            ("customers.csv", "id,name,currency\nK9,Zoë Ökobau,USD\n"),
+            (
+                "documents.csv",
+                "id,customer_id,type,number,doc_date,due_date,amount\n\
+                 U2,K9,invoice,re-ü002,2026-03-01,2026-03-31,70.00\n\
+                 U3,K9,invoice,re-ü003,2026-03-02,2026-04-01,80.00\n\
+                 U4,K9,invoice,re-ü004,2026-03-03,2026-04-02,90.00\n",
+            ),
+        ],
+    );
+    succeeded(&fx.owed(&["import", more.to_str().unwrap()]));
+    let dir = fx.items(
+        "world",
+        "3001,2026-04-15,75.00,USD,K9,1,RE-Ü002,\n\
+         3002,2026-04-15,85.00,USD,ＺＯË ÖKOBAU,2,ＲＥ-Ü003,\n\
+         3003,2026-04-15,95.00,USD,K9,3,RE-U004,\n",
+    );
+    let summary = fx.import(&dir);
+    let reasons: Vec<(&str, &str)> = summary["unmatched"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|u| {
+            (
+                u["item_id"].as_str().unwrap(),
+                u["reason"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        reasons,
+        [
+            ("3001", "5.00 more than the invoices it names still owe"),
+            ("3002", "5.00 more than the invoices it names still owe"),
+            (
+                "3003",
+                "`RE-U004` named no open invoice of the payer in USD, and no open invoice or \
+                 run of the oldest matches its amount"
+            ),
+        ],
+        "{summary:#}"
+    );
+    assert_eq!(
+        fx.query(
+            "SELECT p.id, d.id, a.amount FROM applications a
+               JOIN payments p ON p.pid = a.source_pid JOIN documents d ON d.did = a.did
+              WHERE p.id LIKE 'LBX-300%' ORDER BY p.id"
+        ),
+        [
+            ["LBX-3001", "U2", &units("70")],
+            ["LBX-3002", "U3", &units("80")]
+        ]
+    );
+}
+
 impl Fx {
     /// A folder `name` holding a payments.csv of `rows` (`id,customer_id,date,amount,status`
     /// each): the billing system's word on the lockbox's payments.

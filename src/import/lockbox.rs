@@ -407,7 +407,7 @@ impl<'a> Run<'a> {
         }
         match payers
             .by_name
-            .get(&item.payer.trim().to_lowercase())
+            .get(&crate::domain::text::person_key(item.payer.trim()))
             .map(Vec::as_slice)
         {
             Some([one]) => Ok(one),

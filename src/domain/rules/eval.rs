@@ -6,7 +6,8 @@
 //!   clock is never read.
 //! - Numbers are numbers: an [`Value::Integer`] compares with a decimal value
 //!   and an [`Value::Amount`] with a whole-number value.
-//! - Text compares case-insensitively (Unicode lowercase); `includes [..]`
+//! - Text compares as people's names are told apart (`person_key`: case and
+//!   width folded in every script, the accents kept); `includes [..]`
 //!   holds when the value equals one of the listed values, `excludes [..]`
 //!   when it equals none of them.
 //! - A missing value ([`Value::Null`]), or a value of a kind that does not
@@ -27,6 +28,7 @@ use rust_decimal::Decimal;
 
 use super::ast::{CmpOp, Comparison, DateLit, Expr, Literal, Node, Test};
 use super::fields::FieldType;
+use crate::domain::text::person_key;
 
 /// The value of a field, as the caller computes it.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -253,10 +255,10 @@ fn date_of(value: &Value) -> Option<NaiveDate> {
     }
 }
 
-/// Text folded to lowercase, as literals are.
+/// Text folded as people's names are told apart ([`person_key`]), as literals are.
 fn text_of(value: &Value) -> Option<String> {
     match value {
-        Value::Text(text) => Some(text.to_lowercase()),
+        Value::Text(text) => Some(person_key(text)),
         _ => None,
     }
 }

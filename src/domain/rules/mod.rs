@@ -68,9 +68,11 @@
 //! `balance < 0`); whole-number fields (`payment_attempts`, `net_term_days`)
 //! take whole numbers only; `monthly_dso` is a decimal number of days and
 //! typed as an amount. Bare text values cannot be the keywords `and`, `or`,
-//! `not`, `between`, `includes`, `excludes`; quote them. Text and choice
-//! values are folded to lowercase, and text values composed (NFC), as imported
-//! values are stored: `Zoë` written decomposed is `Zoë`. `between A and B` with A known to exceed B
+//! `not`, `between`, `includes`, `excludes`; quote them. Choice values are
+//! folded to lowercase; text values as people's names are told apart
+//! ([`crate::domain::text::person_key`]: case and width in every script, `ß` as
+//! `ss`, composed as imported values are stored: `Zoë` written decomposed is
+//! `Zoë`, `ＺＯË` is `zoë`; the accents count). `between A and B` with A known to exceed B
 //! (two numbers, two fixed dates or two relative dates) is rejected as empty.
 //! At most 100000 days may be written in a relative date, and `not` and
 //! parentheses nest at most 64 deep.
@@ -84,8 +86,10 @@
 //!   clock is never read.
 //! - Numbers are numbers: [`Value::Integer`] and [`Value::Amount`] compare
 //!   with each other and with any number literal.
-//! - Text compares case-insensitively; `includes [..]` holds when the value
-//!   equals one of the listed values, `excludes [..]` when it equals none.
+//! - Text compares by that same fold (a finance owner `ＺＯË` exported full
+//!   width is `zoë`, as `--owner` and the team's rows compare owners);
+//!   `includes [..]` holds when the value equals one of the listed values,
+//!   `excludes [..]` when it equals none.
 //! - A missing value ([`Value::Null`]), or a value of a kind that does not
 //!   fit the field's type, makes every comparison false except `!=` and
 //!   `excludes`, which are true: a customer without a finance owner does not

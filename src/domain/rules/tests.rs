@@ -798,6 +798,32 @@ fn text_comparisons_ignore_case() {
     assert!(!customer("finance_owner excludes ['Zoe\u{308}']", &v));
 }
 
+/// A finance owner is compared as users are told apart ([`crate::domain::text::person_key`]:
+/// case and width in every script, `ß` as `ss`, Turkish `İ` as `i`), as `--owner`, `owner:` and
+/// the team's rows compare it: `finance_owner includes [zoë]` held for `Zoë` and not for the
+/// full-width `ＺＯË` the billing system exported, nor `İlker` for `ilker`. The accents count.
+#[test]
+fn a_finance_owner_is_compared_as_people_are() {
+    for (owner, rule) in [
+        ("ZOË", "finance_owner includes [zoë]"),
+        ("ＺＯË", "finance_owner includes [bob, zoë]"),
+        ("ＺＯË", "finance_owner = \"Zoë\""),
+        ("İLKER", "finance_owner = ilker"),
+        ("Straße", "finance_owner = STRASSE"),
+        ("Ｂｏｂ", "finance_owner includes [bob]"),
+    ] {
+        let v = [("finance_owner", text(owner))];
+        assert!(customer(rule, &v), "{owner}: {rule}");
+        let negated = rule
+            .replace(" includes ", " excludes ")
+            .replace(" = ", " != ");
+        assert!(!customer(&negated, &v), "{owner}: {negated}");
+    }
+    let v = [("finance_owner", text("Zoë"))];
+    assert!(!customer("finance_owner = zoe", &v));
+    assert!(customer("finance_owner excludes [zoe]", &v));
+}
+
 /// `is empty` reads a typed custom field as every comparison does: text that is not a date
 /// (or not a number) is no value, so it is empty and compares with nothing.
 #[test]

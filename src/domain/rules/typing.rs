@@ -24,7 +24,7 @@ use super::error::RuleError;
 use super::fields::{FieldType, closest};
 use super::lexer::{Token, TokenKind};
 use super::parser::{Field, Parser, is_reserved};
-use crate::domain::text::nfc;
+use crate::domain::text::person_key;
 
 /// The largest `N` in `N days ago` / `in N days` (about 270 years), so that
 /// resolving a relative date can never leave the calendar.
@@ -289,14 +289,15 @@ impl Parser {
         }
     }
 
-    /// A bare word that is not a keyword, or a quoted string; composed (NFC) and folded to
-    /// lowercase. Imported values are stored composed: `Zoë` written decomposed (`Zoe` and a
-    /// combining diaeresis, as some editors save it) matched nothing.
+    /// A bare word that is not a keyword, or a quoted string; folded as people's names are
+    /// told apart ([`person_key`]: composed, case and width folded), as the values it is
+    /// compared with are. `Zoë` written decomposed (`Zoe` and a combining diaeresis, as some
+    /// editors save it) matched nothing, nor `zoë` the owner `ＺＯË` exported full width.
     fn text(&mut self, after: &Token) -> Result<String, RuleError> {
         let token = self.next();
         match &token.kind {
-            TokenKind::Quoted(text) => Ok(nfc(text).to_lowercase()),
-            TokenKind::Word(word) if !is_reserved(word) => Ok(nfc(word).to_lowercase()),
+            TokenKind::Quoted(text) => Ok(person_key(text)),
+            TokenKind::Word(word) if !is_reserved(word) => Ok(person_key(word)),
             TokenKind::Word(word) => Err(RuleError::new(
                 token.offset,
                 format!(

@@ -120,7 +120,7 @@ impl LockboxWriter<'_> {
             };
             payers
                 .by_name
-                .entry(payer.name.trim().to_lowercase())
+                .entry(crate::domain::text::person_key(payer.name.trim()))
                 .or_default()
                 .push(payer.clone());
             payers.by_id.insert(payer.id.clone(), payer);
@@ -161,7 +161,8 @@ impl LockboxWriter<'_> {
 
     /// The customer's invoices and debit notes named by `reference`, whatever their date and
     /// balance: by id, else by number, as written; else, as `owed find` finds them, by id or
-    /// number without regard to case (`inv-3` for `INV-3`). The flag says the last: then
+    /// number without regard to case or width in any script (`inv-3` for `INV-3`, `RE-Ü002`
+    /// for `re-ü002`: collation `owed_person`, the accents counting). The flag says the last: then
     /// more than one document is no answer (which one the bank meant cannot be told).
     pub fn named_documents(&self, cid: i64, reference: &str) -> Result<(Vec<OpenItem>, bool)> {
         // Each way of naming them in turn (?1 the reference, ?2 the customer); the first that
@@ -189,7 +190,7 @@ impl LockboxWriter<'_> {
         }
         let any_case = found(
             "INDEXED BY documents_customer WHERE cid = ?2
-                AND (number = ?1 COLLATE NOCASE OR id = ?1 COLLATE NOCASE)",
+                AND (number = ?1 COLLATE owed_person OR id = ?1 COLLATE owed_person)",
             in_order,
         )?;
         Ok((any_case, true))
