@@ -518,8 +518,9 @@ pub fn followup(
 /// before its as-of day): a follow-up is dated when it is written, so `+1d`, `today` or a
 /// weekday count from it and a day before it is refused, however far back `--as-of` or
 /// `:asof` dates the write (`--as-of 2026-11-20 followup K3 --date +1d` was scheduled for
-/// 2026-11-21, in the past).
-fn written_on(stamp: &Stamp) -> Date {
+/// 2026-11-21, in the past). A hold's last day counts from it too
+/// ([`crate::domain::action_checks::hold_until`]).
+pub fn written_on(stamp: &Stamp) -> Date {
     crate::store::local_day(&stamp.at).map_or(stamp.today, |day| day.max(stamp.today))
 }
 

@@ -73,7 +73,6 @@ const BAD_INPUT: &[&str] = &[
     "assign V1 alice => alice is already the finance owner of customer `V1`",
     "activity V9 => customer `V9` does not exist",
     "engage hold V1 --until someday => the hold's last day `someday` is not a date (use YYYY-MM-DD, +7d, +2w or a weekday name)",
-    "engage hold V1 --until 2099-01-01 wait => the hold's last day 2099-01-01 is more than 2 years after today (2026-04-01): check the year",
 ];
 
 /// Each action and the one line it prints, a case a line: the arguments (split at spaces) `=>`
@@ -125,52 +124,59 @@ fn bad_input_exits_2_with_one_sentence_and_writes_nothing() {
 
 /// A hold stops every reminder to the customer until its last day, as an open promise does:
 /// it is held to the promise's and the follow-up's dates (at most two years ahead), or a slip
-/// of the year would stop dunning the customer for good. A past day is still taken: it
-/// releases the hold.
+/// of the year would stop dunning the customer for good. Like a follow-up's, its day counts
+/// from the day it is written, whatever `--as-of` back-dates it to (`+7d` at `--as-of
+/// 2026-04-01` was 8 April, a hold over months before it was written), and a day before
+/// today is refused as a follow-up's is; `release` ends it.
 #[test]
 fn a_hold_is_dated_like_a_follow_up() {
     let fx = Fixture::new();
     let before = fx.fingerprint();
-    // A hold counts from the as-of day; a follow-up from the day it is written.
-    let today = owed::cli::today().to_string();
+    let today = owed::cli::today();
     for what in ["follow-up date", "hold's last day"] {
-        let (args, from): (&[&str], &str) = if what == "hold's last day" {
-            (
-                &["engage", "hold", "V1", "--until", "2099-01-01", "wait"],
-                "2026-04-01",
-            )
+        let args: &[&str] = if what == "hold's last day" {
+            &["engage", "hold", "V1", "--until", "2099-01-01", "wait"]
         } else {
-            (&["followup", "V1", "--date", "2099-01-01", "call"], &today)
+            &["followup", "V1", "--date", "2099-01-01", "call"]
         };
         refused(
             &run(&fx, args),
             2,
             &format!(
-                "the {what} 2099-01-01 is more than 2 years after today ({from}): check the year"
+                "the {what} 2099-01-01 is more than 2 years after today ({today}): check the \
+                 year"
             ),
         );
     }
-    assert_eq!(fx.fingerprint(), before);
-    let out = run(
-        &fx,
-        &["engage", "hold", "V1", "--until", "2028-04-01", "PO"],
+    let yesterday = (today - chrono::Days::new(1)).to_string();
+    refused(
+        &run(&fx, &["engage", "hold", "V1", "--until", &yesterday]),
+        2,
+        &format!(
+            "the hold's last day {yesterday} is before today ({today}): give a day from today \
+             on, or `release` to end the hold"
+        ),
     );
-    assert!(out.status.success(), "{}", stderr(&out));
-    let out = common::succeeded(&run(
-        &fx,
-        &["engage", "hold", "V1", "--until", "2026-03-01"],
-    ));
+    assert_eq!(fx.fingerprint(), before);
+    let out = run(&fx, &["engage", "hold", "V1", "--until", "+7d", "PO"]);
+    let week = today + chrono::Days::new(7);
+    assert_eq!(
+        stdout(&out),
+        format!("V1 held back from engagement until {week}, back-dated to 2026-04-01\n"),
+        "{}",
+        stderr(&out)
+    );
+    let out = common::succeeded(&run(&fx, &["engage", "hold", "V1", "--until", "release"]));
     assert!(
-        out.contains("V1 released: back in the cycles (it was held back until 2028-04-01)"),
+        out.contains(&format!(
+            "V1 released: back in the cycles (it was held back until {week})"
+        )),
         "{out}"
     );
     // Again, on a customer no longer held: there is nothing to release, it says so and
     // writes nothing (a release written would read as one in its activity).
     let before = fx.fingerprint();
-    let out = common::succeeded(&run(
-        &fx,
-        &["engage", "hold", "V1", "--until", "2026-03-01"],
-    ));
+    let out = common::succeeded(&run(&fx, &["engage", "hold", "V1", "--until", "release"]));
     assert_eq!(out.trim(), "V1 was not held; nothing changed");
     assert_eq!(fx.fingerprint(), before);
 }
@@ -263,6 +269,11 @@ fn a_write_dated_after_today_is_refused_and_writes_nothing() {
 #[test]
 fn a_back_dated_write_says_so() {
     let fx = with_issues();
+    // A hold's last day counts from the day it is written, as a follow-up's.
+    let held = format!(
+        "V1 held back from engagement until {}, back-dated to 2026-04-01",
+        owed::cli::today()
+    );
     for (args, line) in [
         (
             &["promise", "V1", "--amount", "100", "--date", "+7d"][..],
@@ -282,10 +293,7 @@ fn a_back_dated_write_says_so() {
             &["reopen", "3"],
             "Issue 3 reopened. Back-dated to 2026-04-01.",
         ),
-        (
-            &["engage", "hold", "V1", "--until", "+7d"],
-            "V1 held back from engagement until 2026-04-08, back-dated to 2026-04-01",
-        ),
+        (&["engage", "hold", "V1", "--until", "today"], held.as_str()),
         (
             &["note", "V1", "hello"],
             "Note 1 recorded for V1 (Vale Supplies). Dated today: the detail's timeline as \
@@ -1078,16 +1086,22 @@ fn holds_and_their_releases_are_in_the_activity() {
         assert_eq!(o.status.code(), Some(0), "{args:?}: {}", stderr(&o));
         stdout(&o)
     };
+    // Its last days count from today, as a follow-up's (the holds are back-dated to 1 April).
+    let today = owed::cli::today();
+    let (d1, d2) = (
+        (today + chrono::Days::new(19)).to_string(),
+        (today + chrono::Days::new(24)).to_string(),
+    );
     dana(&[
         "engage",
         "hold",
         "V1",
         "--until",
-        "2026-04-20",
+        &d1,
         "customer asked for time",
     ]);
-    dana(&["engage", "hold", "V1", "--until", "2026-03-31"]);
-    dana(&["engage", "hold", "V1", "--until", "2026-04-25", "again"]);
+    dana(&["engage", "hold", "V1", "--until", "release"]);
+    dana(&["engage", "hold", "V1", "--until", &d2, "again"]);
 
     let json: serde_json::Value =
         serde_json::from_str(&dana(&["activity", "V1", "--json"])).unwrap();
@@ -1109,19 +1123,20 @@ fn holds_and_their_releases_are_in_the_activity() {
     assert_eq!(
         holds,
         [
-            (3, "dana", "2026-04-25", false, "again"),
+            (3, "dana", d2.as_str(), false, "again"),
+            // A release holds until the day before the one it counts from.
             (2, "dana", "2026-03-31", true, ""),
-            (1, "dana", "2026-04-20", false, "customer asked for time"),
+            (1, "dana", d1.as_str(), false, "customer asked for time"),
         ]
     );
     let text = dana(&["activity", "V1"]);
     for line in [
-        "dana        hold 1: held back from engagement until 2026-04-20",
-        "    customer asked for time",
-        "dana        hold 2: hold released",
-        "dana        hold 3: held back from engagement until 2026-04-25",
+        format!("dana        hold 1: held back from engagement until {d1}"),
+        "    customer asked for time".to_string(),
+        "dana        hold 2: hold released".to_string(),
+        format!("dana        hold 3: held back from engagement until {d2}"),
     ] {
-        assert!(text.contains(line), "{line}: {text}");
+        assert!(text.contains(&line), "{line}: {text}");
     }
     // Not before the day they were placed on.
     let before = fx.owed(&["--as-of", "2026-03-31", "activity", "V1", "--json"]);
@@ -1133,21 +1148,25 @@ fn holds_and_their_releases_are_in_the_activity() {
     let day = owed::domain::date::parse_iso("2026-04-01").unwrap();
     let detail = store.ledger().customer_detail(v1, day, 3).unwrap().unwrap();
     use owed::domain::customer::ActivityKind;
-    let shown: Vec<(ActivityKind, &str, &str)> = detail
+    let shown: Vec<(ActivityKind, &str, String)> = detail
         .activity
         .iter()
         .filter(|e| matches!(e.kind, ActivityKind::Hold | ActivityKind::HoldReleased))
-        .map(|e| (e.kind, e.who.as_str(), e.text.as_str()))
+        .map(|e| (e.kind, e.who.as_str(), e.text.clone()))
         .collect();
     assert_eq!(
         shown,
         [
-            (ActivityKind::Hold, "dana", "until 2026-04-25 — again"),
-            (ActivityKind::HoldReleased, "dana", "hold released"),
+            (ActivityKind::Hold, "dana", format!("until {d2} — again")),
+            (
+                ActivityKind::HoldReleased,
+                "dana",
+                "hold released".to_string()
+            ),
             (
                 ActivityKind::Hold,
                 "dana",
-                "until 2026-04-20 — customer asked for time"
+                format!("until {d1} — customer asked for time")
             ),
         ]
     );
@@ -1184,10 +1203,10 @@ fn holds_and_their_releases_are_in_the_activity() {
     assert_eq!(
         rows,
         [
-            row("hold", "2026-04-20", "customer asked for time"),
+            row("hold", &d1, "customer asked for time"),
             // A release has no last day: the past date given only said to release.
             row("hold released", "", ""),
-            row("hold", "2026-04-25", "again"),
+            row("hold", &d2, "again"),
         ]
     );
 
@@ -1213,14 +1232,19 @@ fn a_hold_written_before_holds_had_a_day_is_a_hold_not_a_release() {
         "hold",
         "V1",
         "--until",
-        "2026-04-20",
+        "today",
         "in approval",
     ]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     // As the older owed wrote it: no day, and written (in May) after the day it holds until.
+    let until =
+        owed::domain::date::day_number(owed::domain::date::parse_iso("2026-04-20").unwrap());
     common::execute(
         &fx.db(),
-        "UPDATE engagement_holds SET from_date = NULL, at = '2026-05-04T10:00:00Z'",
+        &format!(
+            "UPDATE engagement_holds SET from_date = NULL, at = '2026-05-04T10:00:00Z', \
+             until_date = {until}"
+        ),
     );
     let o = fx.owed(&["--as-of", "2026-05-10", "activity", "V1"]);
     let text = stdout(&o);

@@ -686,15 +686,8 @@ fn backups_are_logged_and_backups_and_restores_count_every_kind_of_activity() {
     // A hold, its release, an owner change, a call, a follow-up and its completion, a
     // promise and its void, an issue and its resolution: each is counted.
     for args in [
-        &[
-            "engage",
-            "hold",
-            "V1",
-            "--until",
-            "2026-04-20",
-            "PO pending",
-        ][..],
-        &["engage", "hold", "V1", "--until", "2026-03-01"],
+        &["engage", "hold", "V1", "--until", "+19d", "PO pending"][..],
+        &["engage", "hold", "V1", "--until", "release"],
         &["assign", "V1", "bob"],
         &["call", "V1", "--outcome", "no_answer"],
         &["followup", "V1", "--date", "+2d", "call back"],

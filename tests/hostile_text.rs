@@ -200,7 +200,7 @@ fn no_human_output_writes_a_control_character_from_outside() {
     ok("assign", &w.owed(&["assign", "K1", "bob"]));
     ok(
         "hold",
-        &w.owed(&["engage", "hold", "K2", "--until", "2026-05-01", NOTE]),
+        &w.owed(&["engage", "hold", "K2", "--until", "+1d", NOTE]),
     );
 
     // Reports and the timeline.

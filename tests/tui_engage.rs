@@ -521,23 +521,27 @@ fn the_engagement_screen_shows_the_plan_and_holds_a_customer_back() {
     );
     assert!(skipped.contains("Hold"), "{skipped}");
     d.press("[");
-    // h: the command line offers a week, Enter holds the selected customer (Kite).
+    // h: the command line offers a week, Enter holds the selected customer (Kite). The week
+    // counts from the day it is written, as a follow-up's date, not from the date on screen
+    // (a week from 30 April was a hold over months before it was written).
     d.press("j h");
     assert_eq!(d.app.mode, Mode::Command);
     assert_eq!(d.app.input.value(), "hold +7d");
     let effects = d.press("<Enter>");
     let kite: i64 = f.sql("SELECT cid FROM customers WHERE id = 'K1'");
+    let today = chrono::Local::now().date_naive();
+    let week = (today + chrono::Days::new(7)).to_string();
     assert!(effects.iter().any(|e| matches!(
         e,
         Effect::Engage(EngageRequest::Hold { cids, until, .. })
-            if cids == &[kite] && until.to_string() == "2026-05-07"
+            if cids == &[kite] && until.to_string() == week
     )));
     let plan = d.app.engage.screen.plan.as_ref().unwrap();
     assert!(plan.entries.iter().all(|r| r.key.customer_id != "K1"));
     assert_eq!(plan.held.len(), 1);
     assert_eq!(plan.held[0].customer_id, "K1");
-    assert_eq!(plan.held[0].until.to_string(), "2026-05-07");
-    assert!(status_text(&d.app).contains("until 2026-05-07"));
+    assert_eq!(plan.held[0].until.to_string(), week);
+    assert!(status_text(&d.app).contains(&format!("until {week}")));
     // The Held pane lists it; h there offers to release it.
     d.press("] ]");
     assert_eq!(d.app.engage.screen.pane, Pane::Held);
@@ -549,12 +553,13 @@ fn the_engagement_screen_shows_the_plan_and_holds_a_customer_back() {
     assert!(plan.held.is_empty());
     assert!(plan.entries.iter().any(|r| r.key.customer_id == "K1"));
     // A date typed on the command line, with a reason.
-    command(&mut d, "hold 2026-05-15 waiting for the PO");
+    let later = (today + chrono::Days::new(15)).to_string();
+    command(&mut d, &format!("hold {later} waiting for the PO"));
     let plan = d.app.engage.screen.plan.as_ref().unwrap();
     assert_eq!(plan.held.len(), 0, "nothing selected in the Held pane");
     d.press("[ [");
     assert_eq!(d.app.engage.screen.pane, Pane::Plan);
-    command(&mut d, "hold 2026-05-15 waiting for PO");
+    command(&mut d, &format!("hold {later} waiting for PO"));
     let held = &d.app.engage.screen.plan.as_ref().unwrap().held;
     assert_eq!(held.len(), 1);
     assert_eq!(held[0].text.as_deref(), Some("waiting for PO"));
@@ -569,8 +574,20 @@ fn the_engagement_screen_shows_the_plan_and_holds_a_customer_back() {
     );
     assert_eq!(
         status_text(&d.app),
-        "the hold's last day 2099-01-01 is more than 2 years after today (2026-04-30): \
-         check the year"
+        format!(
+            "the hold's last day 2099-01-01 is more than 2 years after today ({today}): check \
+             the year"
+        )
+    );
+    // And so is a day before today, as a follow-up's is: `release` ends a hold.
+    let yesterday = today - chrono::Days::new(1);
+    command(&mut d, &format!("hold {yesterday}"));
+    assert_eq!(
+        status_text(&d.app),
+        format!(
+            "the hold's last day {yesterday} is before today ({today}): give a day from today \
+             on, or `release` to end the hold"
+        )
     );
     assert_eq!(d.app.engage.screen.plan.as_ref().unwrap().held.len(), 1);
     // Esc goes back to the queue.
@@ -1354,24 +1371,24 @@ fn a_narrow_preview_wraps_the_address_and_subject_rather_than_cut_them() {
     }
 }
 
-/// `:hold` with a past day on a customer never held says what `owed engage hold` says, and
-/// writes nothing (it said "Released 1 customer(s)" and wrote a release).
+/// `:hold release` on a customer never held says what `owed engage hold` says, and writes
+/// nothing (it said "Released 1 customer(s)" and wrote a release).
 #[test]
-fn a_past_hold_on_a_customer_not_held_says_so_and_writes_nothing() {
+fn a_release_of_a_customer_not_held_says_so_and_writes_nothing() {
     let f = fixture();
     let (mut d, _mail) = f.driver("alice", (120, 40));
     assert_eq!(d.selected().as_deref(), Some("Acme Corp"));
-    command(&mut d, "hold 2020-01-01");
+    command(&mut d, "hold release");
     assert_eq!(status(&d), "Acme Corp (K6) was not held; nothing changed.");
     assert_eq!(f.sql::<i64>("SELECT count(*) FROM engagement_holds"), 0);
-    // Held, then released by a past day: the release is written, naming the customer.
+    // Held, then released: the release is written, naming the customer.
     command(&mut d, "hold +7d");
     assert!(
         status(&d).starts_with("Held Acme Corp (K6) back from every cycle until "),
         "{}",
         status(&d)
     );
-    command(&mut d, "hold 2020-01-01");
+    command(&mut d, "hold release");
     assert_eq!(
         status(&d),
         "Released Acme Corp (K6): back in the cycles (back-dated to 2026-04-30)."

@@ -573,10 +573,10 @@ fn a_collector_writes_only_on_their_own_customers_and_an_auditor_nothing() {
         "SELECT text FROM engagement_holds ORDER BY id DESC LIMIT 1",
     );
     assert_eq!(why, "waiting for the PO");
-    // A past date releases it, and says so rather than "held back".
+    // `release` releases it, and says so rather than "held back".
     let released = succeeded(&run(
         "dana",
-        &["engage", "hold", "V1", "--until", "2026-03-31"],
+        &["engage", "hold", "V1", "--until", "release"],
     ));
     assert!(
         released.contains("V1 released: back in the cycles"),

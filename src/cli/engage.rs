@@ -83,7 +83,8 @@ pub struct ReleaseArgs {
 pub struct HoldArgs {
     /// The customer's id.
     pub customer: String,
-    /// Last day of the hold (YYYY-MM-DD, +7d, fri, ...); a past date releases a hold.
+    /// Last day of the hold (YYYY-MM-DD, +7d, fri, ... from today, whatever --as-of says), or
+    /// `release` to end the one in force.
     #[arg(long, value_name = "DATE")]
     pub until: String,
     /// Why (several words are joined, as a note's are).
@@ -607,14 +608,18 @@ fn release(ctx: &Context, args: &ReleaseArgs) -> Result<()> {
 
 fn hold(ctx: &Context, args: &HoldArgs) -> Result<()> {
     ctx.dated_by_today()?;
-    let until =
-        crate::domain::action_checks::hold_until(&args.until, ctx.as_of).map_err(Error::Input)?;
     let mut store = ctx.open_store()?;
+    let stamp = ctx.stamp(&store)?;
+    // From the day it is written, as a follow-up's date; `release`: the day before the as-of
+    // day, which ends the hold in force then.
+    let until =
+        crate::domain::action_checks::hold_until(&args.until, crate::actions::written_on(&stamp))
+            .map_err(Error::Input)?
+            .unwrap_or(ctx.as_of - chrono::Days::new(1));
     let cid = store
         .ledger()
         .customer_key(&args.customer)?
         .ok_or_else(|| Error::no_customer(&args.customer))?;
-    let stamp = ctx.stamp(&store)?;
     let why = (!args.text.is_empty()).then(|| args.text.join(" "));
     let done = store
         .engagement_mut()

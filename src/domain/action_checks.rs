@@ -346,12 +346,25 @@ pub fn future_date(what: &str, text: &str, today: Date) -> Result<Date, String> 
     within_horizon(what, d, today)
 }
 
-/// The last day of a hold on a customer's reminders: dated like a follow-up, since a hold
-/// stops every reminder until that day as an open promise does, but a past day is taken too:
-/// it releases the hold.
-pub fn hold_until(text: &str, today: Date) -> Result<Date, String> {
+/// The last day of a hold on a customer's reminders, typed as `:hold` and `owed engage hold
+/// --until` take it: dated like a follow-up, since a hold stops every reminder until that day
+/// as an open promise does. `today` is the day the hold is written on, whatever date it is
+/// back-dated to (the real today, as a follow-up's: `+7d` at `--as-of 2026-11-20` was a week
+/// from then, a hold over before it was written), and a day before it is refused as a
+/// follow-up's is. `release` ends the hold instead: `None`.
+pub fn hold_until(text: &str, today: Date) -> Result<Option<Date>, String> {
     const WHAT: &str = "hold's last day";
-    within_horizon(WHAT, date_field(WHAT, text, today)?, today)
+    if text.trim().eq_ignore_ascii_case("release") {
+        return Ok(None);
+    }
+    let d = date_field(WHAT, text, today)?;
+    if d < today {
+        return Err(format!(
+            "the {WHAT} {d} is before today ({today}): give a day from today on, or `release` \
+             to end the hold"
+        ));
+    }
+    within_horizon(WHAT, d, today).map(Some)
 }
 
 /// What a hold with a past last day (a release) says of customers that were not held: there
@@ -769,9 +782,20 @@ mod tests {
             )
         );
         assert!(future_date("promise date", "2028-04-02", today).is_err());
-        // A hold is held to the same horizon, but may end in the past (a release).
-        assert_eq!(hold_until("2026-03-01", today), Ok(d("2026-03-01")));
-        assert_eq!(hold_until("2028-04-01", today), Ok(d("2028-04-01")));
+        // A hold is held to the same horizon, and a past day refused as a follow-up's is:
+        // `release` ends a hold.
+        assert_eq!(
+            hold_until("2026-03-01", today),
+            Err(
+                "the hold's last day 2026-03-01 is before today (2026-04-01): give a day from \
+                 today on, or `release` to end the hold"
+                    .into()
+            )
+        );
+        assert_eq!(hold_until(" Release ", today), Ok(None));
+        assert_eq!(hold_until("today", today), Ok(Some(today)));
+        assert_eq!(hold_until("+7d", today), Ok(Some(d("2026-04-08"))));
+        assert_eq!(hold_until("2028-04-01", today), Ok(Some(d("2028-04-01"))));
         assert_eq!(
             hold_until("2099-01-01", today),
             Err(

@@ -491,13 +491,15 @@ fn find_rows(plan: &PlanData, selected: &Selected) -> Vec<(Pane, usize)> {
 /// queue the marked or selected customers, in the detail the customer shown) back from every
 /// cycle until DATE, inclusive.
 pub fn hold_command(app: &mut App, rest: &[&str]) -> Vec<Effect> {
+    // Dated like a follow-up, from the day it is written whatever date is on screen (a slip
+    // of the year would stop dunning for good), as `owed engage hold` is; `release`: the day
+    // before the date on screen, which ends the hold in force then.
+    let written_on = app.session.today.max(app.as_of);
+    let release = app.as_of - chrono::Days::new(1);
     let (until, why) = match rest.first().copied() {
-        None => (app.as_of + chrono::Days::new(7), &rest[..0]),
-        Some("release") => (app.as_of - chrono::Days::new(1), &rest[1..]),
-        // Dated like a follow-up (a slip of the year would stop dunning for good), as
-        // `owed engage hold` is.
-        Some(word) => match hold_until(word, app.as_of) {
-            Ok(date) => (date, &rest[1..]),
+        None => (written_on + chrono::Days::new(7), &rest[..0]),
+        Some(word) => match hold_until(word, written_on) {
+            Ok(date) => (date.unwrap_or(release), &rest[1..]),
             Err(why) => {
                 app.say_error(why);
                 return Vec::new();
