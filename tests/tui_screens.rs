@@ -139,6 +139,55 @@ fn an_ascii_terminal_names_the_arrow_keys_and_signs_the_sort() {
     assert!(d.screen().contains("Overdue+ "), "{}", d.screen());
 }
 
+/// On a terminal that draws in ASCII (`LANG=C`, over SSH or in this shell) a name is spelt in
+/// ASCII before it is laid out: `ß` as `ss`, `Œ` as `OE`, `Æ` as `AE`, full-width letters and
+/// digits and ligatures as the ASCII they stand for, an accent left off, and only what has no
+/// ASCII spelling as `?` (one a column). Each cell was drawn alone, so they all became `?`
+/// (`Stra?e ?uvre ?r?`), and a wider spelling could not fit; the columns after the name stay
+/// where the header puts them.
+#[test]
+fn an_ascii_terminal_spells_names_in_ascii_before_laying_them_out() {
+    let (_dir, db) = fixture();
+    rusqlite::Connection::open(&db)
+        .unwrap()
+        .execute(
+            "UPDATE customers SET name = ?1 WHERE id = 'K6'",
+            ["Straße Œuvre Ærø ＦＵＬＬ ﬁn №１ 東"],
+        )
+        .unwrap();
+    let mut d = Driver::new(&db, "alice", (120, 40));
+    d.app.ascii = true;
+    let screen = d.screen();
+    // Whole in the detail's title, cut in the queue's column (`.`: an ellipsis in ASCII).
+    assert!(
+        screen.contains("Customer K6 ---"),
+        "the detail of K6 beside the queue:\n{screen}"
+    );
+    assert!(
+        screen.contains("| Strasse OEuvre AEro FULL fin No1 ??  "),
+        "{screen}"
+    );
+    let lines: Vec<&str> = screen.lines().map(|l| l.trim_matches('"')).collect();
+    let row = lines
+        .iter()
+        .find(|l| l.starts_with("  Strasse OEuvre AEro. "))
+        .unwrap_or_else(|| panic!("the name in ASCII in the queue:\n{screen}"));
+    // Its overdue amount ends where the column's header does.
+    let header = lines
+        .iter()
+        .find(|l| l.contains("Customer ") && l.contains("Overdue"))
+        .unwrap_or_else(|| panic!("the queue's header:\n{screen}"));
+    let end = |line: &str, text: &str| line.find(text).map(|at| at + text.len());
+    assert_eq!(
+        end(row, "12,000.00"),
+        end(header, "Overdue-"),
+        "{header}\n{row}"
+    );
+    // Drawn in Unicode, the name is as it is.
+    d.app.ascii = false;
+    assert!(d.screen().contains("Straße Œuvre Ærø"), "{}", d.screen());
+}
+
 /// The aging with the focus on a bar, then the three charts of the seed's dashboard: net
 /// overdue by bucket beside the unutilised credit; outstanding and collectable this month
 /// with the unutilised credit; issues with each reason's share of their amount, and the

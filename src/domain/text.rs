@@ -210,6 +210,123 @@ pub fn in_columns(text: &str) -> Cow<'_, str> {
     }
 }
 
+/// The text as a terminal that draws in ASCII (`LANG=C`, a Latin-1 locale, `TERM=vt100`)
+/// shows it, spelt before it is laid out so that its columns are measured as drawn (a local
+/// workstation and an SSH session alike; cell by cell a letter could not become two):
+/// compatibility forms as the ASCII they stand for (full-width `ＡＢＣ１` as `ABC1`, the ligature
+/// `ﬁ` as `fi`, `№` as `No`), accents left off (`Élan` → `Elan`), the Latin letters that do not
+/// decompose spelt as their base letters (`ß` → `ss`, `Œ` → `OE`, `Æ` → `AE`, `ø` → `o`,
+/// `ł` → `l`, `þ` → `th`), lines and corners `-`, `|` and `+`, blocks `#`, arrows, dots, quotes
+/// and dashes their nearest signs, a control character's picture its caret form (`␛` → `^[`),
+/// and what has no ASCII spelling `?`, one a column (`東` → `??`). ASCII text is returned as
+/// it is.
+pub fn in_ascii(text: &str) -> Cow<'_, str> {
+    use unicode_normalization::UnicodeNormalization;
+    use unicode_normalization::char::is_combining_mark;
+    if text.is_ascii() {
+        return Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        if c.is_ascii() {
+            out.push(c);
+        } else if let Some(spelt) = ascii_spelling(c) {
+            out.push_str(spelt);
+        } else if let Some(picture) = caret_of_picture(c) {
+            out.push_str(&picture);
+        } else {
+            // Its compatibility decomposition, each part spelt in turn: accents left off.
+            for part in c.nfkd() {
+                if part.is_ascii() {
+                    out.push(part);
+                } else if let Some(spelt) = ascii_spelling(part) {
+                    out.push_str(spelt);
+                } else if !is_combining_mark(part) {
+                    let columns = part.width().unwrap_or(0);
+                    out.extend(std::iter::repeat_n('?', columns));
+                }
+            }
+        }
+    }
+    Cow::Owned(out)
+}
+
+/// `^[` for `␛`, the Control Picture of a C0 control ([`visible`]) in caret notation; `^?`
+/// for `␡`.
+fn caret_of_picture(c: char) -> Option<String> {
+    match u32::from(c) {
+        n @ 0x2400..=0x241f => char::from_u32(n - 0x2400 + 0x40).map(|k| format!("^{k}")),
+        0x2421 => Some("^?".to_string()),
+        _ => None,
+    }
+}
+
+/// How [`in_ascii`] spells a character that does not decompose to ASCII: a Latin letter of
+/// its own, a line, a block, an arrow, a sign.
+fn ascii_spelling(c: char) -> Option<&'static str> {
+    Some(match c {
+        'ß' => "ss",
+        'ẞ' => "SS",
+        'Æ' => "AE",
+        'æ' => "ae",
+        'Œ' => "OE",
+        'œ' => "oe",
+        'Ø' => "O",
+        'ø' => "o",
+        'Ł' => "L",
+        'ł' => "l",
+        'Đ' | 'Ð' => "D",
+        'đ' | 'ð' => "d",
+        'Ħ' => "H",
+        'ħ' => "h",
+        'Ŧ' => "T",
+        'ŧ' => "t",
+        'Þ' => "TH",
+        'þ' => "th",
+        'ı' => "i",
+        'ĸ' => "q",
+        'Ŋ' => "NG",
+        'ŋ' => "ng",
+        '▁' | '▂' => "_",
+        '▃' => "-",
+        '▅' | '▆' | '▇' => "#",
+        '“' | '”' | '„' | '″' => "\"",
+        '‘' | '’' | '‚' | '′' => "'",
+        '↵' => "/",
+        '─' | '━' | '═' | '╌' | '┄' | '—' | '–' | '‐' | '‑' | '‒' | '−' => {
+            "-"
+        }
+        '│' | '┃' | '║' | '╎' | '┆' | '▏' | '▕' => "|",
+        '┌' | '┐' | '└' | '┘' | '├' | '┤' | '┬' | '┴' | '┼' | '╭' | '╮' | '╰' | '╯' | '╔' | '╗'
+        | '╚' | '╝' | '╠' | '╣' | '╦' | '╩' | '╬' | '┏' | '┓' | '┗' | '┛' => {
+            "+"
+        }
+        '█' | '▉' | '▊' | '▋' | '▌' | '▍' | '▎' | '▀' | '▄' | '▐' | '░' | '▒' | '▓' | '■' => {
+            "#"
+        }
+        '…' | '·' | '•' | '∙' => ".",
+        '▼' | '↓' | '▾' => "v",
+        '▲' | '↑' | '▴' => "^",
+        '→' | '↳' | '▶' | '›' | '»' | '≥' => ">",
+        '←' | '◀' | '‹' | '«' | '≤' => "<",
+        '×' => "x",
+        '÷' => "/",
+        '⁄' => "/",
+        '✓' | '✔' => "*",
+        '€' => "EUR",
+        '£' => "GBP",
+        '¥' => "JPY",
+        '©' => "(c)",
+        '®' => "(R)",
+        '°' => "o",
+        '§' => "S",
+        '¡' => "!",
+        '¿' => "?",
+        '\u{a0}' | '\u{2000}'..='\u{200a}' | '\u{202f}' | '\u{205f}' | '\u{3000}' => " ",
+        _ => return None,
+    })
+}
+
 /// `text` on one line, at most `width` characters, around the first of `words` it holds
 /// (compared without regard to case): runs of white space, line breaks included, become one
 /// space, and `…` stands where text was left out — so that a search's result shows why it
@@ -669,6 +786,34 @@ mod tests {
                 assert_eq!(ab == Equal, a == b, "{a:?} {b:?}");
             }
         }
+    }
+
+    /// The reviewer's texts on a terminal without Unicode: each letter spelt as ASCII, not
+    /// `?`, and only what has no ASCII spelling `?`, one a column.
+    #[test]
+    fn text_is_spelt_in_ascii_for_a_terminal_without_unicode() {
+        for (text, ascii) in [
+            ("Straße", "Strasse"),
+            ("STRAẞE", "STRASSE"),
+            ("Œuvre Ærø œ æ", "OEuvre AEro oe ae"),
+            ("Łódź Øre Þór Đakovo", "Lodz Ore THor Dakovo"),
+            ("ＦＵＬＬ ＷＩＤＴＨ １２３", "FULL WIDTH 123"),
+            ("ﬁnance ﬂow", "finance flow"),
+            ("Élan Ünïcode Nguyễn", "Elan Unicode Nguyen"),
+            ("E\u{301}lan", "Elan"),
+            ("№ 5 ½", "No 5 1/2"),
+            ("東京 Co", "???? Co"),
+            ("a\u{a0}b — c… d · e", "a b - c. d . e"),
+            ("␛[2J␇␡", "^[[2J^G^?"),
+            ("─┼│█▼→", "-+|#v>"),
+            ("Kite Supplies", "Kite Supplies"),
+        ] {
+            assert_eq!(in_ascii(text), ascii, "{text}");
+        }
+        assert!(matches!(in_ascii("plain"), Cow::Borrowed("plain")));
+        // Whatever it is given, it gives ASCII.
+        let all: String = (0x80u32..0x3000).filter_map(char::from_u32).collect();
+        assert!(in_ascii(&all).is_ascii());
     }
 
     #[test]

@@ -174,6 +174,8 @@ pub fn run_local(setup: Setup, workstation: &Workstation, actor: Actor) -> Resul
     // changes into bare resets that wipe reverse video.
     crossterm::style::force_color_output(true);
     app.ascii = !caps.unicode;
+    // Text measured on this thread (not only in a frame) is measured as it is drawn.
+    let _ascii = view::text::AsciiFrame::set(app.ascii);
     let _guard = terminal::Guard::enter()?;
     let signal_tx = tx.clone();
     let _signals = terminal::watch_signals(move |s| signal_tx.send(UiEvent::Signal(s)).is_ok())?;

@@ -17,6 +17,7 @@ use super::event_loop::{self, Ended, Front, UiEvent};
 use super::screen::Screen;
 use super::{Setup, action_forms, update};
 use crate::Result;
+use crate::domain::text::in_ascii;
 use crate::workstation::Session;
 use crossterm::event::Event;
 use crossterm::event::{DisableBracketedPaste, EnableBracketedPaste};
@@ -170,6 +171,8 @@ pub fn run_remote<W: Write>(
     app.size = size;
     app.remote = true;
     app.ascii = !caps.unicode;
+    // Text measured on this session's thread (not only in a frame) is measured as drawn.
+    let _ascii = super::view::text::AsciiFrame::set(app.ascii);
     // Pictures in half blocks, whatever the server's config says: nothing is asked of the
     // client's terminal, and only cells leave the server.
     app.graphics = Some(super::graphics::Protocol::HalfBlocks);
@@ -411,83 +414,20 @@ fn nearest_256(r: u8, g: u8, b: u8) -> u8 {
         .unwrap_or(16)
 }
 
-/// A symbol in ASCII, as wide as it was: lines and corners become `-`, `|` and `+`, bars
-/// `#` (a sparkline's low ones `_` and `-`), arrows, dots and quotes their nearest signs,
-/// accented Latin letters their base letter (`Élan` → `Elan`, `Müller` → `Muller`), anything
-/// else `?` (`??` when it was wide).
+/// A cell's symbol in ASCII, as wide as it was: what reaches a cell without being spelt
+/// before it was laid out (lines, corners and bars the widgets draw, an ellipsis a cut added),
+/// spelt as [`in_ascii`] spells text, cut or padded to the cell's columns (`█` → `#`, `東` →
+/// `??`; `ß`, alone in its cell, its first letter).
 fn ascii(symbol: &str) -> String {
     let width = symbol.width();
-    let c = symbol.chars().next().unwrap_or(' ');
-    let one = latin_base(c).unwrap_or(match c {
-        // A letter with a combining accent after it (`e` + U+0301): the letter.
-        c if c.is_ascii_graphic() => c,
-        '▁' | '▂' => '_',
-        '▃' => '-',
-        '▅' | '▆' | '▇' => '#',
-        '“' | '”' | '„' => '"',
-        '‘' | '’' | '‚' => '\'',
-        '↵' => '/',
-        '─' | '━' | '═' | '╌' | '┄' | '—' | '–' | '‐' | '−' => '-',
-        '│' | '┃' | '║' | '╎' | '┆' | '▏' | '▕' => '|',
-        '┌' | '┐' | '└' | '┘' | '├' | '┤' | '┬' | '┴' | '┼' | '╭' | '╮' | '╰' | '╯' | '╔' | '╗'
-        | '╚' | '╝' | '╠' | '╣' | '╦' | '╩' | '╬' | '┏' | '┓' | '┗' | '┛' => {
-            '+'
-        }
-        '█' | '▉' | '▊' | '▋' | '▌' | '▍' | '▎' | '▀' | '▄' | '▐' | '░' | '▒' | '▓' | '■' => {
-            '#'
-        }
-        '…' | '·' | '•' | '∙' => '.',
-        '▼' | '↓' | '▾' => 'v',
-        '▲' | '↑' | '▴' => '^',
-        '→' | '↳' | '▶' | '›' | '»' | '≥' => '>',
-        '←' | '◀' | '‹' | '«' | '≤' => '<',
-        '×' => 'x',
-        '✓' | '✔' => '*',
-        _ => '?',
-    });
-    match width {
-        0 => String::new(),
-        1 => one.to_string(),
-        n => "?".repeat(n),
+    let mut spelt: String = in_ascii(symbol).chars().take(width).collect();
+    if spelt.is_empty() && width > 0 {
+        spelt.push('?');
     }
-}
-
-/// The base letter of an accented Latin letter (Latin-1 and the Central European ones):
-/// what a name keeps on a terminal without Unicode.
-fn latin_base(c: char) -> Option<char> {
-    Some(match c {
-        'À'..='Å' | 'Ā' | 'Ă' | 'Ą' | 'Æ' => 'A',
-        'à'..='å' | 'ā' | 'ă' | 'ą' | 'æ' => 'a',
-        'Ç' | 'Ć' | 'Č' => 'C',
-        'ç' | 'ć' | 'č' => 'c',
-        'Ď' | 'Đ' => 'D',
-        'ď' | 'đ' => 'd',
-        'È'..='Ë' | 'Ē' | 'Ė' | 'Ę' | 'Ě' => 'E',
-        'è'..='ë' | 'ē' | 'ė' | 'ę' | 'ě' => 'e',
-        'Ğ' => 'G',
-        'ğ' => 'g',
-        'Ì'..='Ï' | 'Ī' | 'İ' => 'I',
-        'ì'..='ï' | 'ī' | 'ı' => 'i',
-        'Ł' | 'Ľ' => 'L',
-        'ł' | 'ľ' => 'l',
-        'Ñ' | 'Ń' | 'Ň' => 'N',
-        'ñ' | 'ń' | 'ň' => 'n',
-        'Ò'..='Ö' | 'Ø' | 'Ő' | 'Œ' => 'O',
-        'ò'..='ö' | 'ø' | 'ő' | 'œ' => 'o',
-        'Ř' => 'R',
-        'ř' => 'r',
-        'Ś' | 'Š' | 'Ş' => 'S',
-        'ś' | 'š' | 'ş' | 'ß' => 's',
-        'Ť' | 'Ţ' => 'T',
-        'ť' | 'ţ' => 't',
-        'Ù'..='Ü' | 'Ū' | 'Ů' | 'Ű' => 'U',
-        'ù'..='ü' | 'ū' | 'ů' | 'ű' => 'u',
-        'Ý' | 'Ÿ' => 'Y',
-        'ý' | 'ÿ' => 'y',
-        'Ź' | 'Ż' | 'Ž' => 'Z',
-        'ź' | 'ż' | 'ž' => 'z',
-        _ => return None,
-    })
+    while spelt.len() < width {
+        spelt.push(' ');
+    }
+    spelt
 }
 
 #[cfg(test)]

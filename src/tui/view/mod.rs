@@ -180,6 +180,7 @@ pub fn detail_rows(app: &App) -> u16 {
 /// Draws the whole screen, then [`text::settle`]s it: nothing from outside reaches the
 /// terminal raw, whichever widget drew it.
 pub fn draw(frame: &mut Frame, app: &App) {
+    let _ascii = text::AsciiFrame::set(app.ascii);
     draw_screen(frame, app);
     text::settle(frame.buffer_mut());
 }

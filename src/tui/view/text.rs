@@ -9,9 +9,51 @@
 //! differently keeps its first character only. What is drawn is then what was measured, and
 //! the columns stay where they are. [`settle`] checks the whole frame once more before it
 //! goes out, for text drawn without these helpers.
+//!
+//! On a terminal that draws in ASCII (`App::ascii`: `LANG=C`, locally or over SSH) the text
+//! is spelt in ASCII here too ([`crate::domain::text::in_ascii`]: `ß` as `ss`, `Œ` as `OE`),
+//! before anything measures it: [`draw`](super::draw) says so for the frame it draws
+//! ([`AsciiFrame`]), and a session for the thread it runs on.
 
-pub use crate::domain::text::in_columns as shown;
-use crate::domain::text::is_settled;
+use crate::domain::text::{in_ascii, in_columns, is_settled};
+use std::borrow::Cow;
+use std::cell::Cell;
+
+thread_local! {
+    /// Whether the frame drawn on this thread is for a terminal that draws in ASCII (a
+    /// session, local or SSH, draws on a thread of its own).
+    static ASCII: Cell<bool> = const { Cell::new(false) };
+}
+
+/// Spells every text of the frames this thread draws and measures in ASCII, or not, until it
+/// is dropped (then as before).
+pub struct AsciiFrame(bool);
+
+impl AsciiFrame {
+    pub fn set(ascii: bool) -> AsciiFrame {
+        AsciiFrame(ASCII.with(|a| a.replace(ascii)))
+    }
+}
+
+impl Drop for AsciiFrame {
+    fn drop(&mut self) {
+        ASCII.with(|a| a.set(self.0));
+    }
+}
+
+/// The text as the workstation draws it: on one line, control characters made visible, each
+/// grapheme measured alike by every terminal ([`in_columns`]), and in ASCII on a terminal
+/// that draws in ASCII ([`AsciiFrame`]).
+pub fn shown(text: &str) -> Cow<'_, str> {
+    let columns = in_columns(text);
+    if !ASCII.with(Cell::get) || columns.is_ascii() {
+        return columns;
+    }
+    match columns {
+        Cow::Borrowed(t) => in_ascii(t),
+        Cow::Owned(t) => Cow::Owned(in_ascii(&t).into_owned()),
+    }
+}
 use unicode_segmentation::UnicodeSegmentation;
 use unicode_width::UnicodeWidthStr;
 
