@@ -181,6 +181,51 @@ fn a_hold_is_dated_like_a_follow_up() {
     assert_eq!(fx.fingerprint(), before);
 }
 
+/// The ledger's time zone, which its days are counted in, was shown only by `owed config
+/// time-zone`: the text reports that print an as-of date name it beside it, and the JSON
+/// keeps SPEC's shape.
+#[test]
+fn text_reports_name_the_ledgers_time_zone_beside_the_date() {
+    let fx = Fixture::new();
+    common::execute(
+        &fx.db(),
+        "UPDATE meta SET value = 'Europe/Berlin' WHERE key = 'time_zone'",
+    );
+    for (args, heading) in [
+        (
+            &["report", "aging"][..],
+            "Aging as of 2026-04-01 (Europe/Berlin) in USD",
+        ),
+        (
+            &["report", "metrics"],
+            "Metrics as of 2026-04-01 (Europe/Berlin) in USD",
+        ),
+        (
+            &["report", "forecast"],
+            "Cash forecast as of 2026-04-01 (Europe/Berlin) in USD",
+        ),
+        (
+            &["report", "engagement"],
+            "Engagement as of 2026-04-01 (Europe/Berlin)",
+        ),
+        (&["activity", "V1"], "as of 2026-04-01 (Europe/Berlin))"),
+    ] {
+        let out = run(&fx, args);
+        assert!(
+            stdout(&out)
+                .lines()
+                .next()
+                .unwrap_or_default()
+                .contains(heading),
+            "{args:?}: {}{}",
+            stdout(&out),
+            stderr(&out)
+        );
+    }
+    let json = stdout(&run(&fx, &["report", "aging", "--json"]));
+    assert!(!json.contains("Europe/Berlin"), "{json}");
+}
+
 /// This machine's date, as the binary reads it, and the day after.
 fn today_and_tomorrow() -> (owed::domain::Date, owed::domain::Date) {
     let today = chrono::Local::now().date_naive();

@@ -139,6 +139,33 @@ fn an_ascii_terminal_names_the_arrow_keys_and_signs_the_sort() {
     assert!(d.screen().contains("Overdue+ "), "{}", d.screen());
 }
 
+/// The title names the ledger's time zone beside the date, which is a day in it (`owed
+/// config time-zone`, which only that command showed), where the title has room; the date
+/// alone where it has not.
+#[test]
+fn the_title_names_the_ledgers_time_zone_beside_the_date() {
+    let (_dir, db) = fixture();
+    let mut d = Driver::new(&db, "alice", (120, 40));
+    d.app.time_zone = Some("Europe/Berlin".into());
+    let title = |d: &Driver| d.screen().lines().next().unwrap_or_default().to_string();
+    assert!(
+        title(&d).ends_with(" as of Thu 2026-04-30, Europe/Berlin \""),
+        "{}",
+        title(&d)
+    );
+    d.app.size = (60, 24);
+    assert!(
+        title(&d).ends_with(" as of Thu 2026-04-30, Europe/Berlin \""),
+        "{}",
+        title(&d)
+    );
+    // A longer name does not fit beside the collector there.
+    d.app.time_zone = Some("America/Argentina/ComodRivadavia".into());
+    let narrow = title(&d);
+    assert!(narrow.ends_with(" as of 2026-04-30 \""), "{narrow}");
+    assert!(narrow.contains(" owed · alice · USD "), "{narrow}");
+}
+
 /// On a terminal that draws in ASCII (`LANG=C`, over SSH or in this shell) a name is spelt in
 /// ASCII before it is laid out: `ß` as `ss`, `Œ` as `OE`, `Æ` as `AE`, full-width letters and
 /// digits and ligatures as the ASCII they stand for, an accent left off, and only what has no

@@ -844,6 +844,7 @@ fn setup(name: &str) -> Setup {
         views: Vec::new(),
         views_file: None,
         graphics: owed::config::GraphicsChoice::Halfblocks,
+        time_zone: None,
     }
 }
 

@@ -24,7 +24,11 @@ pub fn run(ctx: &Context, args: &ActivityArgs) -> Result<()> {
     if args.json {
         jsonln!("{}", activity::to_json(&timeline, ctx.as_of))?;
     } else {
-        out!("{}", activity::to_text(&timeline, ctx.as_of))?;
+        let text = activity::to_text(&timeline, ctx.as_of);
+        out!(
+            "{}",
+            crate::report::as_of_in_zone(&text, ctx.as_of, &store.time_zone()?)
+        )?;
     }
     Ok(())
 }

@@ -145,7 +145,11 @@ fn plan(ctx: &Context, args: &PlanArgs) -> Result<()> {
         jsonln!("{}", plan.to_json())?;
         return Ok(());
     }
-    out!("{}", plan_text(&plan, &ctx.config.base_currency))?;
+    let text = plan_text(&plan, &ctx.config.base_currency);
+    out!(
+        "{}",
+        crate::report::as_of_in_zone(&text, plan.as_of, &store.time_zone()?)
+    )?;
     Ok(())
 }
 

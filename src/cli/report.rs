@@ -91,7 +91,11 @@ pub fn run(ctx: &Context, args: &ReportArgs) -> Result<()> {
                 out.flush()?;
                 return Ok(());
             }
-            aging::to_text(&portfolio, &labels)
+            crate::report::as_of_in_zone(
+                &aging::to_text(&portfolio, &labels),
+                ctx.as_of,
+                &store.time_zone()?,
+            )
         }
         Report::Metrics(o) => {
             let bounds = ctx.config.aging().map_err(Error::input)?;
@@ -108,14 +112,18 @@ pub fn run(ctx: &Context, args: &ReportArgs) -> Result<()> {
                 jsonln!("{}", m.to_json())?;
                 return Ok(());
             }
-            m.to_text()
+            crate::report::as_of_in_zone(&m.to_text(), ctx.as_of, &store.time_zone()?)
         }
         Report::Engagement(o) => {
             let r = EngagementReport::compute(&store, ctx.as_of, &ctx.config.base_currency)?;
             if o.json {
                 jsonln!("{}", r.to_json())?;
             } else {
-                out!("{}", r.to_text())?;
+                let text = r.to_text();
+                out!(
+                    "{}",
+                    crate::report::as_of_in_zone(&text, ctx.as_of, &store.time_zone()?)
+                )?;
             }
             return Ok(());
         }
@@ -132,7 +140,7 @@ pub fn run(ctx: &Context, args: &ReportArgs) -> Result<()> {
                 std::io::Write::flush(&mut out)?;
                 return Ok(());
             }
-            f.to_text(o.top)
+            crate::report::as_of_in_zone(&f.to_text(o.top), ctx.as_of, &store.time_zone()?)
         }
         Report::Team(o) => {
             // As the team screen: a manager's or an auditor's.
@@ -148,7 +156,11 @@ pub fn run(ctx: &Context, args: &ReportArgs) -> Result<()> {
             if o.json {
                 return jsonln!("{}", r.to_json());
             }
-            return out!("{}", r.to_text());
+            let text = r.to_text();
+            return out!(
+                "{}",
+                crate::report::as_of_in_zone(&text, ctx.as_of, &store.time_zone()?)
+            );
         }
         Report::Imports(o) => return imports(&store, o),
     };

@@ -23,6 +23,8 @@ pub fn run_at(ctx: &Context, db: &Path) -> Result<()> {
     let mut setup = setup(ctx)?;
     let config = service_config(ctx, db);
     let workstation = Workstation::open(db, ServiceSettings::from_config(&config)?)?;
+    // The zone of the database opened (the demo's is not `--db`'s).
+    setup.time_zone = crate::store::time_zone::of_ledger(db);
     // Before the screen takes the terminal: it stays above the prompt when the workstation
     // ends (the workstation brought a database up to date without a word).
     super::said_upgrade(db, workstation.upgraded());
@@ -139,5 +141,6 @@ pub fn setup(ctx: &Context) -> Result<Setup> {
             ctx.config.graphics,
             std::env::var("OWED_GRAPHICS").ok().as_deref(),
         )?,
+        time_zone: crate::store::time_zone::of_ledger(&ctx.db_path),
     })
 }

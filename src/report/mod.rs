@@ -9,6 +9,21 @@ pub mod metrics;
 pub mod table;
 pub mod team;
 
+/// `text` (a report's text) with the ledger's time zone after its first `as of DATE`, in
+/// parentheses: `Aging as of 2026-04-30 (Europe/Berlin) in USD`. The date is a day in that
+/// zone (`owed config time-zone`), which only that command showed; the JSON outputs keep
+/// SPEC's shapes.
+pub fn as_of_in_zone(text: &str, as_of: Date, zone: &str) -> String {
+    let said = format!("as of {as_of}");
+    match text.find(&said) {
+        Some(at) => {
+            let end = at + said.len();
+            format!("{} ({zone}){}", &text[..end], &text[end..])
+        }
+        None => text.to_string(),
+    }
+}
+
 use crate::Result;
 use crate::domain::aging::{AgingBounds, Figures};
 use crate::domain::metrics::Headline;

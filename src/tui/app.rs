@@ -212,6 +212,9 @@ pub struct App {
     pub as_of: Date,
     /// The date was chosen (`--as-of`, `:asof`) rather than today: the title says so.
     pub as_of_given: bool,
+    /// The ledger's time zone, which its days (and "today") are counted in: the title names
+    /// it beside the date, where there is room.
+    pub time_zone: Option<String>,
     /// Terminal size (columns, rows).
     pub size: (u16, u16),
     pub screen: Screen,
@@ -377,6 +380,7 @@ impl App {
             theme,
             as_of,
             as_of_given,
+            time_zone: None,
             size: (80, 24),
             screen: Screen::Main,
             focus: Focus::Queue,

@@ -75,6 +75,9 @@ pub struct Setup {
     pub views_file: Option<std::path::PathBuf>,
     /// How pictures are shown in this process's terminal (over `owed serve`: half blocks).
     pub graphics: crate::config::GraphicsChoice,
+    /// The ledger's time zone (`owed config time-zone`), which its days are counted in: the
+    /// title names it beside the date.
+    pub time_zone: Option<String>,
 }
 
 impl Setup {
@@ -102,6 +105,7 @@ impl Setup {
         app.action_settings = self.actions.clone();
         app.views = self.views.clone();
         app.views_file = self.views_file.clone();
+        app.time_zone = self.time_zone.clone();
         app.graphics = match self.graphics {
             crate::config::GraphicsChoice::Auto => None,
             crate::config::GraphicsChoice::Kitty => Some(graphics::Protocol::Kitty),

@@ -32,13 +32,35 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
         .and_then(|i| ledger_note(i.at.with_timezone(&chrono::Local).naive_local(), app));
     // A stale ledger is always said; a fresh one where there is room.
     let ledger = ledger.filter(|(_, stale)| *stale || width >= 100);
-    let date = if app.after_today() {
-        // A view of a day to come: nothing can be written as of it.
-        format!(" as of {}, after today: read-only ", app.as_of)
-    } else if app.as_of_given {
-        format!(" as of {} ", app.as_of)
-    } else {
-        format!(" today {} ", app.as_of)
+    // The ledger's time zone beside the date, which is its day (`Mon 2026-12-07,
+    // Europe/Berlin`), where the left part still fits whole; else the date alone.
+    let dated = |zone: Option<&str>| {
+        let day = match zone {
+            Some(zone) => format!("{} {}, {zone}", app.as_of.format("%a"), app.as_of),
+            None => app.as_of.to_string(),
+        };
+        if app.after_today() {
+            // A view of a day to come: nothing can be written as of it.
+            format!(" as of {day}, after today: read-only ")
+        } else if app.as_of_given {
+            format!(" as of {day} ")
+        } else {
+            format!(" today {day} ")
+        }
+    };
+    let plain = dated(None);
+    let date = match app.time_zone.as_deref().map(|z| dated(Some(z))) {
+        Some(zoned)
+            if text::width(&left)
+                + 1
+                + text::width(&right)
+                + ledger.as_ref().map_or(0, |(t, _)| text::width(t))
+                + text::width(&zoned)
+                <= width =>
+        {
+            zoned
+        }
+        _ => plain,
     };
     let date_w = text::width(&date);
     let ledger_w = ledger.as_ref().map_or(0, |(t, _)| text::width(t));
