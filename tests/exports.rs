@@ -434,8 +434,10 @@ fn one_owners_reports_name_the_owner() {
             &["--as-of", AS_OF, "report", what, "--owner", "Alice"],
         ));
         let heading = text.lines().next().unwrap();
+        // The ledger's time zone after the date (`(UTC)`).
         assert!(
-            heading.ends_with(" as of 2026-04-30 in USD · customers of Alice"),
+            heading.contains(" as of 2026-04-30 (")
+                && heading.ends_with(") in USD · customers of Alice"),
             "{heading}"
         );
         let everyone = stdout(&ok(dir.path(), &["--as-of", AS_OF, "report", what]));
