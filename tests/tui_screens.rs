@@ -149,13 +149,13 @@ fn the_title_names_the_ledgers_time_zone_beside_the_date() {
     d.app.time_zone = Some("Europe/Berlin".into());
     let title = |d: &Driver| d.screen().lines().next().unwrap_or_default().to_string();
     assert!(
-        title(&d).ends_with(" as of Thu 2026-04-30, Europe/Berlin \""),
+        title(&d).ends_with(" as of 2026-04-30 · Europe/Berlin \""),
         "{}",
         title(&d)
     );
     d.app.size = (60, 24);
     assert!(
-        title(&d).ends_with(" as of Thu 2026-04-30, Europe/Berlin \""),
+        title(&d).ends_with(" as of 2026-04-30 · Europe/Berlin \""),
         "{}",
         title(&d)
     );

@@ -32,20 +32,17 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
         .and_then(|i| ledger_note(i.at.with_timezone(&chrono::Local).naive_local(), app));
     // A stale ledger is always said; a fresh one where there is room.
     let ledger = ledger.filter(|(_, stale)| *stale || width >= 100);
-    // The ledger's time zone beside the date, which is its day (`Mon 2026-12-07,
+    // The ledger's time zone after the date, which is a day in it (`today 2026-12-07 ·
     // Europe/Berlin`), where the left part still fits whole; else the date alone.
     let dated = |zone: Option<&str>| {
-        let day = match zone {
-            Some(zone) => format!("{} {}, {zone}", app.as_of.format("%a"), app.as_of),
-            None => app.as_of.to_string(),
-        };
+        let zone = zone.map(|z| format!("· {z} ")).unwrap_or_default();
         if app.after_today() {
             // A view of a day to come: nothing can be written as of it.
-            format!(" as of {day}, after today: read-only ")
+            format!(" as of {}, after today: read-only {zone}", app.as_of)
         } else if app.as_of_given {
-            format!(" as of {day} ")
+            format!(" as of {} {zone}", app.as_of)
         } else {
-            format!(" today {day} ")
+            format!(" today {} {zone}", app.as_of)
         }
     };
     let plain = dated(None);
