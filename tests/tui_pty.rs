@@ -1539,10 +1539,10 @@ fn without_a_utf8_locale_the_frames_are_ascii() {
         (100, 30),
         &[("LANG", "C"), ("LC_ALL", ""), ("LC_CTYPE", "")],
     );
-    s.wait_for(&["Acme Corp", "Queue . mine (alice) . 1 of 5"]);
-    s.press("\r", &["Documents . 1 open of 1"]);
+    s.wait_for(&["Acme Corp", "Queue | mine (alice) | 1 of 5"]);
+    s.press("\r", &["Documents | 1 open of 1"]);
     // q goes back from the detail, then quits.
-    s.press("q", &["Queue . mine (alice) . 1 of 5"]);
+    s.press("q", &["Queue | mine (alice) | 1 of 5"]);
     s.quit();
     let raw = s.raw();
     assert!(

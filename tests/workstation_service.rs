@@ -1062,7 +1062,7 @@ fn an_ascii_terminal_gets_only_ascii_and_a_mono_one_no_colours() {
     );
     let screen = ascii.wait_for("Acme Widgets");
     assert!(
-        screen.contains("- Queue . mine"),
+        screen.contains("- Queue | mine"),
         "lines and dots in ASCII:\n{screen}"
     );
     assert!(ascii.pipe.bytes().iter().all(u8::is_ascii));

@@ -304,7 +304,11 @@ fn ascii_spelling(c: char) -> Option<&'static str> {
         '█' | '▉' | '▊' | '▋' | '▌' | '▍' | '▎' | '▀' | '▄' | '▐' | '░' | '▒' | '▓' | '■' => {
             "#"
         }
-        '…' | '·' | '•' | '∙' => ".",
+        // A cut must not read as a full stop, nor a mark as one ("usually pays 31 days." was
+        // cut; "." began a marked row).
+        '…' => "~",
+        '·' => "|",
+        '•' | '∙' => "*",
         '▼' | '↓' | '▾' => "v",
         '▲' | '↑' | '▴' => "^",
         '→' | '↳' | '▶' | '›' | '»' | '≥' => ">",
@@ -803,7 +807,7 @@ mod tests {
             ("E\u{301}lan", "Elan"),
             ("№ 5 ½", "No 5 1/2"),
             ("東京 Co", "???? Co"),
-            ("a\u{a0}b — c… d · e", "a b - c. d . e"),
+            ("a\u{a0}b — c… d · e • f", "a b - c~ d | e * f"),
             ("␛[2J␇␡", "^[[2J^G^?"),
             ("─┼│█▼→", "-+|#v>"),
             ("Kite Supplies", "Kite Supplies"),
