@@ -2053,3 +2053,189 @@ fn the_import_names_documents_the_billing_system_says_are_settled_but_are_open_h
         ],
     );
 }
+
+/// Yesterday's and today's exports of the contract portfolio: yesterday card payment `P4` of
+/// Moss (K3) was in progress; today it succeeded and settles debit note `C2`, and K3's
+/// finance owner is bob. Today's newest entry is the application of 26 April; yesterday's,
+/// document `C2` of 25 April.
+fn yesterday_and_today(dir: &Path) -> (std::path::PathBuf, std::path::PathBuf) {
+    let yesterday = dir.join("yesterday");
+    Portfolio::contract()
+        .with_payment("P4,K3,2026-04-24,40.00,USD,in_progress,card")
+        .write(&yesterday);
+    let today = dir.join("today");
+    Portfolio::contract()
+        .edit(edit_file("customers.csv", "USD,alice,15", "USD,bob,15"))
+        .with_payment("P4,K3,2026-04-24,40.00,USD,success,card")
+        .with_application("P4,C2,40.00,2026-04-26")
+        .write(&today);
+    (yesterday, today)
+}
+
+/// The portfolio's outstanding total, as of its date.
+fn outstanding(dir: &Path, db: &str) -> String {
+    let v: serde_json::Value = serde_json::from_str(&aging_json(dir, db)).unwrap();
+    v["total"]["outstanding"].as_str().unwrap().to_string()
+}
+
+/// Yesterday's export imported after today's (a cron job that picked up the wrong file) would
+/// put back yesterday's values: P4 in progress again, its application taken away, C2 open
+/// again, and the next engagement run reminding a customer who has paid. Its newest entry is
+/// older than the ledger's and it would put back a value today's import changed: refused,
+/// saying what looks older and by how much, and nothing changes. `--older` imports it, and
+/// the summary and the log of imports say so.
+#[test]
+fn an_older_export_imported_after_a_newer_one_is_refused_and_imported_with_older() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = db_arg(dir.path());
+    let (yesterday, today) = yesterday_and_today(dir.path());
+    import_ok(dir.path(), &db, &yesterday);
+    import_as(dir.path(), &db, "carol", &today);
+    let paid = outstanding(dir.path(), &db);
+    let before = aging_json(dir.path(), &db);
+    let log_before = imports(dir.path(), &db);
+
+    let y = yesterday.to_str().unwrap();
+    for args in [vec!["import", y], vec!["import", "--dry-run", y]] {
+        let o = owed_in(dir.path(), &[&["--db", &db][..], &args].concat());
+        let msg = refused(&o, 2, "documents.csv's newest entry is dated 2026-04-25");
+        assert_says(
+            &msg,
+            &[
+                "the ledger already holds entries to 2026-04-26 (in applications.csv), 1 day \
+                 later, from the import of ",
+                " by carol, and this export would put back 2 values that the import of a newer \
+                 export changed \
+                 (K3 finance_owner bob → alice; P4 status success → in_progress): it looks \
+                 older than the ledger; nothing was imported. If it is the export you mean to \
+                 import, import it again with --older",
+            ],
+        );
+        assert_eq!(msg.trim().lines().count(), 1, "one sentence: {msg}");
+    }
+    assert_eq!(aging_json(dir.path(), &db), before, "nothing changed");
+    assert_eq!(imports(dir.path(), &db), log_before, "nothing logged");
+
+    let o = owed_in(dir.path(), &["--db", &db, "import", "--older", y]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let taken = "imported with --older: an export older than the ledger (documents.csv newest \
+                 2026-04-25, the ledger's 2026-04-26); it put back 2 values that the import of \
+                 a newer export changed (K3 finance_owner bob → alice; P4 status success → \
+                 in_progress)";
+    assert_says(&stdout(&o), &[taken]);
+    assert_ne!(outstanding(dir.path(), &db), paid, "P4 no longer pays C2");
+    let log = imports(dir.path(), &db);
+    assert!(log[0]["summary"].as_str().unwrap().contains(taken), "{log}");
+    // Its dates do not lower the ledger's: yesterday's export is still older.
+    let o = owed_in(
+        dir.path(),
+        &["--db", &db, "import", &today.to_string_lossy()],
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let o = owed_in(dir.path(), &["--db", &db, "import", y]);
+    refused(&o, 2, "the ledger already holds entries to 2026-04-26");
+}
+
+/// What is not an older export is taken as before: a first import of however old an export;
+/// the same export again the same day; a delta export that corrects an old invoice (a new
+/// value, though its only date is of March); a file without dates; a current export whose
+/// newest payment the billing system deleted, changing an owner back, its documents reaching
+/// the ledger's newest; and an export older by its dates that puts nothing back.
+#[test]
+fn a_first_import_a_reimport_a_delta_and_a_current_export_are_not_older() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = db_arg(dir.path());
+    let (yesterday, today) = yesterday_and_today(dir.path());
+    import_ok(dir.path(), &db, &today);
+    let out = import_ok(dir.path(), &db, &today);
+    assert_says(&out, &["payments.csv 0 inserted, 0 updated, 4 unchanged"]);
+    // A delta export: an old invoice corrected.
+    let delta = dir.path().join("delta");
+    alone(
+        "documents.csv",
+        "B1,K2,invoice,RE-2001,2026-03-20,2026-04-19,1100.00,EUR",
+    )
+    .write(&delta);
+    let out = import_ok(dir.path(), &db, &delta);
+    assert_says(&out, &["documents.csv 0 inserted, 1 updated, 0 unchanged"]);
+    // A file without dates, putting an owner back.
+    let owners = dir.path().join("owners");
+    Portfolio::new()
+        .file("customers.csv", Portfolio::contract().text("customers.csv"))
+        .write(&owners);
+    let out = import_ok(dir.path(), &db, &owners);
+    assert_says(&out, &["customers.csv 0 inserted, 1 updated, 2 unchanged"]);
+    // Today's owner again; then an export without P4 (deleted in the billing system) and
+    // its application, owner alice once more, and a new invoice of 27 April.
+    import_ok(dir.path(), &db, &today);
+    let current = dir.path().join("current");
+    Portfolio::contract()
+        .with_document("D9,K1,invoice,INV-109,2026-04-27,2026-05-27,10.00,USD")
+        .write(&current);
+    let out = import_ok(dir.path(), &db, &current);
+    assert_says(&out, &["customers.csv 0 inserted, 1 updated, 2 unchanged"]);
+    assert!(!out.contains("--older"), "{out}");
+    // Older by its dates, changing nothing back: yesterday's, P4's status aside.
+    let unchanged = dir.path().join("unchanged");
+    Portfolio::contract()
+        .with_payment("P4,K3,2026-04-24,40.00,USD,success,card")
+        .write(&unchanged);
+    import_ok(dir.path(), &db, &unchanged);
+    // A first import, into a database of its own, of an export older than another's.
+    let other = db_arg(&dir.path().join("other"));
+    std::fs::create_dir(dir.path().join("other")).unwrap();
+    let out = import_ok(dir.path(), &other, &yesterday);
+    assert!(!out.contains("--older"), "{out}");
+}
+
+/// A delta export that says again what one no newer than itself said before is no older
+/// export: a payment the billing system voided, then found successful after all, each told in
+/// a payments.csv of that payment alone (of 5 April, long before the ledger's newest entry).
+#[test]
+fn a_payment_voided_then_successful_again_in_deltas_is_not_older() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = db_arg(dir.path());
+    let (_, today) = yesterday_and_today(dir.path());
+    import_ok(dir.path(), &db, &today);
+    for status in ["voided", "success"] {
+        let delta = dir.path().join(status);
+        alone(
+            "payments.csv",
+            &format!("P1,K1,2026-04-05,40.00,USD,{status},bank_transfer"),
+        )
+        .write(&delta);
+        let out = import_ok(dir.path(), &db, &delta);
+        assert_says(&out, &["payments.csv 0 inserted, 1 updated, 0 unchanged"]);
+    }
+}
+
+/// A lockbox run is no billing export: its cheques, dated after the billing exports' newest
+/// entry, do not make the next billing export look older (here one that changes an owner
+/// back, as today's export changed it, with a new invoice of 27 April).
+#[test]
+fn a_lockbox_run_does_not_make_the_billing_export_look_older() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = db_arg(dir.path());
+    let (yesterday, today) = yesterday_and_today(dir.path());
+    import_ok(dir.path(), &db, &yesterday);
+    import_ok(dir.path(), &db, &today);
+    let lockbox = dir.path().join("lockbox");
+    std::fs::create_dir(&lockbox).unwrap();
+    std::fs::write(
+        lockbox.join("lockbox.csv"),
+        "item_id,date,amount,currency,payer,check_number,invoices\n\
+         1001,2026-05-02,10.00,USD,K1,5001,\n",
+    )
+    .unwrap();
+    let o = owed_in(
+        dir.path(),
+        &["--db", &db, "lockbox", "import", lockbox.to_str().unwrap()],
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let current = dir.path().join("current");
+    Portfolio::contract()
+        .with_document("D9,K1,invoice,INV-109,2026-04-27,2026-05-27,10.00,USD")
+        .write(&current);
+    let out = import_ok(dir.path(), &db, &current);
+    assert_says(&out, &["customers.csv 0 inserted, 1 updated, 2 unchanged"]);
+}

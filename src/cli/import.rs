@@ -17,6 +17,11 @@ pub struct ImportArgs {
     /// nothing.
     #[arg(long)]
     pub dry_run: bool,
+    /// Import an export that looks older than the ledger (its newest entry earlier than the
+    /// ledger's, and it would put back values that the import of a newer export changed),
+    /// which is otherwise refused.
+    #[arg(long)]
+    pub older: bool,
 }
 
 pub fn run(ctx: &Context, args: &ImportArgs) -> Result<()> {
@@ -48,6 +53,7 @@ pub fn run(ctx: &Context, args: &ImportArgs) -> Result<()> {
     let options = ImportOptions {
         progress: true,
         dry_run: args.dry_run,
+        older: args.older,
         ..ImportOptions::by(&by, chrono::Utc::now(), &ctx.config.base_currency)
     };
     let mut store = ctx.create_store()?;

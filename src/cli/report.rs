@@ -1,7 +1,6 @@
 //! `owed report aging|metrics|engagement|forecast|team|imports`.
 
 use super::Context;
-use crate::domain::money;
 use crate::engage::report::EngagementReport;
 use crate::report::forecast::Forecast;
 use crate::report::table::{Align, TextTable};
@@ -191,23 +190,10 @@ fn changed(changes: &[ImportChange]) -> String {
     if changes.is_empty() {
         return "none".into();
     }
-    let value = |c: &ImportChange, v: &Option<String>| match v {
-        Some(v) if c.is_amount() => money::grouped_plain(v),
-        Some(v) => v.clone(),
-        None => "none".into(),
-    };
     let mut text = changes
         .iter()
         .take(SHOWN)
-        .map(|c| {
-            format!(
-                "{} {} {} → {}",
-                c.id,
-                c.field,
-                value(c, &c.old),
-                value(c, &c.new)
-            )
-        })
+        .map(ImportChange::text)
         .collect::<Vec<_>>()
         .join("; ");
     if changes.len() > SHOWN {

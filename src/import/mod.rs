@@ -9,6 +9,7 @@
 //! applications: source, document and date) an earlier row of the same file has.
 
 pub mod lockbox;
+mod older;
 mod quotes;
 mod row;
 
@@ -85,6 +86,8 @@ pub struct FileSummary {
     pub unchanged: u64,
     /// Stored applications a row of amount 0 released (`applications.csv` only).
     pub removed: u64,
+    /// The newest date its rows give (see [`older`]), none after the day of the import.
+    pub newest: Option<i32>,
 }
 
 impl FileSummary {
@@ -95,6 +98,7 @@ impl FileSummary {
             updated: 0,
             unchanged: 0,
             removed: 0,
+            newest: None,
         }
     }
 
@@ -143,6 +147,8 @@ pub struct ImportSummary {
     /// After an import with `documents.csv`: how many invoices and debit notes the billing
     /// system gives a balance of 0 while owed has them open, and the first few's numbers.
     pub settled_in_billing: (u64, Vec<String>),
+    /// An export older than the ledger, imported because `--older` said it is meant.
+    pub older: Option<older::Older>,
 }
 
 impl ImportSummary {
@@ -254,6 +260,10 @@ impl ImportSummary {
                 "; {n} document{} that promises or issues name moved to another customer",
                 if n == 1 { "" } else { "s" }
             ));
+        }
+        if let Some(older) = &self.older {
+            text.push_str("; ");
+            text.push_str(&older.taken());
         }
         text
     }
@@ -565,6 +575,9 @@ pub struct ImportOptions {
     /// (the demo's generated files, in a folder removed once they are imported): the log
     /// keeps this and the files' names instead of their paths.
     pub source: Option<String>,
+    /// Import an export that looks older than the ledger (`--older`; see [`older`]), which is
+    /// otherwise refused.
+    pub older: bool,
 }
 
 impl ImportOptions {
@@ -577,6 +590,7 @@ impl ImportOptions {
             at,
             dry_run: false,
             source: None,
+            older: false,
         }
     }
 }
@@ -727,6 +741,9 @@ fn import_in_one_transaction(
         currencies_apart: HashMap::new(),
         contact_roles: HashMap::new(),
         finance_owners: HashSet::new(),
+        // The day of the import, in the ledger's time zone (the process's: see
+        // `store::time_zone`): a date after it says nothing of how new an export is.
+        today: day_number(options.at.with_timezone(&chrono::Local).date_naive()),
     };
     importer.writer.fix_base_currency(&options.base_currency)?;
     let mut summary = ImportSummary::default();
@@ -775,6 +792,14 @@ fn import_in_one_transaction(
             summary.rerated += importer.writer.rerate(&importer.base)?;
         }
         summary.files.push(file_summary);
+    }
+    // Before anything is worked out from the rows: an export older than the ledger is told
+    // as such, not by what its old rows would then break.
+    if let Some(older) = older::judge(&importer.writer, &summary.files)? {
+        if !options.older {
+            return Err(Error::input(older.refusal()));
+        }
+        summary.older = Some(older);
     }
     if let Some(past) = importer.writer.first_past_countable(&importer.base)? {
         return Err(past_countable_error(&past, files, &importer.base));
@@ -831,7 +856,7 @@ fn import_in_one_transaction(
         importer.writer.roll_back()?;
         return Ok(summary);
     }
-    importer.writer.record(&ImportRun {
+    let import_id = importer.writer.record(&ImportRun {
         at: options.at,
         actor: options.actor.clone(),
         // Where the files were, whatever folder the import ran in.
@@ -851,6 +876,12 @@ fn import_in_one_transaction(
         kind: ImportKind::Billing,
         changes: Vec::new(),
     })?;
+    let newest: Vec<(&str, i32)> = summary
+        .files
+        .iter()
+        .filter_map(|f| f.newest.map(|day| (f.kind.file_name(), day)))
+        .collect();
+    importer.writer.record_newest(import_id, &newest)?;
     let t = Instant::now();
     importer.writer.commit()?;
     phase("commit", t);
@@ -889,6 +920,9 @@ struct Importer<'a> {
     contact_roles: HashMap<(i64, String), &'static str>,
     /// Every finance owner `customers.csv` named (see [`ImportSummary::unworkable_owners`]).
     finance_owners: HashSet<String>,
+    /// The day of the import (day number): a row dated after it does not count in its file's
+    /// newest date ([`FileSummary::newest`]).
+    today: i32,
 }
 
 impl Importer<'_> {
@@ -980,6 +1014,7 @@ impl Importer<'_> {
         let writer = &self.writer;
         let progress = self.progress;
         let finance_owners = &mut self.finance_owners;
+        let today = self.today;
         std::thread::scope(|scope| -> Result<()> {
             let (send, batches) = std::sync::mpsc::sync_channel::<Result<Batch>>(PIPELINE_DEPTH);
             let checker = &checker;
@@ -995,6 +1030,9 @@ impl Importer<'_> {
                         && !finance_owners.contains(owner)
                     {
                         finance_owners.insert(owner.clone());
+                    }
+                    if let Some(day) = parsed.newest_day(today) {
+                        summary.newest = summary.newest.max(Some(day));
                     }
                     let outcome = write_row(writer, parsed, path)?;
                     if kind != FileKind::Applications {
@@ -1079,6 +1117,22 @@ enum Parsed {
         units: i64,
         date: i32,
     },
+}
+
+impl Parsed {
+    /// The newest date the row gives that is not after `today` (see [`older`]): a
+    /// document's date or posting date, a payment's, an application's, a rate's. A due date
+    /// or a next retry is no entry's date.
+    fn newest_day(&self, today: i32) -> Option<i32> {
+        let days = match self {
+            Parsed::Rate { day, .. } => [Some(*day), None],
+            Parsed::Document(d) => [Some(d.doc_date), d.posting_date],
+            Parsed::Payment(p) => [Some(p.date), None],
+            Parsed::Application { date, .. } => [Some(*date), None],
+            Parsed::Customer(_) | Parsed::Contact(_) => [None, None],
+        };
+        days.into_iter().flatten().filter(|d| *d <= today).max()
+    }
 }
 
 /// The CSV reader of an import file.

@@ -775,6 +775,19 @@ CREATE INDEX IF NOT EXISTS documents_number_other ON documents(number)
     r#"
 -- Nothing in SQL: the zone is the process's, known only in Rust.
 "#,
+    // 33: the newest date each file of a billing import gave (documents' and postings' dates,
+    // payments', applications', exchange rates'; none after the day of the import), so that
+    // an export older than what the ledger already holds is told (`import::older`). Imports
+    // before have none: the first after it begins the record. Created only if missing, as 15
+    // does.
+    r#"
+CREATE TABLE IF NOT EXISTS import_newest (
+    import_id INTEGER NOT NULL REFERENCES imports(id),
+    file TEXT NOT NULL,         -- documents.csv, payments.csv, applications.csv, exchange_rates.csv
+    day INTEGER NOT NULL,       -- the file's newest date, not after the day it was imported
+    PRIMARY KEY (import_id, file)
+) WITHOUT ROWID;
+"#,
 ];
 
 /// The migration from which the `meta` table holds the ledger's time zone: a database

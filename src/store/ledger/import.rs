@@ -17,6 +17,9 @@ use rusqlite::types::{Type, Value};
 use rusqlite::{OptionalExtension, params};
 use std::collections::HashMap;
 
+mod older;
+pub use older::NewestMark;
+
 /// What an upsert did to one row.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Upsert {
@@ -639,6 +642,21 @@ impl Writes {
     }
 }
 
+/// A value the import noted (`temp.import_seen`), as the log of imports keeps it: an amount
+/// in its currency's minor units; anything else as the trigger read it.
+fn logged_value(value: Value, currency: Option<String>) -> Option<String> {
+    match (value, currency) {
+        (Value::Integer(units), Some(currency)) => {
+            Some(money::plain(money::from_units(units), &currency))
+        }
+        (Value::Null, _) => None,
+        (Value::Integer(n), None) => Some(n.to_string()),
+        (Value::Real(x), _) => Some(x.to_string()),
+        (Value::Text(text), _) => Some(text),
+        (Value::Blob(bytes), _) => Some(String::from_utf8_lossy(&bytes).into_owned()),
+    }
+}
+
 /// One import that committed, as the log of imports keeps it.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct ImportRun {
@@ -683,6 +701,26 @@ impl ImportChange {
         matches!(
             self.field.as_str(),
             "amount" | "credit_limit" | "base_amount"
+        )
+    }
+
+    /// For people, on one line: `B1 amount 1,000.00 → 1,100.00` (an empty value `none`; the
+    /// id and values from the files with their control characters shown, each cut to 80
+    /// characters).
+    pub fn text(&self) -> String {
+        use crate::domain::text::{first_chars, one_line};
+        let cut = |v: &str| one_line(first_chars(v, 80)).into_owned();
+        let value = |v: &Option<String>| match v {
+            Some(v) if self.is_amount() => money::grouped_plain(v),
+            Some(v) => cut(v),
+            None => "none".into(),
+        };
+        format!(
+            "{} {} {} → {}",
+            cut(&self.id),
+            self.field,
+            value(&self.old),
+            value(&self.new)
         )
     }
 }
@@ -1097,7 +1135,9 @@ impl ImportWriter<'_> {
     /// Records this import in the log of imports (committed with it, or not at all), with
     /// every logged field its updates changed (see [`logging_triggers`]), and stops noting
     /// them: what this connection writes after the import is no import's.
-    pub fn record(&self, run: &ImportRun) -> Result<()> {
+    ///
+    /// Returns the run's id in the log.
+    pub fn record(&self, run: &ImportRun) -> Result<i64> {
         record_run(&self.tx, run)?;
         let import_id = self.tx.last_insert_rowid();
         let mut read = self.tx.prepare(
@@ -1108,17 +1148,7 @@ impl ImportWriter<'_> {
             "INSERT INTO import_changes (import_id, file, record_id, cid, field, old, new)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
         )?;
-        // An amount in its currency's minor units; anything else as the trigger read it.
-        let shown = |value: Value, currency: Option<String>| match (value, currency) {
-            (Value::Integer(units), Some(currency)) => {
-                Some(money::plain(money::from_units(units), &currency))
-            }
-            (Value::Null, _) => None,
-            (Value::Integer(n), None) => Some(n.to_string()),
-            (Value::Real(x), _) => Some(x.to_string()),
-            (Value::Text(text), _) => Some(text),
-            (Value::Blob(bytes), _) => Some(String::from_utf8_lossy(&bytes).into_owned()),
-        };
+        let shown = logged_value;
         let mut rows = read.query([])?;
         while let Some(r) = rows.next()? {
             write.execute(params![
@@ -1132,7 +1162,8 @@ impl ImportWriter<'_> {
             ])?;
         }
         drop(rows);
-        self.stop_logging()
+        self.stop_logging()?;
+        Ok(import_id)
     }
 
     /// Of the finance owners `named` (those the import's `customers.csv` gave), each that
