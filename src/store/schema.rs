@@ -778,11 +778,12 @@ CREATE INDEX IF NOT EXISTS documents_number_other ON documents(number)
     // 33: the newest date each file of a billing import gave (documents' and postings' dates,
     // payments', applications', exchange rates'; none after the day of the import), so that
     // an export older than what the ledger already holds is told (`import::older`). Imports
-    // before have none: the first after it begins the record. Created only if missing, as 15
-    // does.
+    // before have none: the first after it begins the record. Read joined to the log of
+    // imports, whose runs it names (no foreign key: a log emptied by hand, as a database of
+    // before the log stands, takes them along unread). Created only if missing, as 15 does.
     r#"
 CREATE TABLE IF NOT EXISTS import_newest (
-    import_id INTEGER NOT NULL REFERENCES imports(id),
+    import_id INTEGER NOT NULL,   -- imports(id)
     file TEXT NOT NULL,         -- documents.csv, payments.csv, applications.csv, exchange_rates.csv
     day INTEGER NOT NULL,       -- the file's newest date, not after the day it was imported
     PRIMARY KEY (import_id, file)

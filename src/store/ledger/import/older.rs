@@ -25,11 +25,11 @@ impl ImportWriter<'_> {
         let marks: Vec<(String, i32, String, String)> = crate::store::rows(
             &self.tx,
             "SELECT n.file, n.day, i.at, i.actor
-               FROM import_newest n JOIN imports i ON i.id = n.import_id
-              WHERE NOT EXISTS (SELECT 1 FROM import_newest m
-                                 WHERE m.file = n.file
-                                   AND (m.day > n.day
-                                        OR (m.day = n.day AND m.import_id < n.import_id)))
+               FROM (SELECT file, max(day) AS day FROM import_newest GROUP BY file) m
+               CROSS JOIN import_newest n ON n.file = m.file AND n.day = m.day
+               JOIN imports i ON i.id = n.import_id
+              WHERE n.import_id = (SELECT min(f.import_id) FROM import_newest f
+                                    WHERE f.file = m.file AND f.day = m.day)
               ORDER BY n.file",
             [],
             |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
@@ -49,6 +49,11 @@ impl ImportWriter<'_> {
 
     /// Keeps, with the run `import_id` just recorded, the newest date each of its files gave.
     pub fn record_newest(&self, import_id: i64, newest: &[(&str, i32)]) -> Result<()> {
+        // None of another run under the same id (a log emptied by hand gives its ids again).
+        self.tx.execute(
+            "DELETE FROM import_newest WHERE import_id = ?1",
+            [import_id],
+        )?;
         let mut insert = self.tx.prepare(
             "INSERT OR REPLACE INTO import_newest (import_id, file, day) VALUES (?1, ?2, ?3)",
         )?;
