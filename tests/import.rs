@@ -1337,9 +1337,10 @@ fn an_owner_changed_by_an_import_is_in_the_customer_s_activity() {
 }
 
 /// An import takes the billing system's finance owners as they are, but, with users
-/// registered, says in its summary (and the log of imports) each owner whose customers nobody
-/// may work: an auditor, a name no user has (with the near one), a user's name not as
-/// registered, shown safely; without users (a single user's shell) it says nothing.
+/// registered, writes a user's name in another case as registered and says so, and says in
+/// its summary (and the log of imports) each owner whose customers nobody may work: an
+/// auditor, a name no user has (with the near one), shown safely; without users (a single
+/// user's shell) it says nothing.
 #[test]
 fn an_import_says_which_owners_no_registered_collector_or_manager_is() {
     let (dir, db, _) = contract_imported("first");
@@ -1387,14 +1388,10 @@ fn an_import_says_which_owners_no_registered_collector_or_manager_is() {
     let config = dir.path().join("config.toml");
     let list = format!("owed --db {db} --config {} user list", config.display());
     let lines = [
+        "finance owner `ALICE` written as the registered user alice (1 customer)".to_string(),
         format!(
             "2 customers owned by `bbo`, who is not a registered collector or manager (did you \
              mean bob? {list})"
-        ),
-        format!(
-            "1 customer owned by `ALICE`, who is not a registered collector or manager as \
-             written: the user is alice and a finance owner must be written as registered \
-             ({list})"
         ),
         format!(
             "1 customer owned by `audrey`, who is an auditor, not a registered collector or manager ({list})"
@@ -1409,8 +1406,9 @@ fn an_import_says_which_owners_no_registered_collector_or_manager_is() {
         said, lines,
         "one line per owner, most customers first:\n{out}"
     );
+    // K3's `ALICE` is alice, its owner already: unchanged.
     assert!(
-        out.contains("customers.csv 3 inserted, 2 updated, 1 unchanged"),
+        out.contains("customers.csv 3 inserted, 1 updated, 2 unchanged"),
         "{out}"
     );
     assert!(!out.contains('\u{1b}'), "{out}");
@@ -1420,8 +1418,9 @@ fn an_import_says_which_owners_no_registered_collector_or_manager_is() {
             "the dry run says it too: {line}"
         );
     }
-    // The owners are taken as the billing system gives them.
+    // The owners are taken as the billing system gives them, a user's as registered.
     assert_eq!(owners(dir.path(), &db, "K5").0, "bbo");
+    assert_eq!(owners(dir.path(), &db, "K3").0, "alice");
     // The log of imports keeps the lines.
     let summary = imports(dir.path(), &db)[0]["summary"]
         .as_str()
@@ -1430,6 +1429,62 @@ fn an_import_says_which_owners_no_registered_collector_or_manager_is() {
     for line in &lines {
         assert!(summary.contains(line.as_str()), "`{line}` in {summary}");
     }
+}
+
+/// A finance owner that is a registered user's name in another case (`Bob` for bob) is
+/// written as registered, and the import says so in one line, not as something nobody may
+/// work: bob works the customer, the team's rows and `--owner bob` count it, and importing
+/// the file again changes nothing.
+#[test]
+fn an_owner_in_another_case_is_written_as_the_registered_user() {
+    let (dir, db, _) = contract_imported("first");
+    fixture::register(
+        Path::new(&db),
+        "dana",
+        &[
+            ("dana", Role::Manager),
+            ("alice", Role::Collector),
+            ("bob", Role::Collector),
+        ],
+    );
+    let newer = dir.path().join("newer");
+    only("customers.csv", "EUR,bob,30", "EUR,Bob,30").write(&newer);
+    let out = stdout(&import_as(dir.path(), &db, "dana", &newer));
+    assert_eq!(
+        out.lines().skip(1).collect::<Vec<_>>(),
+        ["finance owner `Bob` written as the registered user bob (1 customer)"],
+        "{out}"
+    );
+    assert!(!out.contains("not a registered"), "{out}");
+    assert!(
+        out.contains("0 inserted, 0 updated"),
+        "bob was K2's owner already:\n{out}"
+    );
+    assert_eq!(owners(dir.path(), &db, "K2").0, "bob");
+    let note = owed_in(dir.path(), &["--db", &db, "--as", "bob", "note", "K2", "x"]);
+    assert_eq!(note.status.code(), Some(0), "{}", stderr(&note));
+    let queue = owed_in(
+        dir.path(),
+        &[
+            "--db", &db, "export", "queue", "--owner", "bob", "--format", "csv", "-o", "-",
+        ],
+    );
+    assert!(stdout(&queue).contains("K2"), "{}", stdout(&queue));
+    // Again: the same line, nothing changed.
+    let again = stdout(&import_as(dir.path(), &db, "dana", &newer));
+    assert!(again.contains("0 inserted, 0 updated"), "{again}");
+    assert!(
+        again.contains("written as the registered user bob"),
+        "{again}"
+    );
+    let summary = imports(dir.path(), &db)[0]["summary"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(
+        summary.contains("`Bob` written as the registered user bob"),
+        "{summary}"
+    );
 }
 
 /// carol imports the contract's export again with K2's finance owner moved from bob to alice.

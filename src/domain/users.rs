@@ -450,23 +450,37 @@ pub fn finance_owner(given: &str, users: &[(String, Role)]) -> Result<String, St
     }
 }
 
+/// The registered user a finance owner from the billing system (`owner`, composed) stands
+/// for when it is written otherwise (`Bob` for bob, `ＢＯＢ` too), among the registered
+/// `users`: an import writes the owner as registered, as `assign` does, so that the stored
+/// owner is the user's name and everything that compares owners finds it alike. `None` when
+/// it is written as registered already, names no user, or could be either of two users of
+/// one name in two cases (a database of an older `owed`: left as written).
+pub fn owner_as_registered<'a>(owner: &str, users: &'a [(String, Role)]) -> Option<&'a str> {
+    let owner = owner.trim();
+    if users.is_empty() || owner.is_empty() || users.iter().any(|(n, _)| n == owner) {
+        return None;
+    }
+    registered_as(owner, users.iter().map(|(n, _)| n.as_str()))
+        .ok()
+        .flatten()
+}
+
 /// Why the customers of a finance owner, as stored (an import takes the billing system's
 /// owners as they are), belong to nobody who may work them ([`unworkable_owner`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Unworkable {
     /// The name is a registered auditor's, who works no customer.
     Auditor,
-    /// The name stands for a registered collector or manager, but not as written (`ALICE`
-    /// for alice): a collector works the customers whose finance owner is their name exactly.
-    AsWritten { user: String },
     /// No user has the name; `near`: the collector or manager it looks mistyped from.
     Unknown { near: Option<String> },
 }
 
 /// Whether customers whose finance owner is `owner` (as stored) belong to nobody who may work
 /// them, among the registered `users` (each name with its role): `None` when `owner` is a
-/// registered collector's or manager's name exactly (as [`may`] compares them), or when no
-/// user is registered at all (a single user's shell, where anyone works any customer).
+/// registered collector's or manager's name without regard to case or width (as [`may`]
+/// compares them), or when no user is registered at all (a single user's shell, where anyone
+/// works any customer).
 pub fn unworkable_owner(owner: &str, users: &[(String, Role)]) -> Option<Unworkable> {
     let owner = owner.trim();
     if users.is_empty() || owner.is_empty() {
@@ -478,15 +492,15 @@ pub fn unworkable_owner(owner: &str, users: &[(String, Role)]) -> Option<Unworka
             .filter(|(_, role)| *role != Role::Auditor)
             .map(|(n, _)| n.as_str())
     };
-    if workers().any(|n| n.trim() == owner) {
+    if workers().any(|n| super::text::same_person(n.trim(), owner)) {
         return None;
     }
     let registered = registered_as(owner, users.iter().map(|(n, _)| n.as_str()))
         .ok()
         .flatten();
     match registered.and_then(|r| users.iter().find(|(n, _)| n == r)) {
-        Some((_, Role::Auditor)) => Some(Unworkable::Auditor),
-        Some((user, _)) => Some(Unworkable::AsWritten { user: user.clone() }),
+        // (A collector's or manager's name was found above: the user it names is an auditor.)
+        Some(_) => Some(Unworkable::Auditor),
         // (A name longer than any user's is no misspelling of one, and is not measured.)
         None => Some(Unworkable::Unknown {
             near: (owner.len() <= MAX_USER_NAME)
@@ -703,11 +717,17 @@ mod tests {
             unworkable_owner("audrey", &users),
             Some(Unworkable::Auditor)
         );
+        // As `may` compares them: ALICE is alice (whom an import writes as registered).
+        assert_eq!(unworkable_owner("ALICE", &users), None);
+        assert_eq!(unworkable_owner("ＡＬＩＣＥ", &users), None);
+        assert_eq!(owner_as_registered("ALICE", &users), Some("alice"));
+        assert_eq!(owner_as_registered("Audrey", &users), Some("audrey"));
+        assert_eq!(owner_as_registered("alice", &users), None);
+        assert_eq!(owner_as_registered("alcie", &users), None);
         assert_eq!(
-            unworkable_owner("ALICE", &users),
-            Some(Unworkable::AsWritten {
-                user: "alice".into()
-            })
+            owner_as_registered("ALICE", &[]),
+            None,
+            "no users: as written"
         );
         assert_eq!(
             unworkable_owner("alcie", &users),

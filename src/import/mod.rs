@@ -15,6 +15,7 @@ mod row;
 
 use crate::domain::action_checks::{in_minor_units, too_many_decimals};
 use crate::domain::document::labels;
+use crate::domain::users::owner_as_registered;
 use crate::domain::{Decimal, date::day_number, format, money};
 use crate::error::quoted;
 use crate::store::Store;
@@ -141,6 +142,10 @@ pub struct ImportSummary {
     /// [`ImportWriter::unworkable_owners`]). The billing system is the source of truth for
     /// owners, so they are taken, and said.
     pub unworkable_owners: Vec<UnworkableOwner>,
+    /// The finance owners `customers.csv` gave as a registered user's name written otherwise
+    /// (`Bob` for bob), written as registered (see
+    /// [`crate::domain::users::owner_as_registered`]): most customers first.
+    pub owners_as_registered: Vec<OwnerAsRegistered>,
     /// Stored documents given another customer (the same number and date: a merge) that
     /// promises or issues name.
     pub moved: Vec<MovedDocument>,
@@ -268,17 +273,40 @@ impl ImportSummary {
         text
     }
 
-    /// One line per finance owner whose customers nobody registered may work
-    /// ([`ImportSummary::unworkable_owners`]), the first [`OWNERS_SHOWN`] and then how many
-    /// more: `12 customers owned by `bbo`, who is not a registered collector or manager (did
-    /// you mean bob? owed user list)`.
+    /// One line per finance owner written as the registered user it names
+    /// ([`ImportSummary::owners_as_registered`]: `finance owner `Bob` written as the
+    /// registered user bob (3 customers)`), then one per finance owner whose customers nobody
+    /// registered may work ([`ImportSummary::unworkable_owners`]: `12 customers owned by
+    /// `bbo`, who is not a registered collector or manager (did you mean bob? owed user
+    /// list)`); of each kind the first [`OWNERS_SHOWN`] and then how many more.
     pub fn owner_lines(&self) -> Vec<String> {
         let mut lines: Vec<String> = self
-            .unworkable_owners
+            .owners_as_registered
             .iter()
             .take(OWNERS_SHOWN)
-            .map(owner_line)
+            .map(|o| {
+                format!(
+                    "finance owner {} written as the registered user {} ({})",
+                    quoted(&o.written),
+                    crate::domain::users::quoted(&o.user),
+                    customers(o.customers)
+                )
+            })
             .collect();
+        let rest = self.owners_as_registered.get(OWNERS_SHOWN..).unwrap_or(&[]);
+        if !rest.is_empty() {
+            lines.push(format!(
+                "… and {} more finance owners written as the registered users they name ({})",
+                rest.len(),
+                customers(rest.iter().map(|o| o.customers).sum())
+            ));
+        }
+        lines.extend(
+            self.unworkable_owners
+                .iter()
+                .take(OWNERS_SHOWN)
+                .map(owner_line),
+        );
         let rest = self.unworkable_owners.get(OWNERS_SHOWN..).unwrap_or(&[]);
         if !rest.is_empty() {
             let customers: u64 = rest.iter().map(|o| o.customers).sum();
@@ -349,8 +377,26 @@ impl ImportSummary {
     }
 }
 
-/// How many owners whose customers nobody may work an import's summary names one by one.
+/// How many owners of each kind (written as registered, whose customers nobody may work)
+/// an import's summary names one by one.
 pub const OWNERS_SHOWN: usize = 10;
+
+/// A finance owner of `customers.csv` that names a registered user otherwise than as
+/// registered (`Bob` for bob): the import writes it as the user's name.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OwnerAsRegistered {
+    /// As the file wrote it.
+    pub written: String,
+    /// The user's name as registered, as stored.
+    pub user: String,
+    /// How many of the file's customers it was written for.
+    pub customers: u64,
+}
+
+/// `1 customer`, `3 customers`.
+fn customers(n: u64) -> String {
+    format!("{n} customer{}", if n == 1 { "" } else { "s" })
+}
 
 /// One finance owner whose customers nobody registered may work, in the import's summary.
 fn owner_line(o: &UnworkableOwner) -> String {
@@ -366,11 +412,6 @@ fn owner_line(o: &UnworkableOwner) -> String {
         Unworkable::Auditor => {
             format!("{owned}, who is an auditor, not a registered collector or manager ({list})")
         }
-        Unworkable::AsWritten { user } => format!(
-            "{owned}, who is not a registered collector or manager as written: the user is \
-             {} and a finance owner must be written as registered ({list})",
-            crate::domain::users::quoted(user)
-        ),
         Unworkable::Unknown { near: None } => {
             format!("{owned}, who is not a registered collector or manager ({list})")
         }
@@ -744,7 +785,10 @@ fn import_in_one_transaction(
         // The day of the import, in the ledger's time zone (the process's: see
         // `store::time_zone`): a date after it says nothing of how new an export is.
         today: day_number(options.at.with_timezone(&chrono::Local).date_naive()),
+        users: Vec::new(),
+        as_registered: HashMap::new(),
     };
+    importer.users = importer.writer.registered_users()?;
     importer.writer.fix_base_currency(&options.base_currency)?;
     let mut summary = ImportSummary::default();
     importer.load_rates()?;
@@ -851,6 +895,20 @@ fn import_in_one_transaction(
     summary.unworkable_owners = importer
         .writer
         .unworkable_owners(&importer.finance_owners)?;
+    summary.owners_as_registered = importer
+        .as_registered
+        .drain()
+        .map(|((written, user), customers)| OwnerAsRegistered {
+            written,
+            user,
+            customers,
+        })
+        .collect();
+    summary.owners_as_registered.sort_by(|a, b| {
+        b.customers
+            .cmp(&a.customers)
+            .then_with(|| a.written.cmp(&b.written))
+    });
     if options.dry_run {
         // Every row read and checked, every reference and balance too: nothing is kept.
         importer.writer.roll_back()?;
@@ -918,11 +976,17 @@ struct Importer<'a> {
     /// For a contacts file without a `role` column: the stored contacts' roles, by
     /// (customer, email).
     contact_roles: HashMap<(i64, String), &'static str>,
-    /// Every finance owner `customers.csv` named (see [`ImportSummary::unworkable_owners`]).
+    /// Every finance owner `customers.csv` named, as written into the database (see
+    /// [`ImportSummary::unworkable_owners`]).
     finance_owners: HashSet<String>,
     /// The day of the import (day number): a row dated after it does not count in its file's
     /// newest date ([`FileSummary::newest`]).
     today: i32,
+    /// The registered users, each with their role (none in a single user's shell).
+    users: Vec<(String, crate::domain::users::Role)>,
+    /// The finance owners written as the registered user they name: (as in the file, as
+    /// registered) and for how many of its customers.
+    as_registered: HashMap<(String, String), u64>,
 }
 
 impl Importer<'_> {
@@ -1015,6 +1079,7 @@ impl Importer<'_> {
         let progress = self.progress;
         let finance_owners = &mut self.finance_owners;
         let today = self.today;
+        let (users, as_registered) = (&self.users, &mut self.as_registered);
         std::thread::scope(|scope| -> Result<()> {
             let (send, batches) = std::sync::mpsc::sync_channel::<Result<Batch>>(PIPELINE_DEPTH);
             let checker = &checker;
@@ -1024,12 +1089,20 @@ impl Importer<'_> {
             let mut shown: u64 = 0;
             for batch in batches {
                 let batch = batch?;
-                for parsed in batch.rows {
-                    if let Parsed::Customer(c) = &parsed
-                        && let Some(owner) = &c.finance_owner
-                        && !finance_owners.contains(owner)
+                for mut parsed in batch.rows {
+                    if let Parsed::Customer(c) = &mut parsed
+                        && let Some(owner) = &mut c.finance_owner
                     {
-                        finance_owners.insert(owner.clone());
+                        // A user's name written otherwise is written as registered.
+                        if let Some(user) = owner_as_registered(owner, users) {
+                            *as_registered
+                                .entry((owner.clone(), user.to_string()))
+                                .or_default() += 1;
+                            *owner = user.to_string();
+                        }
+                        if !finance_owners.contains(owner.as_str()) {
+                            finance_owners.insert(owner.clone());
+                        }
                     }
                     if let Some(day) = parsed.newest_day(today) {
                         summary.newest = summary.newest.max(Some(day));

@@ -1166,6 +1166,11 @@ impl ImportWriter<'_> {
         Ok(import_id)
     }
 
+    /// The registered users, each name with its role (none in a single user's shell).
+    pub fn registered_users(&self) -> Result<Vec<(String, Role)>> {
+        crate::store::users::users(&self.tx)
+    }
+
     /// Of the finance owners `named` (those the import's `customers.csv` gave), each that
     /// owns customers now (after the import, which keeps an owner a collector reassigned) but
     /// is no registered collector's or manager's name as [`may`] compares it: how many
