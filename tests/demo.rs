@@ -225,6 +225,57 @@ fn the_demo_lockbox_cheques_are_of_the_size_of_their_payers_invoices() {
     assert!(unmatched > 0, "no cheque of the demo stays unapplied");
 }
 
+/// The demo's lockbox run is by the demo, as `owed report imports` says: its deductions and
+/// cheque images are recorded by `owed demo` (a real `owed --as dana lockbox import` records
+/// dana), not by a collector; the papers the demo then gives a few of those customers are
+/// their collector's, who keeps them.
+#[test]
+fn the_demo_lockbox_is_recorded_by_the_demo_that_ran_it() {
+    let (dir, db, _) = new_demo("350");
+    let csv = owed_ok(
+        dir.path(),
+        &db,
+        AS_OF,
+        &["export", "activity", "--format", "csv", "-o", "-"],
+    );
+    let owner = |customer: &str| -> String {
+        rusqlite::Connection::open(&db)
+            .unwrap()
+            .query_row(
+                "SELECT finance_owner FROM customers WHERE id = ?1",
+                [customer],
+                |r| r.get(0),
+            )
+            .unwrap()
+    };
+    let mut reader = csv::Reader::from_reader(csv.as_bytes());
+    let headers = reader.headers().unwrap().clone();
+    let column = |name: &str| headers.iter().position(|h| h == name).unwrap();
+    let (kind, who, detail, text, customer) = (
+        column("kind"),
+        column("who"),
+        column("detail"),
+        column("text"),
+        column("customer_id"),
+    );
+    let (mut deductions, mut cheques, mut papers) = (0, 0, 0);
+    for row in reader.records() {
+        let row = row.unwrap();
+        let by = &row[who];
+        if row[kind] == *"issue" && row[text].contains("lockbox item") {
+            assert_eq!(by, "owed demo", "{row:?}");
+            deductions += 1;
+        } else if row[kind] == *"attachment" && row[detail].starts_with("cheque-") {
+            assert_eq!(by, "owed demo", "{row:?}");
+            cheques += 1;
+        } else if row[kind] == *"attachment" {
+            assert_eq!(by, owner(&row[customer]), "{row:?}");
+            papers += 1;
+        }
+    }
+    assert!(deductions > 0 && cheques > 0 && papers > 0, "{csv}");
+}
+
 /// A machine with no cycles of its own: the demo writes the examples of `config/cycles/`
 /// beside its database and they plan reminders on its portfolio (the workstation's
 /// Engagement screen had nothing to show on a fresh machine).

@@ -95,9 +95,10 @@ struct Rebuilt {
 /// What the generator writes besides the portfolio, raised when that changes (2: calls, and
 /// the dunning cycle's reminders; 3: the calls' follow-ups, reminders sent by each customer's
 /// collector, open promises recorded over the past weeks rather than most of them today; 4:
-/// the calls' follow-ups on working days), so that a demo made before is made again, not
-/// reused.
-const GENERATION: u32 = 4;
+/// the calls' follow-ups on working days; 5: the lockbox's deductions and images recorded by
+/// `owed demo`, its papers by each customer's collector), so that a demo made before is made
+/// again, not reused.
+const GENERATION: u32 = 5;
 
 fn fingerprint(options: &DemoOptions, behaviour: &DemoBehaviour) -> String {
     let mut text = format!(
@@ -182,10 +183,11 @@ fn beside(db: &Path, what: &str) -> PathBuf {
 }
 
 /// Generates the demo's lockbox folder into `dir` and imports it (cheque payments,
-/// deductions, images), then attaches a remittance advice, a signed PO and a photo to a few
-/// customers, as the demo's manager `alice` on the demo's date at 08:00, or at the moment
-/// `clock` made it when that is earlier (logged, as the billing import is, by the demo when
-/// it is written).
+/// deductions, images) by `owed demo`, as the billing import is, on the demo's date at 08:00,
+/// or at the moment `clock` made it when that is earlier (logged when it is written, as the
+/// billing import is); its deductions and images are recorded by the demo, as a real
+/// `owed lockbox import` records them by who ran it. Then a few of those customers' collectors
+/// attach a remittance advice, a signed PO and a photo, the papers a collector keeps.
 fn add_lockbox(store: &mut Store, dir: &Path, options: &DemoOptions, clock: &Clock) -> Result<()> {
     let items = lockbox::demo_items(options.customers);
     if items == 0 {
@@ -198,12 +200,11 @@ fn add_lockbox(store: &mut Store, dir: &Path, options: &DemoOptions, clock: &Clo
         .map(|t| t.and_utc())
         .unwrap_or_default();
     let at = clock.not_after.map_or(at, |cap| at.min(cap));
-    let stamp = Stamp::new("alice", at, options.today).map_err(Error::Input)?;
+    let stamp = Stamp::new(IMPORTED_BY, at, options.today).map_err(Error::Input)?;
     let lockbox_options = crate::import::lockbox::LockboxOptions {
         base_currency: options.base_currency.clone(),
         max_attachment_mb: crate::domain::attachment::DEFAULT_MAX_MB,
         logged_as: Some(crate::import::lockbox::LoggedAs {
-            actor: IMPORTED_BY.into(),
             at: clock.now,
             source: IMPORTED_FROM.into(),
         }),
@@ -235,8 +236,11 @@ fn add_lockbox(store: &mut Store, dir: &Path, options: &DemoOptions, clock: &Clo
             .flatten()
             .map(|o| o.did)
             .collect();
+        // The customer's collector keeps them (the demo's, when it has none).
+        let collector = card.finance_owner.as_deref().unwrap_or(IMPORTED_BY);
+        let by = Stamp::new(collector, at, options.today).map_err(Error::Input)?;
         store.activity_mut().add_attachments(
-            &stamp,
+            &by,
             &crate::store::activity::attachments::NewAttachments {
                 cid: card.cid,
                 files: &files,
