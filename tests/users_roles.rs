@@ -729,6 +729,36 @@ fn the_library_refuses_the_same_way() {
     assert_eq!(fx.fingerprint(), before);
 }
 
+/// A backup is a read of the ledger an auditor may rightly take: carol (auditor) makes one,
+/// and it is in the system's log under her name (its only write); a restore stays a
+/// manager's.
+#[test]
+fn an_auditor_takes_a_backup_but_does_not_restore_one() {
+    let fx = team();
+    let backup = fx.dir.path().join("audit.db");
+    let b = backup.to_str().unwrap();
+    let before = fx.fingerprint();
+    succeeded(&fx.owed(&["--as", "carol", "backup", b]));
+    assert!(backup.is_file());
+    // Its only write: its line in the system's log.
+    let ledger = |fingerprint: String| fingerprint.split("system_log").next().unwrap().to_string();
+    assert_eq!(
+        ledger(fx.fingerprint()),
+        ledger(before),
+        "the ledger is as it was"
+    );
+    let log: serde_json::Value =
+        serde_json::from_str(&succeeded(&fx.owed(&["user", "log", "--json"]))).unwrap();
+    let last = log.as_array().unwrap().last().unwrap();
+    assert_eq!(last["kind"], "backup", "{last}");
+    assert_eq!(last["actor"], "carol", "{last}");
+    let err = refused(&fx.owed(&["--as", "carol", "restore", b, "--yes"]));
+    assert!(
+        err.contains("may not restore the database from a backup"),
+        "{err}"
+    );
+}
+
 #[test]
 fn only_a_manager_restores_a_backup_and_the_log_says_who_did() {
     let fx = team();
