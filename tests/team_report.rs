@@ -330,11 +330,16 @@ fn export_team_writes_the_same_figures() {
     let s = &sheets[0];
     let summed = workbook::check_table(s, "Team", "2026-04-30");
     workbook::check_about(&sheets, "Team", "Promise state", "2026-04-30");
-    // The title names the week and the window the figures count, as `report team` does,
-    // and About says what each figure of the sheet counts (it explained three).
+    // The title names the week and the window the figures count, and what they count
+    // (reminders too, which the sheet has columns for), as `report team` does, and About says
+    // what each figure of the sheet counts (it explained three).
     let title = s.title();
     assert!(
         title.contains("week from 2026-04-27") && title.contains("30 days from 2026-04-01"),
+        "{title}"
+    );
+    assert!(
+        title.contains("calls, notes, disputes, reminders, promises and payments over the 30 days"),
         "{title}"
     );
     let about = sheets.last().unwrap();

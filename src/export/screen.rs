@@ -107,7 +107,7 @@ pub fn team(report: &crate::report::team::TeamReport, as_of: Date) -> Result<Pre
 /// window are as much a part of them as the as-of date.
 pub fn team_scope(report: &crate::report::team::TeamReport) -> String {
     format!(
-        "every collector · week from {} · calls, notes, disputes, promises and payments over the {} days from {}",
+        "every collector · week from {} · calls, notes, disputes, reminders, promises and payments over the {} days from {}",
         report.period.week_start,
         crate::domain::team::WINDOW_DAYS,
         report.period.window_start
