@@ -297,3 +297,37 @@ fn v_on_a_narrow_queue_opens_the_viewer_once_the_detail_comes() {
     assert!(screen.contains("photo.png"), "{screen}");
     assert!(!screen.contains("still loading"), "{screen}");
 }
+
+/// `v` on a customer without attachments says so, and that `A` attaches files only to a user
+/// who may attach them there: not to an auditor, who reads only, nor to a collector on
+/// another's customer.
+#[test]
+fn no_attachments_offers_a_only_to_who_may_attach() {
+    use owed::domain::users::Role;
+    let (_dir, db) = keys::fixture();
+    let status = |d: &workstation::Driver| {
+        d.app
+            .status
+            .as_ref()
+            .map(|s| s.text.clone())
+            .unwrap_or_default()
+    };
+    for (who, role, hint) in [
+        ("carol", Role::Auditor, false),
+        ("dana", Role::Manager, true),
+        ("bob", Role::Collector, true),
+        ("alice", Role::Collector, false),
+    ] {
+        let mut d = workstation::Driver::with_role(&db, who, role, (120, 40), "default");
+        d.press("m / lumen <Enter>");
+        assert_eq!(d.selected().as_deref(), Some("Lumen GmbH"), "{who}");
+        d.press("v");
+        let said = status(&d);
+        let expected = if hint {
+            "No attachments: A attaches files."
+        } else {
+            "No attachments."
+        };
+        assert_eq!(said, expected, "{who} ({role})");
+    }
+}

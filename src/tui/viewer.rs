@@ -56,7 +56,17 @@ pub fn open(app: &mut App) -> Vec<Effect> {
         }
     };
     if list.is_empty() {
-        app.say("No attachments: A attaches files.");
+        // `A` is offered only to who may attach files here (not an auditor, nor a collector
+        // on another's customer, nor on a day after today).
+        let may_attach = app.detail_customer().is_some_and(|cid| {
+            app.refusal(crate::domain::users::Work::Attachment, &[cid])
+                .is_none()
+        });
+        app.say(if may_attach {
+            "No attachments: A attaches files."
+        } else {
+            "No attachments."
+        });
         return Vec::new();
     }
     app.viewer = Some(Viewer {
