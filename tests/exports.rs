@@ -2031,6 +2031,76 @@ fn a_note_of_emoji_longer_than_a_cell_holds_is_cut_not_refused() {
     );
 }
 
+/// The promises export has, beside each promise's amount, paid and remaining in its own
+/// currency, the same in the base currency (at the rate of the day it was recorded) and what
+/// is open of it: the open column adds up, in the CSV and in the workbook's total row, to
+/// the metrics' open promises (`open_p2p_amount`) at the same as-of date, whatever the
+/// currencies.
+#[test]
+fn the_promises_export_adds_up_to_the_metrics_open_promises() {
+    let dir = portfolio();
+    // Lumen (K2) in euros (1.12 on 16 April), Kite (K1) in dollars: both open at 30 April.
+    alice_on(
+        dir.path(),
+        "2026-04-16",
+        &["promise", "K2", "--amount", "200", "--date", "2026-05-10"],
+    );
+    alice_on(
+        dir.path(),
+        "2026-04-28",
+        &["promise", "K1", "--amount", "50", "--date", "2026-05-05"],
+    );
+    // On 18 April the first promise (500 EUR for 20 April) is open too; at 30 April broken.
+    for (as_of, open) in [(AS_OF, 2), ("2026-04-18", 2)] {
+        let csv = stdout(&export_stdout(dir.path(), as_of, "promises", &[]));
+        let header = csv.lines().next().unwrap();
+        assert!(
+            header.ends_with(",amount_USD,paid_USD,remaining_USD,open_USD"),
+            "{header}"
+        );
+        let cents = |text: &str| -> i64 {
+            let d: owed::domain::Decimal = text.parse().unwrap();
+            (d * owed::domain::Decimal::from(100)).try_into().unwrap()
+        };
+        let open_cells: Vec<String> = common::csv_column_all(&csv, "open_USD")
+            .into_iter()
+            .filter(|v| !v.is_empty())
+            .collect();
+        assert_eq!(open_cells.len(), open, "{csv}");
+        let total: i64 = open_cells.iter().map(|v| cents(v)).sum();
+        let metrics = common::json_of(&ok(
+            dir.path(),
+            &["--as-of", as_of, "report", "metrics", "--json"],
+        ));
+        let expected = cents(metrics["open_p2p_amount"].as_str().unwrap());
+        assert!(expected > 0, "{metrics}");
+        assert_eq!(total, expected, "as of {as_of}: {csv}");
+        // The euro promise's amount in dollars at the day it was recorded.
+        if as_of == AS_OF {
+            assert_eq!(
+                csv_column(&csv, "promised_date", "2026-05-10", "amount_USD"),
+                ["224.00"]
+            );
+        }
+        // The workbook: the same columns, the total row of the open one the same figure.
+        let path = export_to(dir.path(), "promises.xlsx", as_of, "promises", &[]);
+        let sheets = read(&path);
+        let s = &sheets[0];
+        let summed = workbook::check_table(s, "Promises", as_of);
+        let col = s.col("Open (USD)");
+        assert!(summed.contains(&col), "{:?}", s.headers());
+        assert_eq!(s.column_formats(col), [AMOUNT]);
+        assert_eq!(
+            (s.number(s.data_rows().end, col) * 100.0).round() as i64,
+            expected,
+            "as of {as_of}"
+        );
+        for h in ["Amount (USD)", "Paid (USD)", "Remaining (USD)"] {
+            assert!(s.headers().contains(&h.to_string()), "{:?}", s.headers());
+        }
+    }
+}
+
 /// A voided promise's row said who voided it but not when or why: the reason a finance
 /// reviewer looks for was only in `owed activity`.
 #[test]

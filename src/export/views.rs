@@ -108,7 +108,11 @@ pub const QUEUE_FIGURES: &[Figure] = &[
 ];
 pub const ACTIVITY_FIGURES: &[Figure] = &[about::PROMISE_STATE, about::ISSUE_STATE];
 pub const PAYMENTS_FIGURES: &[Figure] = &[about::UNAPPLIED_CASH, about::BASE_CURRENCY];
-pub const PROMISES_FIGURES: &[Figure] = &[about::PROMISE_STATE];
+pub const PROMISES_FIGURES: &[Figure] = &[
+    about::PROMISE_STATE,
+    about::OPEN_PROMISES,
+    about::BASE_CURRENCY,
+];
 pub const DEDUCTIONS_FIGURES: &[Figure] = &[
     about::ISSUE_STATE,
     about::OPEN_DEDUCTIONS,
@@ -895,10 +899,18 @@ pub fn promises(
             Column::new("voided_by", "Voided by", Kind::Text),
             Column::new("voided_at", "Voided at (UTC)", Kind::Moment),
             Column::new("void_reason", "Why voided", Kind::Text),
+            // In the base currency, at the rate of the day it was recorded; the last, what
+            // is open of it (empty unless open): those add up to the metrics'
+            // `open_p2p_amount`, the bar's "Open promises".
+            base_amount("amount", "Amount", base),
+            base_amount("paid", "Paid", base),
+            base_amount("remaining", "Remaining", base),
+            base_amount("open", "Open", base),
         ],
         true,
     )?;
     let labels = store.ledger().customer_labels()?;
+    let mut rates = crate::store::ledger::rates::RateCache::new(store, base);
     for p in store
         .activity()
         .promises_recorded_by(as_of, grace_days, base)?
@@ -910,6 +922,12 @@ pub fn promises(
             .void
             .as_ref()
             .filter(|_| p.progress.state == crate::domain::promise::PromiseState::Voided);
+        let in_base = [
+            p.in_base(p.amount, &mut rates)?,
+            p.in_base(p.progress.paid, &mut rates)?,
+            p.base_remaining(&mut rates)?,
+        ];
+        let open = p.progress.state == crate::domain::promise::PromiseState::Open;
         sheet.row(&[
             Cell::Integer(p.id),
             Cell::from(customer.map(|c| c.id.clone())),
@@ -933,6 +951,14 @@ pub fn promises(
             Cell::from(voided.map(|v| v.collector.clone())),
             voided.map_or(Cell::Empty, |v| Cell::moment(v.at.clone())),
             Cell::from(voided.and_then(|v| v.text.clone())),
+            Cell::amount(in_base[0], base),
+            Cell::amount(in_base[1], base),
+            Cell::amount(in_base[2], base),
+            if open {
+                Cell::amount(in_base[2], base)
+            } else {
+                Cell::Empty
+            },
         ])?;
     }
     Ok(())
