@@ -2101,6 +2101,41 @@ fn the_promises_export_adds_up_to_the_metrics_open_promises() {
     }
 }
 
+/// Every workbook's title names who exported it and when, as its About sheet does; CSV, for
+/// programs, has no title and stays as it was.
+#[test]
+fn a_workbook_says_who_exported_it_and_when() {
+    let dir = portfolio();
+    let path = dir.path().join("aging.xlsx");
+    ok(
+        dir.path(),
+        &[
+            "--as",
+            "audrey",
+            "--as-of",
+            AS_OF,
+            "export",
+            "aging",
+            "-o",
+            path.to_str().unwrap(),
+        ],
+    );
+    let sheets = read(&path);
+    let title = sheets[0].title();
+    let today = chrono::Utc::now().format("%Y-%m-%d").to_string();
+    let said = format!("exported by audrey, {today} ");
+    assert!(title.contains(&said) && title.ends_with(" UTC"), "{title}");
+    let about = sheets.last().unwrap();
+    let by = (0..about.values.height() as u32)
+        .find(|&r| about.text(r, 0) == "Exported by")
+        .map(|r| about.text(r, 1))
+        .unwrap_or_default();
+    assert!(by.starts_with(&format!("audrey, {today} ")), "{by}");
+    let csv = stdout(&export_stdout(dir.path(), AS_OF, "aging", &[]));
+    assert!(csv.starts_with("customer_id,"), "{csv}");
+    assert!(!csv.contains("exported by"), "{csv}");
+}
+
 /// A voided promise's row said who voided it but not when or why: the reason a finance
 /// reviewer looks for was only in `owed activity`.
 #[test]
@@ -2388,7 +2423,7 @@ fn the_activity_export_takes_a_period_and_who_did_it() {
     assert!(
         sheets[0]
             .title()
-            .ends_with("every customer, dated 2026-04-13 to 2026-04-15, by alice"),
+            .contains("· every customer, dated 2026-04-13 to 2026-04-15, by alice · exported by "),
         "{}",
         sheets[0].title()
     );

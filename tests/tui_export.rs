@@ -102,6 +102,51 @@ fn the_queue_is_exported_as_it_is_on_screen() {
     assert_eq!(csv_names(&text), on_screen);
 }
 
+/// With rows marked (`Space`), `:export` writes the marked rows only, and the status and the
+/// title say so; every workbook's title names who exported it and when (CSV has no title).
+#[test]
+fn marked_rows_are_exported_alone_and_the_title_says_who_exported_them() {
+    let (dir, mut d, on_screen) = all_by_name();
+    assert!(on_screen.len() >= 3, "{on_screen:?}");
+    // The first and the third marked.
+    d.press("<Space> j <Space>");
+    let path = dir.path().join("marked.xlsx");
+    command(&mut d, &format!("export {}", path.display()));
+    assert_eq!(
+        status(&d),
+        format!("wrote {} (2 marked rows)", path.display())
+    );
+    let mut book: Xlsx<_> = open_workbook(&path).unwrap();
+    assert_eq!(
+        column(&mut book, "Queue All", "Customer"),
+        [on_screen[0].clone(), on_screen[2].clone()]
+    );
+    let title = title(&mut book, "Queue All");
+    assert!(title.contains("the 2 marked customers"), "{title}");
+    let today = chrono::Utc::now().format("%Y-%m-%d").to_string();
+    assert!(
+        title.contains(&format!("exported by alice, {today} ")) && title.ends_with(" UTC"),
+        "{title}"
+    );
+    // CSV likewise keeps only the marked rows.
+    let csv = dir.path().join("marked.csv");
+    command(&mut d, &format!("export {}", csv.display()));
+    let text = std::fs::read_to_string(&csv).unwrap();
+    assert_eq!(
+        csv_names(&text),
+        [on_screen[0].clone(), on_screen[2].clone()]
+    );
+    // Without marks, every row of the view again.
+    d.press("<Esc>");
+    assert!(d.app.marks.is_empty());
+    command(&mut d, &format!("export {}", path.display()));
+    assert!(
+        status(&d).contains(&format!("({} rows)", on_screen.len())),
+        "{}",
+        status(&d)
+    );
+}
+
 /// Someone who owns no customers sees everyone's in "mine", and the file says so: not
 /// "customers of zed" over rows that are everyone's.
 #[test]

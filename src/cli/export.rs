@@ -152,7 +152,13 @@ pub fn run(ctx: &Context, args: &ExportArgs) -> Result<()> {
     let store = ctx.open_store()?;
     // A name that owns no customer is refused before anything is computed or written.
     let owned = super::owned(&store, args.owner.as_deref())?;
-    let options = options.of_ledger(&store)?;
+    // Who exports, as registered (the name typed when it names no user).
+    let who = ctx
+        .actor(&store)
+        .map_or_else(|_| ctx.collector.trim().to_string(), |a| a.name);
+    let options = options
+        .of_ledger(&store)?
+        .exported_by(&who, chrono::Utc::now());
     let bounds = ctx.config.aging().map_err(Error::input)?;
     let base = ctx.config.base_currency.as_str();
     let grace = ctx.config.promise_grace_days;
@@ -277,7 +283,7 @@ pub fn run(ctx: &Context, args: &ExportArgs) -> Result<()> {
                 base,
             );
             write_view(&args.output, &options, &meta, |s| {
-                views::queue(&store, &query, base, with_risk, s)
+                views::queue(&store, &query, base, with_risk, None, s)
             })?;
         }
         View::Activity => {

@@ -175,6 +175,9 @@ pub struct Meta {
     pub about: Vec<(String, String)>,
     /// The ledger's last import, when known ([`ledger_stamp`]).
     pub ledger: Option<String>,
+    /// Who exported it and when, when known ([`Options::exported_by`]): `audrey, 2026-12-07
+    /// 22:14 UTC`.
+    pub exported: Option<String>,
 }
 
 impl Meta {
@@ -194,21 +197,27 @@ impl Meta {
             scope: scope.into(),
             about: about::lines(figures, currency),
             ledger: None,
+            exported: None,
         }
     }
 
-    /// The title row of a table: view, as-of date, base currency and scope. A table named
-    /// after its view ("Queue Overdue" of "Queue") is not named twice.
+    /// The title row of a table: view, as-of date, base currency and scope, then who
+    /// exported it and when. A table named after its view ("Queue Overdue" of "Queue") is not
+    /// named twice.
     pub fn title(&self, table: &str) -> String {
         let name = if table == self.view || table.starts_with(&format!("{} ", self.view)) {
             table.to_string()
         } else {
             format!("{} — {table}", self.view)
         };
-        format!(
+        let mut title = format!(
             "{name} · as of {} · amounts in {} unless a column says otherwise · {}",
             self.as_of, self.currency, self.scope
-        )
+        );
+        if let Some(exported) = &self.exported {
+            title.push_str(&format!(" · exported by {exported}"));
+        }
+        title
     }
 }
 
@@ -254,6 +263,9 @@ pub struct Options {
     /// A new file is made readable by its owner only (0600), whatever the umask: an export
     /// of `owed serve`'s users (one written over keeps its permissions either way).
     pub private: bool,
+    /// Who exported it and when, for the workbook's titles and About sheet
+    /// ([`Options::exported_by`]).
+    pub exported: Option<String>,
 }
 
 impl Options {
@@ -264,6 +276,20 @@ impl Options {
             rows_per_sheet: EXCEL_DATA_ROWS,
             ledger: None,
             private: false,
+            exported: None,
+        }
+    }
+
+    /// The same, saying that `who` exported it at `at` (`audrey, 2026-12-07 22:14 UTC`: UTC,
+    /// as the ledger's last import is said, so that it reads the same anywhere).
+    pub fn exported_by(self, who: &str, at: chrono::DateTime<chrono::Utc>) -> Options {
+        Options {
+            exported: Some(format!(
+                "{}, {}",
+                crate::domain::text::one_line(who.trim()),
+                at.format("%Y-%m-%d %H:%M UTC")
+            )),
+            ..self
         }
     }
 
@@ -359,6 +385,7 @@ pub fn write_view(
                 temp,
                 Meta {
                     ledger: options.ledger.clone(),
+                    exported: options.exported.clone(),
                     ..meta.clone()
                 },
                 options.rows_per_sheet,

@@ -85,6 +85,21 @@ impl Prepared {
         }
     }
 
+    /// The rows of its main table (the one CSV keeps).
+    pub fn main_rows(&self) -> u64 {
+        self.tables
+            .iter()
+            .filter(|t| t.csv)
+            .map(|t| t.rows.len() as u64)
+            .sum()
+    }
+
+    /// The same, the scope its titles say made by `scope` of the one it had.
+    pub fn rescoped(mut self, scope: impl FnOnce(&str) -> String) -> Prepared {
+        self.meta.scope = scope(&self.meta.scope);
+        self
+    }
+
     /// Writes the view to `path` as [`write_view`] does; the rows written.
     ///
     /// # Errors

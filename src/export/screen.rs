@@ -44,16 +44,37 @@ pub fn queue_meta(scope: String, as_of: Date, currency: &str) -> Meta {
 }
 
 /// Reads the queue of `query` from the queue table built on `store` (`with_risk`: the
-/// forecast's risks are in it), to be written as `meta` says.
+/// forecast's risks are in it), to be written as `meta` says; when customers are `marked`
+/// (the workstation's marks), only their rows, and the title's scope says how many
+/// (`…, the 2 marked customers only`).
 ///
 /// # Errors
 ///
 /// When the database cannot be read.
-pub fn queue(store: &Store, query: &QueueQuery, with_risk: bool, meta: Meta) -> Result<Prepared> {
+pub fn queue(
+    store: &Store,
+    query: &QueueQuery,
+    with_risk: bool,
+    meta: Meta,
+    marked: &[i64],
+) -> Result<Prepared> {
     let currency = meta.currency.clone();
-    Prepared::read(meta, |s| {
-        views::queue(store, query, &currency, with_risk, s)
-    })
+    if marked.is_empty() {
+        return Prepared::read(meta, |s| {
+            views::queue(store, query, &currency, with_risk, None, s)
+        });
+    }
+    let marked: std::collections::HashSet<i64> = marked.iter().copied().collect();
+    let prepared = Prepared::read(meta, |s| {
+        views::queue(store, query, &currency, with_risk, Some(&marked), s)
+    })?;
+    let n = prepared.main_rows();
+    Ok(prepared.rescoped(|scope| {
+        format!(
+            "{scope}, the {n} marked customer{} only",
+            if n == 1 { "" } else { "s" }
+        )
+    }))
 }
 
 /// Reads one customer's open documents and whole timeline as of `as_of` (CSV holds the

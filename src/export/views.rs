@@ -661,12 +661,14 @@ const QUEUE_PAGE: u64 = 200_000;
 /// The queue as `query` selects and orders it (tab, filter, sort, scope), one row per
 /// customer, from the queue table built on `store` ([`Queue::rebuild`](crate::store::Queue::rebuild)).
 /// `with_risk`: the forecast's risks are in the table (a Risk column is written: `high`,
-/// `medium`, `low`, or `none` for a customer with nothing open to rate).
+/// `medium`, `low`, or `none` for a customer with nothing open to rate). `marked`: only the
+/// rows of these customers (the workstation's marks).
 pub fn queue(
     store: &Store,
     query: &QueueQuery,
     currency: &str,
     with_risk: bool,
+    marked: Option<&std::collections::HashSet<i64>>,
     sheet: &mut dyn Sheet,
 ) -> Result<()> {
     let mut columns = vec![
@@ -695,7 +697,11 @@ pub fn queue(
         let page = store
             .queue()
             .page_counted(query, offset, QUEUE_PAGE, &counts, None)?;
-        for r in &page.rows {
+        for r in page
+            .rows
+            .iter()
+            .filter(|r| marked.is_none_or(|m| m.contains(&r.cid)))
+        {
             let promise = match r.promise {
                 PromiseFlag::None => "",
                 PromiseFlag::Open => "open",

@@ -332,6 +332,9 @@ impl XlsxSheet {
         if let Some(ledger) = &meta.ledger {
             put(sheet, "Ledger imported", ledger, None)?;
         }
+        if let Some(exported) = &meta.exported {
+            put(sheet, "Exported by", exported, None)?;
+        }
         put(
             sheet,
             "Written by",

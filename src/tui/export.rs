@@ -8,7 +8,8 @@ use crate::workstation::{ExportJob, ExportWhat, Request};
 
 /// `:export [xlsx|csv] FILE`: what is on screen to a file — the open customer's documents
 /// and timeline on its detail, the team's figures on the team screen, the plan on the
-/// engagement screen, else the queue with its tab, filter, sort and scope. The
+/// engagement screen, else the queue with its tab, filter, sort and scope (with rows
+/// marked, those rows only: the status and the title say so). The
 /// format is the one named, else the file's extension (`.csv`), else xlsx; a name without an
 /// extension gets the format's (`:export overdue` writes `overdue.xlsx`). A folder (`.`, the
 /// one the workstation was started in) gets a file named for what is exported and the date
@@ -46,7 +47,15 @@ pub(super) fn command(app: &mut App, args: &[&str]) -> Vec<Effect> {
                 return Vec::new();
             }
         },
-        _ => ExportWhat::Queue(app.query.clone()),
+        // With rows marked, those rows only.
+        _ => ExportWhat::Queue(
+            app.query.clone(),
+            if app.acts_on_marks() {
+                app.marks.iter().copied().collect()
+            } else {
+                Vec::new()
+            },
+        ),
     };
     let name = words.join(" ");
     if name.trim().is_empty() {
@@ -70,7 +79,7 @@ pub(super) fn command(app: &mut App, args: &[&str]) -> Vec<Effect> {
             (ExportWhat::Customer(_), None) => "customer".to_string(),
             (ExportWhat::Team(_), _) => "team".to_string(),
             (ExportWhat::Plan(_), _) => "plan".to_string(),
-            (ExportWhat::Queue(query), _) => format!("queue-{}", query.tab.name()),
+            (ExportWhat::Queue(query, _), _) => format!("queue-{}", query.tab.name()),
         };
         path.push(format!("{stem}-{}", app.as_of));
     }
@@ -140,9 +149,10 @@ pub(super) fn written(
     let failed = result.is_err();
     match result {
         Ok(done) => app.say(format!(
-            "wrote {} ({} row{}){}",
+            "wrote {} ({} {}row{}){}",
             done.path.display(),
             done.rows,
+            if done.marked { "marked " } else { "" },
             if done.rows == 1 { "" } else { "s" },
             if done.replaced {
                 ", replacing the file that was there"

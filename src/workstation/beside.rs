@@ -25,6 +25,8 @@ pub(super) struct PendingExport {
     replaced: bool,
     view: crate::export::Prepared,
     options: crate::export::Options,
+    /// Only the marked rows are written.
+    marked: bool,
 }
 
 impl PendingExport {
@@ -37,6 +39,7 @@ impl PendingExport {
                 path: self.path,
                 rows,
                 replaced: self.replaced,
+                marked: self.marked,
             })
             .map_err(|e| e.to_string());
         Response::Exported {
@@ -156,9 +159,15 @@ impl PortfolioWorker {
         let path = files.writable(&job.path)?;
         let private = files.private();
         let replaced = path.exists();
-        let (view, mut options) = self.read_export(as_of, job).map_err(|e| e.to_string())?;
-        // Over SSH, a user's export is the server's to keep from the other local accounts.
-        options.private = private;
+        let (view, options) = self.read_export(as_of, job).map_err(|e| e.to_string())?;
+        // Over SSH, a user's export is the server's to keep from the other local accounts;
+        // the workbook says who exported it, and when.
+        let options = crate::export::Options {
+            private,
+            ..options.exported_by(&self.viewer(sid).actor.name, chrono::Utc::now())
+        };
+        let marked =
+            matches!(&job.what, super::requests::ExportWhat::Queue(_, marks) if !marks.is_empty());
         self.exports_wanted.push(PendingExport {
             sid,
             seq,
@@ -166,6 +175,7 @@ impl PortfolioWorker {
             replaced,
             view,
             options,
+            marked,
         });
         Ok(())
     }
@@ -199,12 +209,12 @@ impl PortfolioWorker {
         let options = crate::export::Options::new(job.format).of_ledger(&self.store)?;
         let base = self.settings.base_currency.clone();
         let view = match &job.what {
-            ExportWhat::Queue(query) => {
+            ExportWhat::Queue(query, marked) => {
                 let fallback = self.store.queue().mine_falls_back(query)?;
                 let scope = screen::queue_scope(query, None, fallback);
                 let meta = screen::queue_meta(scope, as_of, &base);
                 let with_risk = self.forecasts.counted(as_of);
-                screen::queue(&self.store, query, with_risk, meta)?
+                screen::queue(&self.store, query, with_risk, meta, marked)?
             }
             ExportWhat::Customer(cid) => screen::customer(&self.store, *cid, as_of, &base)?,
             ExportWhat::Team(view) => {

@@ -101,13 +101,16 @@ pub struct ExportDone {
     pub rows: u64,
     /// A file of that name was there before, and is replaced.
     pub replaced: bool,
+    /// Only the marked rows were written (the queue with customers marked).
+    pub marked: bool,
 }
 
 /// What a screen exports.
 #[derive(Debug, Clone, PartialEq)]
 pub enum ExportWhat {
-    /// The queue as `query` selects and orders it.
-    Queue(QueueQuery),
+    /// The queue as `query` selects and orders it; with customers marked (their keys), only
+    /// their rows.
+    Queue(QueueQuery, Vec<i64>),
     /// One customer (by key): its open documents and its timeline.
     Customer(i64),
     /// The team's figures as the screen shows them (as `owed export team` writes them).
