@@ -491,7 +491,7 @@ mod tests {
         assert_eq!(ascii("─"), "-");
         assert_eq!(ascii("┌"), "+");
         assert_eq!(ascii("█"), "#");
-        assert_eq!(ascii("…"), ".");
+        assert_eq!(ascii("…"), "~");
         assert_eq!(ascii("▼"), "v");
         assert_eq!(ascii("東"), "??");
         // Names keep their letters; a sparkline its shape.
