@@ -525,3 +525,56 @@ fn the_memory_copy_is_stale_once_the_connection_writes() {
     assert!(!mirror.is_current(&store), "the table was written again");
     assert!(store.queue().mirror().unwrap().is_current(&store));
 }
+
+/// A ledger near the most owed can count, each of two customers disputing more than the
+/// other's share: SQL's `sum` over the queue table stopped at "integer overflow", and the
+/// workstation showed an error for the scope instead of its figures. They are added in 128
+/// bits, as the copy in memory adds them, and agree with it.
+#[test]
+fn scope_sums_near_what_owed_can_count_do_not_overflow() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = portfolio_with(
+        dir.path(),
+        "X1,Big One,USD,alice\nX2,Big Two,USD,Bob\n",
+        "XD1,X1,invoice,XN1,2026-01-01,2026-01-31,450000000000000.00,USD\n\
+         XD2,X2,invoice,XN2,2026-01-02,2026-01-31,450000000000000.00,USD\n",
+    );
+    for customer in ["X1", "X2"] {
+        fixture::dispute(
+            &mut store,
+            fixture::AS_OF,
+            customer,
+            "900000000000000.00",
+            &[],
+        );
+    }
+    build(&store);
+    let bounds = AgingBounds::default();
+    let mut q = QueueQuery::new("alice");
+    q.scope = Scope::Everyone;
+    let summed = store.queue().scope_sums(&q, false).unwrap();
+    let figures = summed.figures(bounds.len());
+    let disputed: owed::domain::Decimal = "1800000000000000.00".parse().unwrap();
+    assert!(
+        figures.headline.open_issue_amount >= disputed,
+        "{}",
+        figures.headline.open_issue_amount
+    );
+    assert!(
+        figures.issues.iter().any(|i| i.amount >= disputed),
+        "{:?}",
+        figures.issues
+    );
+    let by_owner = store.queue().scope_sums_by_owner().unwrap();
+    let mut all = owed::store::queue::mirror::ScopeSums::default();
+    for sums in by_owner.values() {
+        all.add(sums);
+    }
+    assert_eq!(all.figures(bounds.len()), figures);
+    let mirror = store.queue().mirror().unwrap();
+    let matches = store.activity().filter_matches(&q.filter).unwrap();
+    assert_eq!(
+        mirror.figures(&q, &matches).1.figures(bounds.len()),
+        figures
+    );
+}

@@ -424,7 +424,7 @@ fn reason_index(reasons: &mut Vec<Box<str>>, reason: &str) -> u16 {
 }
 
 /// The sums of one row of a query that selects, from column `from`, the customers, those
-/// overdue and then the `stride` summed columns.
+/// overdue and then the `stride` sums, each in the two columns of [`wide_sum`].
 fn sums_at(r: &rusqlite::Row<'_>, from: usize, stride: usize) -> rusqlite::Result<ScopeSums> {
     let mut sums = ScopeSums {
         customers: r.get::<_, i64>(from)?.unsigned_abs(),
@@ -433,14 +433,28 @@ fn sums_at(r: &rusqlite::Row<'_>, from: usize, stride: usize) -> rusqlite::Resul
         issues: Vec::new(),
     };
     for i in 0..stride {
-        sums.sums.push(i128::from(r.get::<_, i64>(from + 2 + i)?));
+        sums.sums.push(wide_at(r, from + 2 + 2 * i)?);
     }
     Ok(sums)
 }
 
+/// `sum(c)` of an integer column in SQL, in two halves that never overflow (SQLite's `sum`
+/// stops at "integer overflow" past 64 bits, which a portfolio's figures may pass though each
+/// customer's fits): its high 32 bits summed, then its low; [`wide_at`] reads them back.
+fn wide_sum(c: &str) -> String {
+    format!("ifnull(sum(({c}) >> 32), 0), ifnull(sum(({c}) & 4294967295), 0)")
+}
+
+/// The sum [`wide_sum`] selected from column `at` (and the next), in 128 bits.
+fn wide_at(r: &rusqlite::Row<'_>, at: usize) -> rusqlite::Result<i128> {
+    let high = i128::from(r.get::<_, i64>(at)?);
+    let low = i128::from(r.get::<_, i64>(at + 1)?);
+    Ok((high << 32) + low)
+}
+
 impl<S: std::ops::Deref<Target = Store>> Queue<S> {
-    /// The queue table's summed columns as SQL (`, ifnull(sum(c), 0)` each, in the order of
-    /// [`ScopeSums::sums`]) and how many there are.
+    /// The queue table's summed columns as SQL (`, ` and [`wide_sum`] of each, two columns
+    /// each, in the order of [`ScopeSums::sums`]) and how many sums there are.
     fn summed(&self) -> Result<(String, usize)> {
         let buckets = self.buckets_of("queue")?;
         let summed: String = SUMMED
@@ -448,7 +462,7 @@ impl<S: std::ops::Deref<Target = Store>> Queue<S> {
             .map(|c| c.to_string())
             .chain((0..buckets).map(|i| format!("b{i}")))
             .chain((0..buckets).map(|i| format!("n{i}")))
-            .map(|c| format!(", ifnull(sum({c}), 0)"))
+            .map(|c| format!(", {}", wide_sum(&c)))
             .collect();
         Ok((summed, SUMMED.len() + 2 * buckets))
     }
@@ -469,14 +483,15 @@ impl<S: std::ops::Deref<Target = Store>> Queue<S> {
                 sums_at(r, 0, stride)
             })?;
         let sql = format!(
-            "SELECT lower(qi.reason), sum(qi.n), sum(qi.amount) FROM temp.queue_issues qi
+            "SELECT lower(qi.reason), sum(qi.n), {} FROM temp.queue_issues qi
               WHERE qi.cid IN (SELECT cid FROM temp.queue WHERE {filter})
-              GROUP BY lower(qi.reason)"
+              GROUP BY lower(qi.reason)",
+            wide_sum("qi.amount")
         );
         let mut stmt = self.conn().prepare_cached(&sql)?;
         sums.issues = stmt
             .query_map(rusqlite::params_from_iter(params.iter()), |r| {
-                Ok((r.get(0)?, r.get(1)?, i128::from(r.get::<_, i64>(2)?)))
+                Ok((r.get(0)?, r.get(1)?, wide_at(r, 2)?))
             })?
             .collect::<rusqlite::Result<_>>()?;
         Ok(sums)
@@ -498,16 +513,16 @@ impl<S: std::ops::Deref<Target = Store>> Queue<S> {
         while let Some(r) = rows.next()? {
             out.insert(owner(r.get(0)?), sums_at(r, 1, stride)?);
         }
-        let mut stmt = self.conn().prepare_cached(
-            "SELECT q.finance_owner, lower(qi.reason), sum(qi.n), sum(qi.amount)
+        let mut stmt = self.conn().prepare_cached(&format!(
+            "SELECT q.finance_owner, lower(qi.reason), sum(qi.n), {}
                FROM temp.queue_issues qi JOIN temp.queue q ON q.cid = qi.cid
               GROUP BY q.finance_owner COLLATE owed_person, lower(qi.reason)",
-        )?;
+            wide_sum("qi.amount")
+        ))?;
         let mut rows = stmt.query([])?;
         while let Some(r) = rows.next()? {
             if let Some(sums) = out.get_mut(&owner(r.get(0)?)) {
-                sums.issues
-                    .push((r.get(1)?, r.get(2)?, i128::from(r.get::<_, i64>(3)?)));
+                sums.issues.push((r.get(1)?, r.get(2)?, wide_at(r, 3)?));
             }
         }
         Ok(out)
