@@ -497,6 +497,15 @@ fn bad_rows_name_the_file_line_and_column_and_write_nothing() {
             "line 5, column amount: the amount 100000000000 KWD is too large once converted \
              to USD at 1000000 USD per KWD",
         ),
+        // Each cheque fits, but the ledger's documents and payments with them did not, as
+        // `owed import` refuses: named at the row that crosses it, with the limit.
+        (
+            "1004,2026-04-15,123.45,",
+            "1004,2026-04-15,922337203680000.00,",
+            "lockbox.csv line 5, column amount: with payment `LBX-1004` of 922337203680000.00 \
+             USD the ledger's documents and payments add up to more than \
+             922,337,203,685,477.58 USD, the most owed can count",
+        ),
         ("1004,2026-04-15", "1004,2026-04-31", "line 5, column date"),
         (
             "cheque-1002.tif",

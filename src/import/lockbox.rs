@@ -235,6 +235,20 @@ fn write_items(
     let mut summary = run.summary;
     // Once every cheque is applied: one may pay the gap another left (or an earlier file).
     summary.settled = writer.settle_deductions(stamp)?;
+    // The ledger with these cheques, as `owed import` counts it: every figure is a sum of
+    // some of its amounts, so none may pass what owed can count.
+    if let Some(past) = writer.first_past_countable(&options.base_currency)? {
+        let detail = super::past_countable_detail(&past, &options.base_currency);
+        return Err(
+            match items
+                .iter()
+                .find(|i| past.id.strip_prefix(PAYMENT_PREFIX) == Some(i.item_id.as_str()))
+            {
+                Some(item) => at(item.line, "amount", detail),
+                None => Error::input(format!("{FILE}: {detail}")),
+            },
+        );
+    }
     // In the log of imports with the run, as `owed import` is.
     let (at, file, source) = match &options.logged_as {
         Some(logged) => (logged.at, FILE.to_string(), Some(logged.source.clone())),

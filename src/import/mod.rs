@@ -2214,9 +2214,6 @@ fn format_day(day: i32) -> String {
     crate::domain::date::from_day_number(day).to_string()
 }
 
-/// The message for a document or payment applied beyond its amount after the import: at
-/// the last line of `applications.csv` that involves it, or, when that file does not (the
-/// amount itself was lowered), at its own row in `documents.csv` or `payments.csv`.
 /// The refusal of a ledger whose amounts add up past what owed can count, naming the row
 /// that crosses it (its file, line and column when one of the files imported has it).
 fn past_countable_error(
@@ -2229,16 +2226,7 @@ fn past_countable_error(
     } else {
         (FileKind::Payments, "payments.csv")
     };
-    let limit = money::grouped_plain(&money::countable(base));
-    let detail = format!(
-        "with {} {} of {} {} the ledger's documents and payments add up to more than \
-         {limit} {base}, the most owed can count (each taken in {base} and in its own \
-         currency): nothing was imported",
-        past.table,
-        quoted(&past.id),
-        money::plain(money::from_units(past.amount), &past.currency),
-        past.currency
-    );
+    let detail = past_countable_detail(past, base);
     let line = files
         .iter()
         .filter(|(k, _)| *k == kind)
@@ -2249,6 +2237,27 @@ fn past_countable_error(
     })
 }
 
+/// What [`past_countable_error`] says after the file, line and column (`owed lockbox
+/// import`'s too).
+pub(crate) fn past_countable_detail(
+    past: &crate::store::ledger::import::PastCountable,
+    base: &str,
+) -> String {
+    let limit = money::grouped_plain(&money::countable(base));
+    format!(
+        "with {} {} of {} {} the ledger's documents and payments add up to more than \
+         {limit} {base}, the most owed can count (each taken in {base} and in its own \
+         currency): nothing was imported",
+        past.table,
+        quoted(&past.id),
+        money::plain(money::from_units(past.amount), &past.currency),
+        past.currency
+    )
+}
+
+/// The message for a document or payment applied beyond its amount after the import: at
+/// the last line of `applications.csv` that involves it, or, when that file does not (the
+/// amount itself was lowered), at its own row in `documents.csv` or `payments.csv`.
 fn over_applied_error(
     over: &crate::store::ledger::import::OverApplied,
     files: &[(FileKind, PathBuf)],

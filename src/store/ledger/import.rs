@@ -385,7 +385,7 @@ impl UnsettledDeduction {
 }
 
 /// A document or payment at which the ledger's amounts add up past what owed can count
-/// ([`ImportWriter::first_past_countable`]).
+/// ([`first_past_countable`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PastCountable {
     /// `document` or `payment`.
@@ -394,6 +394,58 @@ pub struct PastCountable {
     /// Its amount, in units of its own currency.
     pub amount: i64,
     pub currency: String,
+}
+
+/// The first document or payment (documents first, each in the order stored: an import's
+/// or a lockbox's new rows last) at which the ledger's amounts, each the larger of itself and
+/// its conversion to `base` (rounded to its minor units), add up past what owed can count
+/// ([`money::COUNTABLE_UNITS`]): every figure owed shows is a sum of some of these, in one
+/// currency or the base, and then fits. `None` when they fit, told by a floating-point total
+/// first (exact past 99 % of the limit only).
+pub(crate) fn first_past_countable(
+    conn: &rusqlite::Connection,
+    base: &str,
+) -> Result<Option<PastCountable>> {
+    let rough: f64 = conn.query_row(
+        "SELECT (SELECT total(amount * max(1.0, CAST(rate AS REAL))) FROM documents)
+              + (SELECT total(amount * max(1.0, CAST(rate AS REAL))) FROM payments)",
+        [],
+        |r| r.get(0),
+    )?;
+    if rough < money::COUNTABLE_UNITS as f64 * 0.99 {
+        return Ok(None);
+    }
+    let mut stmt = conn.prepare(
+        "SELECT 'document', id, amount, currency, rate FROM documents
+         UNION ALL
+         SELECT 'payment', id, amount, currency, rate FROM payments",
+    )?;
+    let mut rows = stmt.query([])?;
+    let mut total: i128 = 0;
+    while let Some(r) = rows.next()? {
+        let units: i64 = r.get(2)?;
+        let rate = r.get::<_, crate::store::StoredRate>(4)?.0;
+        let converted = money::from_units(units)
+            .checked_mul(rate)
+            .map(|v| money::round_to_currency(v, base))
+            .and_then(|v| v.checked_mul(rust_decimal::Decimal::from(10_000)))
+            .and_then(|v| i128::try_from(v.trunc()).ok())
+            .unwrap_or(i128::MAX / 2);
+        total += converted.max(i128::from(units));
+        if total > i128::from(money::COUNTABLE_UNITS) {
+            return Ok(Some(PastCountable {
+                table: if r.get::<_, String>(0)? == "document" {
+                    "document"
+                } else {
+                    "payment"
+                },
+                id: r.get(1)?,
+                amount: units,
+                currency: r.get(3)?,
+            }));
+        }
+    }
+    Ok(None)
 }
 
 /// Something settled or used beyond its amount after the import.
@@ -2589,53 +2641,9 @@ impl ImportWriter<'_> {
         Ok(())
     }
 
-    /// The first document or payment (documents first, each in the order stored) at which
-    /// the ledger's amounts, each the larger of itself and its conversion to `base` (rounded
-    /// to its minor units), add up past what owed can count ([`money::COUNTABLE_UNITS`]):
-    /// every figure owed shows is a sum of some of these, in one currency or the base, and
-    /// then fits. `None` when they fit, told by a floating-point total first (exact past
-    /// 99 % of the limit only).
+    /// [`first_past_countable`] in this import's transaction.
     pub fn first_past_countable(&self, base: &str) -> Result<Option<PastCountable>> {
-        let rough: f64 = self.tx.query_row(
-            "SELECT (SELECT total(amount * max(1.0, CAST(rate AS REAL))) FROM documents)
-                  + (SELECT total(amount * max(1.0, CAST(rate AS REAL))) FROM payments)",
-            [],
-            |r| r.get(0),
-        )?;
-        if rough < money::COUNTABLE_UNITS as f64 * 0.99 {
-            return Ok(None);
-        }
-        let mut stmt = self.tx.prepare(
-            "SELECT 'document', id, amount, currency, rate FROM documents
-             UNION ALL
-             SELECT 'payment', id, amount, currency, rate FROM payments",
-        )?;
-        let mut rows = stmt.query([])?;
-        let mut total: i128 = 0;
-        while let Some(r) = rows.next()? {
-            let units: i64 = r.get(2)?;
-            let rate = r.get::<_, crate::store::StoredRate>(4)?.0;
-            let converted = money::from_units(units)
-                .checked_mul(rate)
-                .map(|v| money::round_to_currency(v, base))
-                .and_then(|v| v.checked_mul(rust_decimal::Decimal::from(10_000)))
-                .and_then(|v| i128::try_from(v.trunc()).ok())
-                .unwrap_or(i128::MAX / 2);
-            total += converted.max(i128::from(units));
-            if total > i128::from(money::COUNTABLE_UNITS) {
-                return Ok(Some(PastCountable {
-                    table: if r.get::<_, String>(0)? == "document" {
-                        "document"
-                    } else {
-                        "payment"
-                    },
-                    id: r.get(1)?,
-                    amount: units,
-                    currency: r.get(3)?,
-                }));
-            }
-        }
-        Ok(None)
+        first_past_countable(&self.tx, base)
     }
 
     /// Rebuilds the daily sales from the documents (after a file that changed documents).

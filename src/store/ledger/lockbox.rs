@@ -326,6 +326,13 @@ impl LockboxWriter<'_> {
         )
     }
 
+    /// The payment (or document) at which the ledger with this run's cheques adds up past
+    /// what owed can count, as `owed import` refuses it
+    /// ([`super::import::first_past_countable`]).
+    pub fn first_past_countable(&self, base: &str) -> Result<Option<super::import::PastCountable>> {
+        super::import::first_past_countable(&self.tx, base)
+    }
+
     /// Records this run in the log of imports (committed with it, or not at all).
     pub fn record(&self, run: &super::import::ImportRun) -> Result<()> {
         super::import::record_run(&self.tx, run)
