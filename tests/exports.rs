@@ -2533,3 +2533,80 @@ fn customers_are_listed_by_the_value_of_the_numbers_in_their_ids() {
     assert_eq!(keys, sorted);
     assert!(keys.iter().any(|k| k[2] == "K10"), "{keys:?}");
 }
+
+/// Excel keeps 15 significant digits: 12,345,678,901,234.56 written as a number lost its
+/// cent (12,345,678,901,234.6), and so did a total past 15 digits, without a word. Such an
+/// amount is written as text, as its number format shows it, the total of its column too
+/// (`SUBTOTAL` would skip the text), and the export says how many on stderr; an amount of 15
+/// digits stays a number, and an export with none says nothing of it.
+#[test]
+fn amounts_past_excels_fifteen_digits_are_written_as_text_and_said() {
+    let dir = ledger(&[
+        (
+            "customers.csv",
+            "id,name,email,currency\nX1,Xi,x@x.example,USD\nX2,Yu,y@y.example,USD\n",
+        ),
+        (
+            "documents.csv",
+            "id,customer_id,type,number,doc_date,due_date,amount,currency\n\
+             D1,X1,invoice,N1,2026-03-01,2026-04-01,12345678901234.56,USD\n\
+             D2,X2,invoice,N2,2026-03-01,2026-04-01,1234567890123.45,USD\n",
+        ),
+    ]);
+    let d = dir.path();
+    let path = d.join("aging.xlsx");
+    let out = ok(
+        d,
+        &[
+            "--as-of",
+            AS_OF,
+            "export",
+            "aging",
+            "-o",
+            path.to_str().unwrap(),
+        ],
+    );
+    let said = stderr(&out);
+    assert!(
+        said.contains(&format!(
+            "amounts past Excel's 15 significant digits were written as text in {}",
+            path.display()
+        )),
+        "{said}"
+    );
+    let sheets = read(&path);
+    let s = &sheets[0];
+    let outstanding = s.col("Outstanding");
+    assert_eq!(
+        s.cell(row_of(s, "X1"), outstanding),
+        Data::String("12,345,678,901,234.56".into())
+    );
+    assert_eq!(s.number(row_of(s, "X2"), outstanding), 1_234_567_890_123.45);
+    let total = s.data_rows().end;
+    assert_eq!(s.text(total, 0), "Total");
+    assert_eq!(s.text(total, outstanding), "13,580,246,791,358.01");
+    assert_eq!(s.formula(total, outstanding), "");
+
+    // Fifteen digits are a number, and nothing is said.
+    let path = d.join("x2.xlsx");
+    let out = ok(
+        d,
+        &[
+            "--as-of",
+            AS_OF,
+            "export",
+            "statement",
+            "--customer",
+            "X2",
+            "-o",
+            path.to_str().unwrap(),
+        ],
+    );
+    assert!(!stderr(&out).contains("Excel"), "{}", stderr(&out));
+    let sheets = read(&path);
+    let s = &sheets[0];
+    assert_eq!(
+        s.number(s.data_rows().start, s.col("Amount")),
+        1_234_567_890_123.45
+    );
+}

@@ -185,12 +185,12 @@ pub fn run(ctx: &Context, args: &ExportArgs) -> Result<()> {
             None => p,
         })
     };
-    match args.view {
+    let written = match args.view {
         View::Aging => {
             let p = portfolio()?;
             write_view(&args.output, &options, &meta, |s| {
                 views::aging(&store, &p, s)
-            })?;
+            })?
         }
         View::Metrics => {
             // As `report metrics --owner`: the owner's open issues, promises and sales too.
@@ -200,13 +200,11 @@ pub fn run(ctx: &Context, args: &ExportArgs) -> Result<()> {
                 }
                 None => Metrics::compute(&store, &portfolio()?, grace)?,
             };
-            write_view(&args.output, &options, &meta, |s| views::metrics(&m, s))?;
+            write_view(&args.output, &options, &meta, |s| views::metrics(&m, s))?
         }
-        View::Documents => {
-            write_view(&args.output, &options, &meta, |s| {
-                views::documents(&store, as_of, base, (customer.map(|c| c.1), only), s)
-            })?;
-        }
+        View::Documents => write_view(&args.output, &options, &meta, |s| {
+            views::documents(&store, as_of, base, (customer.map(|c| c.1), only), s)
+        })?,
         View::Plan => {
             let cycles = super::engage::load_cycles(ctx, args.cycles.as_deref(), &store)?;
             let plan = crate::engage::plan::compute(
@@ -223,13 +221,13 @@ pub fn run(ctx: &Context, args: &ExportArgs) -> Result<()> {
                 base,
                 owned.as_ref().map(|o| o.name.as_str()),
             )?
-            .write(&args.output, &options)?;
+            .write(&args.output, &options)?
         }
         View::Engagement => {
             let report = EngagementReport::compute(&store, as_of, base)?;
             write_view(&args.output, &options, &meta, |s| {
                 views::engagement(&report, s)
-            })?;
+            })?
         }
         View::Forecast => {
             let f = Forecast::compute(&store, as_of, base, grace)?;
@@ -239,14 +237,14 @@ pub fn run(ctx: &Context, args: &ExportArgs) -> Result<()> {
             };
             write_view(&args.output, &options, &meta, |s| {
                 views::forecast(&store, &f, s)
-            })?;
+            })?
         }
         View::Team => {
             crate::domain::users::may_see_team(&ctx.actor(&store)?).map_err(Error::Input)?;
             let p = portfolio()?;
             let report = TeamReport::compute(&store, &p, grace)?;
             meta.scope = crate::export::screen::team_scope(&report);
-            write_view(&args.output, &options, &meta, |s| views::team(&report, s))?;
+            write_view(&args.output, &options, &meta, |s| views::team(&report, s))?
         }
         View::Queue => {
             let query = queue_query(ctx, args, &bounds)?;
@@ -284,7 +282,7 @@ pub fn run(ctx: &Context, args: &ExportArgs) -> Result<()> {
             );
             write_view(&args.output, &options, &meta, |s| {
                 views::queue(&store, &query, base, with_risk, None, s)
-            })?;
+            })?
         }
         View::Activity => {
             let scope = LogScope {
@@ -296,23 +294,17 @@ pub fn run(ctx: &Context, args: &ExportArgs) -> Result<()> {
             meta.scope = activity_scope(&meta.scope, &scope);
             write_view(&args.output, &options, &meta, |s| {
                 views::activity(&store, as_of, base, (&scope, only), ("Activity", true), s)
-            })?;
+            })?
         }
-        View::Payments => {
-            write_view(&args.output, &options, &meta, |s| {
-                views::payments(&store, as_of, base, only, s)
-            })?;
-        }
-        View::Promises => {
-            write_view(&args.output, &options, &meta, |s| {
-                views::promises(&store, (as_of, grace), base, only, s)
-            })?;
-        }
-        View::Deductions => {
-            write_view(&args.output, &options, &meta, |s| {
-                views::deductions(&store, as_of, base, only, s)
-            })?;
-        }
+        View::Payments => write_view(&args.output, &options, &meta, |s| {
+            views::payments(&store, as_of, base, only, s)
+        })?,
+        View::Promises => write_view(&args.output, &options, &meta, |s| {
+            views::promises(&store, (as_of, grace), base, only, s)
+        })?,
+        View::Deductions => write_view(&args.output, &options, &meta, |s| {
+            views::deductions(&store, as_of, base, only, s)
+        })?,
         View::Statement => {
             let (id, _) = customer.ok_or_else(|| {
                 Error::input("export statement needs the customer: --customer ID")
@@ -321,11 +313,14 @@ pub fn run(ctx: &Context, args: &ExportArgs) -> Result<()> {
             meta.scope = format!("customer {} {}", statement.customer_id, statement.name);
             write_view(&args.output, &options, &meta, |s| {
                 views::statement(&statement, s)
-            })?;
+            })?
         }
-    }
+    };
     if args.output.as_os_str() != "-" {
         errln!("wrote {}", args.output.display());
+    }
+    if let Some(note) = written.as_text_note(&args.output) {
+        errln!("note: {note}");
     }
     Ok(())
 }

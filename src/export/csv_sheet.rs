@@ -126,10 +126,12 @@ impl Sheet for CsvSheet {
         self.writer.write_record(text).map_err(csv_error)
     }
 
-    fn finish(mut self: Box<Self>) -> Result<()> {
+    fn finish(mut self: Box<Self>) -> Result<u64> {
         // Through every buffer (csv's and ours) into the file or the stream; a file is then
-        // flushed to disk by `export::atomically`, when it is not a pipe.
-        Ok(self.writer.flush()?)
+        // flushed to disk by `export::atomically`, when it is not a pipe. Every amount is
+        // written whole.
+        self.writer.flush()?;
+        Ok(0)
     }
 }
 

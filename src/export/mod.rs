@@ -228,8 +228,39 @@ pub trait Sheet {
     fn table(&mut self, name: &str, columns: &[Column], csv: bool) -> Result<()>;
     /// Writes one data row, cells in column order.
     fn row(&mut self, cells: &[Cell]) -> Result<()>;
-    /// Finishes the file.
-    fn finish(self: Box<Self>) -> Result<()>;
+    /// Finishes the file. Returns how many amounts (totals too) it wrote as text because
+    /// they have more significant digits than Excel keeps (xlsx; none in CSV).
+    fn finish(self: Box<Self>) -> Result<u64>;
+}
+
+/// What an export wrote.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Written {
+    /// The rows of its main table.
+    pub rows: u64,
+    /// Amounts (totals too) written as text: past the 15 significant digits Excel keeps of a
+    /// number, they would have lost their last digits (xlsx only).
+    pub as_text: u64,
+}
+
+impl Written {
+    /// The sentence about the amounts written as text into `path`, when there are any:
+    /// `3 amounts past Excel's 15 significant digits were written as text in aging.xlsx, so
+    /// that no cent is lost`.
+    pub fn as_text_note(&self, path: &Path) -> Option<String> {
+        (self.as_text > 0).then(|| {
+            format!(
+                "{} past Excel's 15 significant digits {} written as text in {}, so that no \
+                 cent is lost",
+                match self.as_text {
+                    1 => "1 amount".to_string(),
+                    n => format!("{n} amounts"),
+                },
+                if self.as_text == 1 { "was" } else { "were" },
+                path.display()
+            )
+        })
+    }
 }
 
 /// The output format.
@@ -339,20 +370,21 @@ impl Sheet for Counting {
         self.inner.row(cells)
     }
 
-    fn finish(self: Box<Self>) -> Result<()> {
+    fn finish(self: Box<Self>) -> Result<u64> {
         self.inner.finish()
     }
 }
 
 /// Writes a view to `path` atomically (to a temporary file first, renamed when complete), or
-/// CSV to standard output when `path` is `-`. Returns the rows of its main table.
+/// CSV to standard output when `path` is `-`. Returns the rows of its main table and the
+/// amounts written as text.
 pub fn write_view(
     path: &Path,
     options: &Options,
     meta: &Meta,
     fill: impl FnOnce(&mut dyn Sheet) -> Result<()>,
-) -> Result<u64> {
-    let run = |inner: Box<dyn Sheet>| -> Result<u64> {
+) -> Result<Written> {
+    let run = |inner: Box<dyn Sheet>| -> Result<Written> {
         let mut sheet = Box::new(Counting {
             inner,
             main: false,
@@ -360,8 +392,8 @@ pub fn write_view(
         });
         fill(sheet.as_mut())?;
         let rows = sheet.rows;
-        sheet.finish()?;
-        Ok(rows)
+        let as_text = sheet.finish()?;
+        Ok(Written { rows, as_text })
     };
     if path == Path::new("-") {
         if options.format == Format::Xlsx {
@@ -377,7 +409,7 @@ pub fn write_view(
             for_terminal,
         )));
     }
-    let mut rows = 0;
+    let mut written = Written::default();
     atomically(path, options.private, |temp| {
         let sheet: Box<dyn Sheet> = match options.format {
             Format::Csv => Box::new(csv_sheet::CsvSheet::create(temp)?),
@@ -391,10 +423,10 @@ pub fn write_view(
                 options.rows_per_sheet,
             )),
         };
-        rows = run(sheet)?;
+        written = run(sheet)?;
         Ok(())
     })?;
-    Ok(rows)
+    Ok(written)
 }
 
 /// Writes a finished file (a PDF) to `path` atomically, or to standard output for `-` — not

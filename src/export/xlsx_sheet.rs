@@ -9,14 +9,20 @@
 //! with as many decimals (`#,##0` for yen, `#,##0.00` for dollars). The totals' formulas
 //! carry their value (the rounded cells summed exactly, as decimals), so a reader that does
 //! not recalculate still shows the right figure.
+//!
+//! Excel keeps 15 significant digits of a number: an amount past them (12,345,678,901,234.56)
+//! would lose its cents, so it is written as text, as its number format shows it
+//! (`12,345,678,901,234.56`, right-aligned), and so is the total of its column (`SUBTOTAL`
+//! skips text) or a total past them; [`Sheet::finish`] says how many.
 
 use super::{Cell, Column, Kind, Meta, Sheet};
 use crate::domain::Decimal;
-use crate::domain::money::{STORE_SCALE, minor_units, round_half_away};
+use crate::domain::money::{STORE_SCALE, fixed, grouped_plain, minor_units, round_half_away};
 use crate::{Error, Result};
 use rust_decimal::prelude::ToPrimitive;
 use rust_xlsxwriter::{
-    Color, ExcelDateTime, Format, FormatBorder, Formula, Workbook, Worksheet, XlsxError,
+    Color, ExcelDateTime, Format, FormatAlign, FormatBorder, Formula, Workbook, Worksheet,
+    XlsxError,
 };
 use std::path::{Path, PathBuf};
 use unicode_width::UnicodeWidthStr;
@@ -26,6 +32,21 @@ const MAX_WIDTH: usize = 60;
 const TITLE_ROW: u32 = 0;
 const HEADER_ROW: u32 = 1;
 const FIRST_DATA_ROW: u32 = 2;
+
+/// The significant digits Excel keeps of a number.
+const EXCEL_DIGITS: usize = 15;
+
+/// Whether `amount` (rounded to what is shown) has more significant digits than Excel keeps:
+/// as a number, it would be shown rounded.
+fn past_excel(amount: Decimal) -> bool {
+    digits(amount.normalize().mantissa().unsigned_abs()) > EXCEL_DIGITS
+}
+
+/// An amount past Excel's digits as the text a cell holds instead: as the number format
+/// would show it, `dp` decimals and thousands separators (`12,345,678,901,234.56`).
+fn amount_text(amount: Decimal, dp: u32) -> String {
+    grouped_plain(&fixed(amount, dp))
+}
 
 fn xlsx_error(e: XlsxError) -> Error {
     match e {
@@ -47,6 +68,8 @@ struct Formats {
     header: Format,
     /// By decimal places: `#,##0`, `#,##0.0`, `#,##0.00`, …
     amount: Vec<Format>,
+    /// An amount past Excel's digits, written as text: right-aligned as the numbers are.
+    amount_text: Format,
     integer: Format,
     count: Format,
     ratio: Format,
@@ -56,6 +79,8 @@ struct Formats {
     total_label: Format,
     /// By decimal places, as `amount`.
     total_amount: Vec<Format>,
+    /// A total past Excel's digits (or of a column holding such an amount), as text.
+    total_amount_text: Format,
     total_count: Format,
 }
 
@@ -85,6 +110,7 @@ impl Formats {
             amount: (0..=STORE_SCALE)
                 .map(|dp| Format::new().set_num_format(amount_format(dp)))
                 .collect(),
+            amount_text: Format::new().set_align(FormatAlign::Right),
             integer: Format::new().set_num_format("0"),
             count: Format::new().set_num_format("#,##0"),
             ratio: Format::new().set_num_format("0.0"),
@@ -95,6 +121,7 @@ impl Formats {
             total_amount: (0..=STORE_SCALE)
                 .map(|dp| total.clone().set_num_format(amount_format(dp)))
                 .collect(),
+            total_amount_text: total.clone().set_align(FormatAlign::Right),
             total_count: total.set_num_format("#,##0"),
         }
     }
@@ -112,6 +139,8 @@ struct Part {
     sums: Vec<Decimal>,
     /// The most decimal places of a column's amounts, for its total's format.
     places: Vec<Option<u32>>,
+    /// A column holds an amount written as text (past Excel's digits): its total is too.
+    texts: Vec<bool>,
     /// Data rows written.
     rows: u32,
 }
@@ -125,6 +154,8 @@ pub struct XlsxSheet {
     part: Option<Part>,
     /// Worksheet names taken (Excel refuses two alike, without regard to case).
     names: Vec<String>,
+    /// Amounts (totals too) written as text, past Excel's digits.
+    as_text: u64,
 }
 
 impl XlsxSheet {
@@ -142,6 +173,7 @@ impl XlsxSheet {
             formats: Formats::new(),
             part: None,
             names: Vec::new(),
+            as_text: 0,
         }
     }
 
@@ -173,12 +205,6 @@ impl XlsxSheet {
             }
             n += 1;
         }
-    }
-
-    fn worksheet(&mut self, index: usize) -> Result<&mut Worksheet> {
-        self.workbook
-            .worksheet_from_index(index)
-            .map_err(xlsx_error)
     }
 
     /// Starts part `number` of a table on a new worksheet: title and header rows.
@@ -214,6 +240,7 @@ impl XlsxSheet {
             widths: columns.iter().map(|c| c.title.width() + 2).collect(),
             sums: vec![Decimal::ZERO; columns.len()],
             places: vec![None; columns.len()],
+            texts: vec![false; columns.len()],
             rows: 0,
         });
         Ok(())
@@ -228,13 +255,18 @@ impl XlsxSheet {
         let Formats {
             total_label,
             total_amount,
+            total_amount_text,
             total_count,
             ..
         } = Formats::new();
         let last = FIRST_DATA_ROW + part.rows - 1;
         let total_row = last + 1;
         let base_places = minor_units(&self.meta.currency);
-        let sheet = self.worksheet(part.index)?;
+        let mut as_text = 0;
+        let sheet = self
+            .workbook
+            .worksheet_from_index(part.index)
+            .map_err(xlsx_error)?;
         let mut widths = part.widths.clone();
         // A table with nothing to total (amounts in several currencies) gets no total row.
         if part.rows > 0 && part.columns.iter().any(|c| c.kind.summed()) {
@@ -256,6 +288,17 @@ impl XlsxSheet {
                     }
                     continue;
                 }
+                let places = part.places[i].unwrap_or(base_places);
+                if c.kind == Kind::Amount && (part.texts[i] || past_excel(part.sums[i])) {
+                    // Excel would add the numbers in 15 digits, and skip the texts.
+                    let text = amount_text(part.sums[i], places);
+                    sheet
+                        .write_string_with_format(total_row, col(i)?, &text, &total_amount_text)
+                        .map_err(xlsx_error)?;
+                    as_text += 1;
+                    widths[i] = widths[i].max(text.width() + 2);
+                    continue;
+                }
                 let letter = rust_xlsxwriter::utility::column_number_to_name(col(i)?);
                 let formula = Formula::new(format!(
                     "=SUBTOTAL(109,{letter}{}:{letter}{})",
@@ -263,7 +306,6 @@ impl XlsxSheet {
                     last + 1
                 ))
                 .set_result(part.sums[i].normalize().to_string());
-                let places = part.places[i].unwrap_or(base_places);
                 let format = if c.kind == Kind::Amount {
                     with_places(&total_amount, places)
                 } else {
@@ -280,6 +322,7 @@ impl XlsxSheet {
                 .set_column_width(col(i)?, (*w).min(MAX_WIDTH) as f64)
                 .map_err(xlsx_error)?;
         }
+        self.as_text += as_text;
         if !part.columns.is_empty() {
             sheet
                 .autofilter(
@@ -463,7 +506,7 @@ impl Sheet for XlsxSheet {
         crate::error::catch_panic(|| self.write_row(cells), writer_panicked)
     }
 
-    fn finish(self: Box<Self>) -> Result<()> {
+    fn finish(self: Box<Self>) -> Result<u64> {
         crate::error::catch_panic(|| self.save_all(), writer_panicked)
     }
 }
@@ -487,6 +530,7 @@ impl XlsxSheet {
         let mut part = self.part.take().expect("a table is open");
         let row = FIRST_DATA_ROW + part.rows;
         let f = &self.formats;
+        let mut as_text = 0;
         let sheet = self
             .workbook
             .worksheet_from_index(part.index)
@@ -506,8 +550,16 @@ impl XlsxSheet {
                     if let Some(places) = part.places.get_mut(i) {
                         *places = Some(places.map_or(*dp, |p| p.max(*dp)));
                     }
-                    let format = with_places(&f.amount, *dp);
-                    sheet.write_number_with_format(row, c, v.to_f64().unwrap_or(0.0), format)
+                    if past_excel(v) {
+                        if let Some(text) = part.texts.get_mut(i) {
+                            *text = true;
+                        }
+                        as_text += 1;
+                        sheet.write_string_with_format(row, c, amount_text(v, *dp), &f.amount_text)
+                    } else {
+                        let format = with_places(&f.amount, *dp);
+                        sheet.write_number_with_format(row, c, v.to_f64().unwrap_or(0.0), format)
+                    }
                 }
                 Cell::Ratio(d) => sheet.write_number_with_format(
                     row,
@@ -560,14 +612,17 @@ impl XlsxSheet {
         }
         part.rows += 1;
         self.part = Some(part);
+        self.as_text += as_text;
         Ok(())
     }
 
-    fn save_all(mut self: Box<Self>) -> Result<()> {
+    /// Saves the workbook; the amounts written as text.
+    fn save_all(mut self: Box<Self>) -> Result<u64> {
         self.end()?;
         self.about()?;
         let file = std::fs::File::create(&self.path)?;
-        save(&mut self.workbook, file)
+        save(&mut self.workbook, file)?;
+        Ok(self.as_text)
     }
 }
 

@@ -149,7 +149,7 @@ pub(super) fn written(
     let failed = result.is_err();
     match result {
         Ok(done) => app.say(format!(
-            "wrote {} ({} {}row{}){}",
+            "wrote {} ({} {}row{}){}{}",
             done.path.display(),
             done.rows,
             if done.marked { "marked " } else { "" },
@@ -158,6 +158,11 @@ pub(super) fn written(
                 ", replacing the file that was there"
             } else {
                 ""
+            },
+            match done.as_text {
+                0 => String::new(),
+                1 => " · 1 amount past Excel's 15 significant digits written as text".into(),
+                n => format!(" · {n} amounts past Excel's 15 significant digits written as text"),
             }
         )),
         Err(e) if app.quit_when_written => {

@@ -35,9 +35,10 @@ impl PendingExport {
         let result = self
             .view
             .write(&self.path, &self.options)
-            .map(|rows| ExportDone {
+            .map(|written| ExportDone {
                 path: self.path,
-                rows,
+                rows: written.rows,
+                as_text: written.as_text,
                 replaced: self.replaced,
                 marked: self.marked,
             })

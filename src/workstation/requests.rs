@@ -99,6 +99,8 @@ pub struct ExportDone {
     pub path: std::path::PathBuf,
     /// The rows of its main table.
     pub rows: u64,
+    /// Amounts written as text, past the digits Excel keeps ([`crate::export::Written`]).
+    pub as_text: u64,
     /// A file of that name was there before, and is replaced.
     pub replaced: bool,
     /// Only the marked rows were written (the queue with customers marked).
