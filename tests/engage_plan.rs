@@ -902,7 +902,7 @@ fn a_manual_reminder_previews_and_sends_once_a_day() {
     assert_eq!(templates.len(), 1);
     let t = templates[0].clone();
     let as_of = day(2026, 4, 30);
-    let entry = manual::entry_for(&w.store, "C2", &t, as_of).unwrap();
+    let entry = manual::entry_for(&w.store, "C2", &t, as_of, "USD").unwrap();
     assert_eq!(entry.reminder, "t 2026-04-30");
     assert_eq!(entry.document_ids(), vec!["I2", "I3"]);
     let mail = manual::preview(&w.cycles, &t, &entry, &settings(as_of)).unwrap();
@@ -922,14 +922,14 @@ fn a_manual_reminder_previews_and_sends_once_a_day() {
     let again = send(&mut w, &entry, as_of, &mut mailer);
     assert_eq!(again.unwrap(), EntryOutcome::AlreadyClaimed);
     assert_eq!(mailer.delivered.len(), 1);
-    let tomorrow = manual::entry_for(&w.store, "C2", &t, day(2026, 5, 1)).unwrap();
+    let tomorrow = manual::entry_for(&w.store, "C2", &t, day(2026, 5, 1), "USD").unwrap();
     let next = send(&mut w, &tomorrow, day(2026, 5, 1), &mut mailer);
     assert!(matches!(next.unwrap(), EntryOutcome::Sent(_)));
     // A manual reminder does not use up the cycle's reminders: they wait for the next day
     // without one (at most one reminder a day, by hand or of a cycle).
     assert!(!w.customers(as_of).contains(&"C2".to_string()));
     assert!(w.customers(day(2026, 5, 2)).contains(&"C2".to_string()));
-    let e = manual::entry_for(&w.store, "C4", &t, as_of).unwrap_err();
+    let e = manual::entry_for(&w.store, "C4", &t, as_of, "USD").unwrap_err();
     assert!(e.to_string().contains("no email address"), "{e}");
 }
 
@@ -991,7 +991,7 @@ fn a_reminder_sent_by_hand_leaves_the_reminder_it_stands_in_for_skipped_with_why
     assert_eq!(beta[0].code, SkipReason::Priority);
     // The collector sends one by hand.
     let t = manual::templates(&mut w.cycles).unwrap()[0].clone();
-    let by_hand = manual::entry_for(&w.store, "C2", &t, as_of).unwrap();
+    let by_hand = manual::entry_for(&w.store, "C2", &t, as_of, "USD").unwrap();
     let mut mailer = FakeMailer::default();
     manual::send(
         &mut w.store,
@@ -1055,16 +1055,16 @@ fn a_manual_reminder_goes_to_the_primary_billing_contact_else_the_customer() {
     );
     let t = manual::templates(&mut w.cycles).unwrap()[0].clone();
     let as_of = day(2026, 4, 30);
-    let beta = manual::entry_for(&w.store, "C2", &t, as_of).unwrap();
+    let beta = manual::entry_for(&w.store, "C2", &t, as_of, "USD").unwrap();
     assert_eq!((beta.to.as_str(), beta.cc.len()), ("bill@beta.example", 0));
     // Delta has no email of its own: its primary billing contact is enough.
-    let delta = manual::entry_for(&w.store, "C4", &t, as_of);
+    let delta = manual::entry_for(&w.store, "C4", &t, as_of, "USD");
     assert_eq!(
         delta.map(|e| e.to).ok().as_deref(),
         Some("dee@delta.example")
     );
     // Without contacts, the customer's own address.
-    let acme = manual::entry_for(&w.store, "C1", &t, as_of).unwrap();
+    let acme = manual::entry_for(&w.store, "C1", &t, as_of, "USD").unwrap();
     assert_eq!(acme.to, "a@acme.example");
 }
 
@@ -1237,4 +1237,68 @@ fn withdrawn(report: &outbox::RunReport) -> Vec<(&str, &str)> {
         .iter()
         .map(|u| (u.customer_id.as_str(), u.error.as_str()))
         .collect()
+}
+
+/// A template could not tell the customer its credit (credit notes not applied), its
+/// unapplied cash or what it owes once they are set against its invoices: the variables
+/// `customer.unutilised_credit`, `customer.unapplied_cash`, `customer.net_balance` (with
+/// `customer.outstanding` and `customer.base_currency`), its whole account in the base
+/// currency, formatted as the other amounts. A cycle whose rules read none of the figures
+/// gets them too, and so does a reminder by hand; a customer in net credit is told a negative
+/// net balance.
+#[test]
+fn templates_state_the_customers_credit_unapplied_cash_and_net_balance() {
+    use owed::engage::manual;
+    let template = "{{ customer.name }}\n\
+        open {{ customer.outstanding }}, credit {{ customer.unutilised_credit }}, \
+        cash {{ customer.unapplied_cash }}, net {{ customer.net_balance }} \
+        {{ customer.base_currency }}\n";
+    let portfolio = Portfolio::engagement()
+        .with_document("N2,C2,credit_note,2026-04-01,,150.00,USD")
+        .with_payment("P2,C2,2026-04-20,50.00,USD,success,cheque")
+        .with_document("N3,C3,credit_note,2026-04-02,,1250.00,USD");
+    // No rule of this cycle reads the customers' figures.
+    let cycle = "name = \"Plain\"\ncustomer = \"open_issue_amount = 0\"\n\
+        document = \"due_date < today\"\n[[reminder]]\nname = \"Now\"\n\
+        after_due_days = 0\ntemplate = \"templates/t.md\"\n";
+    let mut w = World::new(
+        portfolio,
+        template,
+        &[("plain.toml", cycle)],
+        &Default::default(),
+    );
+    let as_of = day(2026, 4, 30);
+    let plan = w.plan(as_of);
+    let text_of = |customer: &str| {
+        let entry = plan
+            .entries
+            .iter()
+            .find(|e| e.customer_id == customer)
+            .unwrap_or_else(|| panic!("no entry for {customer}"));
+        let reminder = &w.cycles.cycles[0].reminders[0];
+        outbox::render_entry(
+            &w.cycles.templates,
+            &reminder.template,
+            entry,
+            &settings(as_of),
+        )
+        .unwrap()
+        .text
+    };
+    assert_eq!(
+        text_of("C2").trim(),
+        "open 500.00, credit 150.00, cash 50.00, net 300.00 USD"
+    );
+    assert_eq!(
+        text_of("C3").trim(),
+        "open 1,000.00, credit 1,250.00, cash 0.00, net -250.00 USD"
+    );
+    let templates = manual::templates(&mut w.cycles).unwrap();
+    let t = templates[0].clone();
+    let entry = manual::entry_for(&w.store, "C1", &t, as_of, "USD").unwrap();
+    let mail = manual::preview(&w.cycles, &t, &entry, &settings(as_of)).unwrap();
+    assert_eq!(
+        mail.text.trim(),
+        "open 500.00, credit 0.00, cash 0.00, net 500.00 USD"
+    );
 }

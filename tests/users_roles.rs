@@ -664,7 +664,7 @@ fn the_library_refuses_the_same_way() {
         min_days_between: 0,
         clock: owed::domain::date::Clock::Reading(chrono::Local::now),
     };
-    let theirs = manual::entry_for(&store, "V2", &template, as_of).unwrap();
+    let theirs = manual::entry_for(&store, "V2", &template, as_of, "USD").unwrap();
     let e = manual::send(
         &mut store,
         &cycles,
@@ -688,7 +688,7 @@ fn the_library_refuses_the_same_way() {
         role: Role::Auditor,
         ..settings.clone()
     };
-    let own = manual::entry_for(&store, "V1", &template, as_of).unwrap();
+    let own = manual::entry_for(&store, "V1", &template, as_of, "USD").unwrap();
     let e = manual::send(&mut store, &cycles, &template, &own, &mut NoMail, &carol).unwrap_err();
     assert!(e.to_string().contains("an auditor reads only"), "{e}");
     assert_eq!(fx.fingerprint(), before);

@@ -382,6 +382,29 @@ impl Facts {
         Ok(out)
     }
 
+    /// Reads every customer's figures, when the rules did not need them.
+    pub fn ensure_figures(&mut self, store: &Store) -> Result<()> {
+        if self.figures.is_empty() {
+            self.figures = Portfolio::compute(
+                store,
+                self.as_of,
+                None,
+                &AgingBounds::default(),
+                &self.base_currency,
+            )?
+            .customers;
+        }
+        Ok(())
+    }
+
+    /// The customer's whole account for its reminders' templates (none: nothing open, no
+    /// credit, or the figures not read: [`Facts::ensure_figures`]).
+    pub fn balances(&self, cid: i64) -> Option<super::template::CustomerBalances> {
+        self.figures
+            .get(&cid)
+            .map(super::template::CustomerBalances::of)
+    }
+
     /// The customer's open promises, when it has any: the next promised date, and what was
     /// promised, paid and is still to come in the currency they were made in (the base
     /// currency when they were made in more than one).

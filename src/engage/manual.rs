@@ -58,7 +58,8 @@ fn same_file(a: &Path, b: &Path) -> bool {
     }
 }
 
-/// The manual reminder of `template` for customer `customer_id` as of `as_of`.
+/// The manual reminder of `template` for customer `customer_id` as of `as_of`, its account
+/// in `base_currency`.
 ///
 /// # Errors
 ///
@@ -69,6 +70,7 @@ pub fn entry_for(
     customer_id: &str,
     template: &TemplateRef,
     as_of: Date,
+    base_currency: &str,
 ) -> Result<PlanEntry> {
     let customer = store
         .engagement()
@@ -122,6 +124,16 @@ pub fn entry_for(
         .filter_map(|d| d.due_date)
         .min()
         .map_or(0, |due| days_overdue(as_of, due));
+    let balances = crate::report::Portfolio::compute(
+        store,
+        as_of,
+        Some(customer.cid),
+        &crate::domain::aging::AgingBounds::default(),
+        base_currency,
+    )?
+    .customers
+    .get(&customer.cid)
+    .map(super::template::CustomerBalances::of);
     Ok(PlanEntry {
         cycle: MANUAL_CYCLE.to_string(),
         reminder: format!("{} {as_of}", template.stem()),
@@ -137,6 +149,7 @@ pub fn entry_for(
         documents,
         days_overdue: oldest,
         promise: None,
+        balances,
     })
 }
 

@@ -866,6 +866,7 @@ fn context_input<'a>(entry: &'a PlanEntry, settings: &'a SendSettings) -> Contex
         base_currency: &settings.base_currency,
         today: settings.as_of,
         promise: entry.promise.as_ref(),
+        balances: entry.balances.as_ref(),
     }
 }
 

@@ -38,7 +38,7 @@
 use super::cycle::{Channel, Cycle, Cycles, Reminder};
 use super::facts::{Custom, Facts, Needs, parse_custom};
 use super::outbox::recipients;
-use super::template::OpenPromise;
+use super::template::{CustomerBalances, OpenPromise};
 use crate::Result;
 use crate::domain::aging::days_overdue;
 use crate::domain::document::{document_order, number_order};
@@ -78,6 +78,9 @@ pub struct PlanEntry {
     pub days_overdue: i64,
     /// The customer's open promises to pay (templates' `promise`).
     pub promise: Option<OpenPromise>,
+    /// The customer's whole account in the base currency (templates' `customer.outstanding`,
+    /// `unutilised_credit`, `unapplied_cash`, `net_balance`).
+    pub balances: Option<CustomerBalances>,
 }
 
 impl PlanEntry {
@@ -366,6 +369,14 @@ pub fn compute(store: &Store, cycles: &Cycles, settings: PlanSettings<'_>) -> Re
         document_custom,
         each,
     )?;
+    // The customers' accounts for their templates: from the figures the rules read, else
+    // computed once now (no rule read them), only when there is something to send.
+    if !plan.entries.is_empty() {
+        facts.ensure_figures(store)?;
+        for entry in &mut plan.entries {
+            entry.balances = facts.balances(entry.cid);
+        }
+    }
     // Within a reminder, by customer id, the numbers in it by value (K2 before K10).
     plan.entries.sort_by(|a, b| {
         (&a.cycle, &a.reminder)
@@ -822,6 +833,7 @@ fn plan_one<'c>(
             documents,
             days_overdue: oldest.unwrap_or(0),
             promise: facts.open_promise(customer.cid),
+            balances: None,
         };
         return Some((entry, reminder));
     }

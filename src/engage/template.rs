@@ -7,7 +7,9 @@
 //! (`channel = "sms"`) carries `templates/friendly.sms.txt` when it exists beside it (its
 //! whole output, trimmed, at most three segments: see [`fit_sms`]), else the email's subject.
 //!
-//! The context (see [`EmailContext`]): `customer` (`id`, `name`, `email`), `documents` (a list
+//! The context (see [`EmailContext`]): `customer` (`id`, `name`, `email`; the whole
+//! account's `outstanding`, `unutilised_credit`, `unapplied_cash` and `net_balance` in its
+//! `base_currency`), `documents` (a list
 //! of `id`, `number`, `type`, `doc_date`, `due_date`, `days_overdue`, `amount`, `balance`,
 //! `currency`), `table` (the documents as an aligned plain-text table: number, date, due date,
 //! "12 days overdue" or "due in 3 days", balance, currency), `totals` (`count`;
@@ -453,6 +455,44 @@ pub struct CustomerContext {
     pub id: String,
     pub name: String,
     pub email: String,
+    /// Its whole account as of the reminder's date, in the base currency (not only the
+    /// documents the reminder is about): what its invoices and debit notes still have open,
+    pub outstanding: String,
+    /// its credit notes' amounts not applied (its credit),
+    pub unutilised_credit: String,
+    /// its payments not applied,
+    pub unapplied_cash: String,
+    /// and what it owes once they are set against it: `outstanding − unutilised_credit −
+    /// unapplied_cash`, negative when it is in credit (`-150.00`).
+    pub net_balance: String,
+    /// The currency of those four: the base currency.
+    pub base_currency: String,
+}
+
+/// A customer's whole account as a reminder states it ([`CustomerContext`]), in the base
+/// currency.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct CustomerBalances {
+    pub outstanding: Decimal,
+    pub unutilised_credit: Decimal,
+    pub unapplied_cash: Decimal,
+}
+
+impl CustomerBalances {
+    /// Of a customer's figures.
+    pub fn of(f: &crate::domain::aging::Figures) -> CustomerBalances {
+        CustomerBalances {
+            outstanding: f.outstanding,
+            unutilised_credit: f.unutilised_credit,
+            unapplied_cash: f.unapplied_cash,
+        }
+    }
+
+    /// What it owes once its credit and unapplied cash are set against what is open
+    /// (negative: in credit).
+    pub fn net(&self) -> Decimal {
+        self.outstanding - self.unutilised_credit - self.unapplied_cash
+    }
 }
 
 /// A document in a template (amounts formatted in its currency).
@@ -526,6 +566,8 @@ pub struct ContextInput<'a> {
     pub today: Date,
     /// The customer's open promises.
     pub promise: Option<&'a OpenPromise>,
+    /// Its whole account, in the base currency (none: nothing open, no credit).
+    pub balances: Option<&'a CustomerBalances>,
 }
 
 /// A document's standing as the customer reads it in the table: "12 days overdue", "due
@@ -598,11 +640,18 @@ impl EmailContext {
                 input.base_currency.to_string(),
             ),
         };
+        let account = input.balances.copied().unwrap_or_default();
+        let base = |amount: Decimal| money::grouped(amount, input.base_currency);
         EmailContext {
             customer: CustomerContext {
                 id: single_line(input.customer_id),
                 name: single_line(input.customer_name),
                 email: single_line(input.email),
+                outstanding: base(account.outstanding),
+                unutilised_credit: base(account.unutilised_credit),
+                unapplied_cash: base(account.unapplied_cash),
+                net_balance: base(account.net()),
+                base_currency: input.base_currency.to_string(),
             },
             table: table.render().trim_end().to_string(),
             totals: Totals {
@@ -677,6 +726,11 @@ impl EmailContext {
             remaining: Decimal::new(40_000, 2),
             base_remaining: Decimal::new(40_000, 2),
         };
+        let balances = CustomerBalances {
+            outstanding: Decimal::new(100_000, 2),
+            unutilised_credit: Decimal::new(15_000, 2),
+            unapplied_cash: Decimal::new(5_000, 2),
+        };
         EmailContext::build(
             ContextInput {
                 customer_id: "C1",
@@ -688,6 +742,7 @@ impl EmailContext {
                 base_currency: "USD",
                 today,
                 promise: Some(&promise),
+                balances: Some(&balances),
             },
             &[doc],
         )
@@ -904,6 +959,7 @@ mod tests {
                 base_currency: "USD",
                 today,
                 promise: None,
+                balances: None,
             },
             &[
                 doc("A1", (2026, 3, 31), 123_456, "USD", 100),
@@ -958,6 +1014,7 @@ mod tests {
                 base_currency: "USD",
                 today: Date::from_ymd_opt(2026, 4, 30).unwrap(),
                 promise: None,
+                balances: None,
             },
             &[
                 doc("RE-1", 50_000, "EUR", 112),
@@ -1076,6 +1133,7 @@ mod tests {
                 base_currency: "USD",
                 today,
                 promise: Some(&promise),
+                balances: None,
             },
             &[],
         );
@@ -1120,6 +1178,7 @@ mod tests {
                 base_currency: "USD",
                 today: Date::from_ymd_opt(2026, 6, 30).unwrap(),
                 promise: None,
+                balances: None,
             },
             &[doc("D1", "10.125"), doc("D2", "10.135"), doc("D3", "0.005")],
         );

@@ -575,7 +575,13 @@ impl Answering<'_> {
         for &cid in cids {
             self.sends.go_on()?;
             let (customer_id, name) = self.customer_named(cid)?;
-            let mail = match manual::entry_for(&self.store, &customer_id, &template, as_of) {
+            let mail = match manual::entry_for(
+                &self.store,
+                &customer_id,
+                &template,
+                as_of,
+                &settings.base_currency,
+            ) {
                 Err(e) => Err(e.to_string()),
                 Ok(entry) => {
                     let cycles = self.cycles()?;
@@ -665,7 +671,13 @@ impl Answering<'_> {
         for &cid in cids {
             self.sends.go_on()?;
             let (customer_id, name) = self.customer_named(cid)?;
-            let entry = match manual::entry_for(&self.store, &customer_id, &template, as_of) {
+            let entry = match manual::entry_for(
+                &self.store,
+                &customer_id,
+                &template,
+                as_of,
+                &settings.base_currency,
+            ) {
                 Ok(entry) => entry,
                 Err(e) => {
                     emit(EngageResponse::Sent {
