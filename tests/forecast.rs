@@ -437,7 +437,7 @@ fn forecast_exports_one_row_per_open_document() {
     assert_eq!(
         lines.next(),
         Some(
-            "document_id,number,customer_id,customer,balance_USD,due_date,\
+            "document_id,number,customer_id,customer,balance_USD,expected_cash_USD,due_date,\
              predicted_payment_date,week_start,reason"
         )
     );
@@ -450,9 +450,9 @@ fn forecast_exports_one_row_per_open_document() {
     // Same documents, same dates; the week is the Monday on or before the date.
     let first = &rows[0];
     assert_eq!(first[0], docs[0]["id"]);
-    assert_eq!(first[6], docs[0]["predicted_payment_date"]);
-    let predicted = parse_iso(&first[6]).unwrap();
-    let week = parse_iso(&first[7]).unwrap();
+    assert_eq!(first[7], docs[0]["predicted_payment_date"]);
+    let predicted = parse_iso(&first[7]).unwrap();
+    let week = parse_iso(&first[8]).unwrap();
     assert!(week <= predicted && (predicted - week).num_days() < 7);
 }
 
@@ -766,5 +766,50 @@ fn the_probability_of_paying_late_agrees_with_the_date_shown() {
     assert!(
         after > 10 && before > 3,
         "{after} after, {before} on or before"
+    );
+}
+
+/// A customer whose credit notes and unapplied payments exceed its open invoices pays no
+/// cash: its documents are settled by that credit. The cash forecast expected their whole
+/// balances; it now sets each customer's credit and cash in hand against its open documents,
+/// oldest due first, and expects only what is left. The documents keep their balances and
+/// predicted dates.
+#[test]
+fn a_customer_in_net_credit_is_expected_to_pay_no_cash() {
+    let dir = tempfile::tempdir().unwrap();
+    Portfolio::new()
+        .file(
+            "customers.csv",
+            "id,name,currency\nA,In credit,USD\nB,Part credit,USD\nC,Plain,USD\n",
+        )
+        .file(
+            "documents.csv",
+            "id,customer_id,type,doc_date,due_date,amount,currency\n\
+             A1,A,invoice,2026-02-01,2026-03-01,100.00,USD\n\
+             AN,A,credit_note,2026-02-05,,150.00,USD\n\
+             B1,B,invoice,2026-02-01,2026-03-01,200.00,USD\n\
+             B2,B,invoice,2026-02-10,2026-03-20,300.00,USD\n\
+             C1,C,invoice,2026-02-01,2026-03-01,400.00,USD\n",
+        )
+        .file(
+            "payments.csv",
+            "id,customer_id,date,amount,currency\nBP,B,2026-02-12,250.00,USD\n",
+        )
+        .import(dir.path());
+    let json = forecast_json(dir.path());
+    let docs = json["documents"].as_array().unwrap();
+    let balances: Decimal = docs.iter().map(|d| money(&d["balance"])).sum();
+    assert_eq!(balances, Decimal::from(1000), "{json}");
+    let in_weeks: Decimal = json["weeks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|w| money(&w["amount"]))
+        .sum();
+    // A: nothing; B: 500 less 250; C: 400.
+    assert_eq!(
+        in_weeks + money(&json["beyond"]),
+        Decimal::from(650),
+        "{json}"
     );
 }

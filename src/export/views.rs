@@ -372,6 +372,8 @@ pub fn forecast(store: &Store, f: &Forecast, sheet: &mut dyn Sheet) -> Result<()
             Column::new("customer_id", "Customer ID", Kind::Text),
             Column::new("customer", "Customer", Kind::Text),
             base_amount("balance", "Open", &f.currency),
+            // What the weeks expect of it: the open balance less the customer's credit.
+            base_amount("expected_cash", "Expected cash", &f.currency),
             Column::new("due_date", "Due", Kind::Date),
             Column::new("predicted_payment_date", "Predicted payment", Kind::Date),
             Column::new("week_start", "Forecast week", Kind::Date),
@@ -389,6 +391,7 @@ pub fn forecast(store: &Store, f: &Forecast, sheet: &mut dyn Sheet) -> Result<()
             Cell::from(d.customer_id.as_str()),
             Cell::from(names.get(&d.cid).map(|l| l.name.clone())),
             Cell::amount(d.balance, &f.currency),
+            Cell::amount(d.cash, &f.currency),
             Cell::Date(d.due_date),
             Cell::Date(d.predicted),
             Cell::from(week_of(d.predicted)),

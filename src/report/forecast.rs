@@ -30,6 +30,10 @@ pub struct DocumentForecast {
     pub customer_id: String,
     /// Open balance in the base currency.
     pub balance: Decimal,
+    /// The cash the forecast expects for it (the weeks' amounts): its balance less what the
+    /// customer's credit and cash in hand settle ([`cash::after_credit`]); 0 for the documents
+    /// of a customer in net credit.
+    pub cash: Decimal,
     pub due_date: Date,
     pub predicted: Date,
     pub reason: String,
@@ -114,7 +118,7 @@ impl Forecast {
         self.cash = cash::weekly(
             self.as_of,
             cash::WEEKS,
-            self.documents.iter().map(|d| (d.predicted, d.balance)),
+            self.documents.iter().map(|d| (d.predicted, d.cash)),
         );
         self
     }
@@ -149,7 +153,8 @@ impl Forecast {
         for (h, (risk, predictions)) in histories.customers.iter().zip(per_customer) {
             risks.insert(h.cid, risk);
             let customer_id = labels.get(&h.cid).map(|l| l.id.clone()).unwrap_or_default();
-            for (doc, p) in h.open.iter().zip(predictions) {
+            let cash_of = cash::after_credit(h);
+            for ((doc, p), cash) in h.open.iter().zip(predictions).zip(cash_of) {
                 documents.push(DocumentForecast {
                     key: doc.key,
                     id: histories
@@ -160,6 +165,7 @@ impl Forecast {
                     cid: h.cid,
                     customer_id: customer_id.clone(),
                     balance: doc.balance,
+                    cash,
                     due_date: doc.due_date,
                     predicted: p.date,
                     reason: p.reason,
@@ -173,7 +179,7 @@ impl Forecast {
         let cash = cash::weekly(
             as_of,
             cash::WEEKS,
-            documents.iter().map(|d| (d.predicted, d.balance)),
+            documents.iter().map(|d| (d.predicted, d.cash)),
         );
         Ok(Forecast {
             as_of,

@@ -68,8 +68,11 @@ pub struct DocumentPrediction {
     pub predicted: Date,
     /// "usually pays 12 days late; disputed".
     pub reason: String,
-    /// Its open balance in the base currency (what the cash forecast expects then).
+    /// Its open balance in the base currency.
     pub balance: crate::domain::Decimal,
+    /// The cash the forecast expects for it then: its balance less what the customer's
+    /// credit and cash in hand settle.
+    pub cash: crate::domain::Decimal,
     /// How the date was made (model, median, promise) and that method's mean absolute
     /// error in days on this ledger's recent history, when checked.
     pub method: crate::domain::forecast::Method,
@@ -116,6 +119,7 @@ impl Prepared {
                     predicted: d.predicted,
                     reason: d.reason,
                     balance: d.balance,
+                    cash: d.cash,
                     method: d.method,
                     backtest_mae: d.backtest_mae,
                 });
@@ -590,7 +594,7 @@ impl Forecasts {
         let predictions = cids
             .iter()
             .filter_map(|cid| loaded.customers.get(cid))
-            .flat_map(|c| c.documents.iter().map(|d| (d.predicted, d.balance)));
+            .flat_map(|c| c.documents.iter().map(|d| (d.predicted, d.cash)));
         Some(crate::domain::forecast::cash::weekly(
             as_of,
             loaded.view.cash.weeks.len(),

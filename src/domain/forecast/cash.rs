@@ -36,6 +36,30 @@ impl CashForecast {
     }
 }
 
+/// The cash to expect for each of `h`'s open documents (in their order): its balance, less
+/// what the customer's credit and cash in hand (its open credit notes and unapplied payments)
+/// settle, set against its documents oldest due first, as they are applied. A customer whose
+/// credit exceeds what is open pays no cash: its documents are settled by credit. The dates
+/// the model predicts are the same.
+pub fn after_credit(h: &super::CustomerHistory) -> Vec<Decimal> {
+    let mut cash: Vec<Decimal> = h.open.iter().map(|d| d.balance).collect();
+    let mut left = h.credit.max(Decimal::ZERO);
+    if left.is_zero() {
+        return cash;
+    }
+    let mut order: Vec<usize> = (0..h.open.len()).collect();
+    order.sort_by_key(|&i| (h.open[i].due_date, h.open[i].key));
+    for i in order {
+        let take = cash[i].max(Decimal::ZERO).min(left);
+        cash[i] -= take;
+        left -= take;
+        if left.is_zero() {
+            break;
+        }
+    }
+    cash
+}
+
 /// The Monday starting the forecast's first week (see the module docs).
 pub fn first_week_start(as_of: Date) -> Date {
     let first_day = as_of + Days::new(1);
