@@ -1108,6 +1108,108 @@ fn ctrl_z_suspends_and_sigcont_redraws_the_whole_frame() {
     assert_eq!(s.cooked(), (true, true));
 }
 
+/// Suspended with Ctrl-Z in a shell, then `kill -TERM %1` (bash sends SIGCONT behind it, the
+/// job still in the background) or `kill -HUP %1`: the workstation ends, as it would running,
+/// without waiting for `fg`. (Continued in the background, it set its terminal's modes again
+/// and was stopped by SIGTTOU for it: it stayed stopped until `fg`.)
+#[cfg(target_os = "linux")]
+#[test]
+fn a_suspended_workstation_ends_on_sigterm_or_sighup_in_the_background() {
+    for signal in ["TERM", "HUP"] {
+        let dir = tempfile::tempdir().unwrap();
+        let db = workstation::build(dir.path());
+        let pty = native_pty_system();
+        let pair = pty
+            .openpty(PtySize {
+                rows: 30,
+                cols: 100,
+                ..PtySize::default()
+            })
+            .unwrap();
+        let mut cmd = CommandBuilder::new("bash");
+        cmd.args(["--norc", "--noprofile", "-i"]);
+        cmd.cwd(dir.path());
+        cmd.env("TERM", "xterm-256color");
+        cmd.env("PS1", "$ ");
+        cmd.env("XDG_CONFIG_HOME", dir.path().join("config"));
+        cmd.env("HOME", dir.path());
+        cmd.env_remove("NO_COLOR");
+        cmd.env_remove("OWED_CONFIG");
+        cmd.env_remove("OWED_THEME");
+        let mut shell = pair.slave.spawn_command(cmd).unwrap();
+        drop(pair.slave);
+        let mut reader = pair.master.try_clone_reader().unwrap();
+        let mut writer = pair.master.take_writer().unwrap();
+        let screen = Arc::new(Mutex::new(vt100::Parser::new(nz(30), nz(100), 0)));
+        let sink = Arc::clone(&screen);
+        std::thread::spawn(move || {
+            common::read_chunks(&mut reader, |bytes| sink.lock().unwrap().process(bytes));
+        });
+        let wait_for = |text: &str| {
+            let start = Instant::now();
+            loop {
+                let contents = screen.lock().unwrap().screen().contents();
+                if contents.contains(text) {
+                    return contents;
+                }
+                assert!(
+                    start.elapsed() < PATIENCE,
+                    "waited for {text:?}; the screen shows:\n{contents}"
+                );
+                std::thread::sleep(Duration::from_millis(20));
+            }
+        };
+        let mut type_keys = |keys: &str| {
+            writer.write_all(keys.as_bytes()).unwrap();
+            writer.flush().unwrap();
+        };
+        let owed = env!("CARGO_BIN_EXE_owed");
+        type_keys(&format!(
+            "'{owed}' --db '{}' --as alice --as-of 2026-04-30\r",
+            db.display()
+        ));
+        wait_for("Queue · mine (alice) · 1 of 5");
+        type_keys("n");
+        wait_for("Note · Acme Corp (K6)");
+        type_keys("typed before the stop");
+        wait_for("typed before the stop");
+        type_keys("\x1a");
+        wait_for("Stopped");
+        type_keys("echo \"job $(jobs -p %1)\"\r");
+        let shown = wait_for("job ");
+        let pid: u32 = shown
+            .lines()
+            .find_map(|l| l.strip_prefix("job "))
+            .and_then(|p| p.trim().parse().ok())
+            .unwrap_or_else(|| panic!("no pid in:\n{shown}"));
+        type_keys(&format!("kill -{signal} %1\r"));
+        let start = Instant::now();
+        loop {
+            let state = std::fs::read_to_string(format!("/proc/{pid}/stat"))
+                .ok()
+                .and_then(|stat| {
+                    let after = stat[stat.rfind(')')? + 1..].trim_start().to_string();
+                    after.chars().next()
+                });
+            match state {
+                None | Some('Z') => break,
+                Some(state) => assert!(
+                    start.elapsed() < PATIENCE,
+                    "SIG{signal}: still {state} (T: stopped) after {:?}",
+                    start.elapsed()
+                ),
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        // The shell's prompt on the normal screen.
+        type_keys("echo $((6 * 7))\r");
+        wait_for("42");
+        assert!(!screen.lock().unwrap().screen().alternate_screen());
+        type_keys("exit\r");
+        let _ = shell.wait();
+    }
+}
+
 /// The screen's rows, for looking at one part of it.
 fn rows(s: &Session) -> Vec<String> {
     s.contents().lines().map(str::to_string).collect()

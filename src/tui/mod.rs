@@ -521,13 +521,26 @@ impl Front for LocalFront {
     }
 
     fn suspend(&mut self) -> Result<Option<String>> {
-        outside(&self.input, terminal::stop)?;
+        self.input.pause();
+        terminal::restore();
+        terminal::stop();
+        // Continued: by `fg`, or by `kill -TERM %1` in the background (then it ends here).
+        if let Some(signal) = terminal::wait_for_terminal() {
+            return Err(Error::Signal(signal));
+        }
+        terminal::reclaim()?;
+        self.input.resume();
         event_loop::wipe(&mut self.terminal)?;
         self.wiped();
         Ok(None)
     }
 
     fn reclaim(&mut self) -> Result<()> {
+        // A SIGCONT after a stop from outside (`kill -STOP`): the terminal is taken back once
+        // it is this process's again, unless a terminating signal came meanwhile.
+        if let Some(signal) = terminal::wait_for_terminal() {
+            return Err(Error::Signal(signal));
+        }
         terminal::reclaim()
     }
 }

@@ -22,7 +22,7 @@ use crossterm::event::{DisableBracketedPaste, EnableBracketedPaste};
 use crossterm::terminal::{EnterAlternateScreen, LeaveAlternateScreen};
 use crossterm::{cursor, execute};
 use std::io::Write;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI32, Ordering};
 
 /// What a signal asks of the workstation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -41,6 +41,9 @@ pub const GRACE: std::time::Duration = std::time::Duration::from_secs(3);
 
 /// Whether the terminal is in the workstation's modes (raw, alternate screen).
 static ACTIVE: AtomicBool = AtomicBool::new(false);
+
+/// The terminating signal the watch has seen (0: none yet).
+static ENDING: AtomicI32 = AtomicI32::new(0);
 
 /// Puts the terminal in raw mode on the alternate screen, and puts it back when dropped, or
 /// when anything panics.
@@ -63,7 +66,10 @@ impl Drop for Guard {
     }
 }
 
-/// Leaves the alternate screen, shows the cursor and leaves raw mode, once.
+/// Leaves the alternate screen, shows the cursor and leaves raw mode, once. In the
+/// background (stopped, then continued by `kill` without `fg`) the terminal's modes are the
+/// shell's, which it set when the job stopped: they are left alone (setting them there stopped
+/// the process again, on SIGTTOU).
 pub fn restore() {
     if ACTIVE.swap(false, Ordering::SeqCst) {
         let mut out = std::io::stdout();
@@ -73,8 +79,42 @@ pub fn restore() {
             LeaveAlternateScreen,
             cursor::Show
         );
-        let _ = crossterm::terminal::disable_raw_mode();
+        if in_foreground() {
+            let _ = crossterm::terminal::disable_raw_mode();
+        }
         let _ = out.flush();
+    }
+}
+
+/// Whether this process is in its terminal's foreground (true without a terminal): only
+/// then may it set the terminal's modes without being stopped for it (SIGTTOU).
+fn in_foreground() -> bool {
+    #[cfg(unix)]
+    {
+        // SAFETY: `tcgetpgrp` and `getpgrp` only read the process's and the descriptor's state.
+        unsafe {
+            let owner = libc::tcgetpgrp(libc::STDIN_FILENO);
+            owner < 0 || owner == libc::getpgrp()
+        }
+    }
+    #[cfg(not(unix))]
+    true
+}
+
+/// After a stop: waits until the terminal is this process's again (`fg`), or a terminating
+/// signal has come (its number: the workstation ends without taking the terminal back).
+/// Continued in the background (`kill -TERM %1` sends SIGCONT behind the signal), taking the
+/// terminal back stopped the process again (SIGTTOU), and it stayed stopped until `fg`.
+pub fn wait_for_terminal() -> Option<i32> {
+    loop {
+        match ENDING.load(Ordering::SeqCst) {
+            0 => {}
+            n => return Some(n),
+        }
+        if in_foreground() {
+            return None;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
     }
 }
 
@@ -193,6 +233,7 @@ pub fn watch_signals(send: impl Fn(Signal) -> bool + Send + 'static) -> Result<S
                     }
                     n => {
                         terminating = true;
+                        ENDING.store(n, Ordering::SeqCst);
                         std::thread::spawn(move || {
                             std::thread::sleep(GRACE);
                             if ACTIVE.load(Ordering::SeqCst) {
