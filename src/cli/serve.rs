@@ -156,14 +156,15 @@ fn workstation(ctx: &Context) -> Result<(Arc<dyn Directory>, Arc<App>, Workstati
                     }
                 }
             })?;
-        remote::run_remote(
+        let end = remote::run_remote(
             setup,
             session,
             events,
             s.output,
             s.size,
             capabilities(&s.caps),
-        )
+        );
+        end.result
     };
     Ok((directory, Arc::new(app), handle))
 }

@@ -204,15 +204,12 @@ pub fn run_local(setup: Setup, workstation: &Workstation, actor: Actor) -> Resul
         app.cell_pixels = cell;
     }
     let mut effects = update::start(&mut app);
-    if let Some(draft) = session.take_draft() {
-        effects.extend(action_forms::reopen(&mut app, draft));
-    }
+    effects.extend(action_forms::bring_back(&mut app, session.take_drafts()));
     let ended = event_loop::run(&mut app, &session, &rx, &mut front, effects)?;
-    if ended == Ended::InputClosed
-        && let Some(draft) = action_forms::draft(&app)
-    {
-        session.keep_draft(draft);
-    }
+    session.keep_drafts(action_forms::drafts_to_keep(
+        &app,
+        ended == Ended::InputClosed,
+    ));
     Ok(())
 }
 

@@ -143,6 +143,33 @@ pub fn run_remote<W: Write>(
     out: W,
     size: (u16, u16),
     caps: Capabilities,
+) -> RemoteEnd {
+    let mut drafts_kept = 0;
+    let result = run_session(setup, session, events, out, size, caps, &mut drafts_kept);
+    RemoteEnd {
+        result,
+        drafts_kept,
+    }
+}
+
+/// How a remote session ended.
+#[derive(Debug)]
+pub struct RemoteEnd {
+    /// The loop's end (an error is shown to the user).
+    pub result: Result<()>,
+    /// The drafts it kept for the user's next session (the server's log says so).
+    pub drafts_kept: usize,
+}
+
+/// [`run_remote`]'s session; `drafts_kept` is set once it ends, however it ends.
+fn run_session<W: Write>(
+    setup: Setup,
+    session: Session,
+    events: Events,
+    out: W,
+    size: (u16, u16),
+    caps: Capabilities,
+    drafts_kept: &mut usize,
 ) -> Result<()> {
     // The themes honour the depth; crossterm's own NO_COLOR handling (this process's
     // environment, not the client's) must not turn colours into bare resets.
@@ -182,16 +209,14 @@ pub fn run_remote<W: Write>(
     if let Some(why) = app.files.own_folder_refused() {
         app.say_error(format!("{why}; until then :export and attaching refuse it"));
     }
-    if let Some(draft) = session.take_draft() {
-        effects.extend(action_forms::reopen(&mut app, draft));
-    }
+    effects.extend(action_forms::bring_back(&mut app, session.take_drafts()));
     let ended = event_loop::run(&mut app, &session, &rx, &mut front, effects);
-    // A form half-typed goes to the user's next session, however the loop ended.
-    if !matches!(ended, Ok(Ended::Quit))
-        && let Some(draft) = action_forms::draft(&app)
-    {
-        session.keep_draft(draft);
-    }
+    // The drafts kept with Esc, and a form half-typed (however the loop ended but by `q`),
+    // go to the user's next session.
+    *drafts_kept = session.keep_drafts(action_forms::drafts_to_keep(
+        &app,
+        !matches!(ended, Ok(Ended::Quit)),
+    ));
     if matches!(ended, Ok(Ended::Quit)) {
         // The client's terminal as it was (when the connection is still there).
         let backend = front.terminal.backend_mut();

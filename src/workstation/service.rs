@@ -22,10 +22,12 @@
 //! and holds nothing between them. Today's plan is computed once for every session that asks
 //! for it while nothing is committed ([`super::engage::plans`]), and kept once.
 //!
-//! Drafts: a session that ends with a form half-typed hands it over ([`Session::keep_draft`]);
-//! the service keeps the latest draft of each user **in memory** (a restart of the server
-//! loses them; nothing half-typed is ever written to the database), and the user's next
-//! session takes it ([`Session::take_draft`]) to reopen the form.
+//! Drafts: a session that ends hands over its form half-typed and the drafts kept with `Esc`
+//! ([`Session::keep_drafts`]); the service keeps each user's, one per form, customers and
+//! timeline entry (the latest of each, at most [`MAX_DRAFTS`]), **in memory** (a restart of
+//! the server loses them; nothing half-typed is ever written to the database), and the user's
+//! next session takes them all ([`Session::take_drafts`]): it reopens the last form, and the
+//! same form on each other customer brings its draft back.
 
 use super::engage::plans::{Plans, PlansHeld};
 use super::engage::worker::{
@@ -111,7 +113,29 @@ pub struct Draft {
     pub focus: usize,
     /// The session's as-of date.
     pub as_of: Date,
+    /// The timeline entry's record the form acted on (a promise voided, an issue resolved).
+    pub record: Option<i64>,
+    /// Closed keeping the draft (`Esc`, `y`), rather than open when its session ended.
+    pub kept: bool,
 }
+
+impl Draft {
+    /// Whether `other` is a draft of the same form: its kind, customers and record.
+    pub fn same_form(&self, other: &Draft) -> bool {
+        let sorted = |cids: &[i64]| {
+            let mut cids = cids.to_vec();
+            cids.sort_unstable();
+            cids
+        };
+        self.kind == other.kind
+            && self.record == other.record
+            && sorted(&self.cids) == sorted(&other.cids)
+    }
+}
+
+/// The most drafts kept for one user: past it the oldest go (each field holds up to 20,000
+/// characters).
+pub const MAX_DRAFTS: usize = 50;
 
 /// Where a session's answers go.
 type Sink = Box<dyn Fn(Answer) -> bool + Send>;
@@ -141,8 +165,8 @@ struct Shared {
     next: AtomicU64,
     portfolios: Mutex<HashMap<Date, Portfolio>>,
     sinks: Mutex<HashMap<SessionId, Sink>>,
-    /// The latest draft of each user (in memory only).
-    drafts: Mutex<HashMap<String, Draft>>,
+    /// Each user's drafts, the latest last (in memory only).
+    drafts: Mutex<HashMap<String, Vec<Draft>>>,
     /// The saves in progress, of every portfolio.
     saves: Saves,
     /// Today's engagement plan, shared by the sessions' engagement workers.
@@ -648,14 +672,31 @@ impl Session {
         sinks.insert(self.id, Box::new(sink));
     }
 
-    /// Keeps a form half-typed for the user's next session (the latest one of each user).
-    pub fn keep_draft(&self, draft: Draft) {
-        lock(&self.shared.drafts).insert(self.actor.name.clone(), draft);
+    /// Keeps drafts for the user's next session, beside those other sessions of theirs kept
+    /// (one per form: a later draft of the same form replaces the earlier); how many.
+    /// (Only the latest session's form half-typed was kept: two sessions that dropped lost
+    /// the first one's, and drafts kept with `Esc` were lost with their session.)
+    pub fn keep_drafts(&self, drafts: Vec<Draft>) -> usize {
+        let n = drafts.len();
+        if n == 0 {
+            return 0;
+        }
+        let mut all = lock(&self.shared.drafts);
+        let mine = all.entry(self.actor.name.clone()).or_default();
+        for draft in drafts {
+            mine.retain(|d| !d.same_form(&draft));
+            mine.push(draft);
+        }
+        let over = mine.len().saturating_sub(MAX_DRAFTS);
+        mine.drain(..over);
+        n
     }
 
-    /// The user's draft, if a session of theirs ended with one (it is theirs now: taken).
-    pub fn take_draft(&self) -> Option<Draft> {
-        lock(&self.shared.drafts).remove(&self.actor.name)
+    /// The user's drafts, the latest last (they are this session's now: taken).
+    pub fn take_drafts(&self) -> Vec<Draft> {
+        lock(&self.shared.drafts)
+            .remove(&self.actor.name)
+            .unwrap_or_default()
     }
 }
 

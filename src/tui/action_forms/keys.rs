@@ -58,6 +58,7 @@ pub fn key(app: &mut App, event: KeyEvent) -> Vec<Effect> {
     };
     // A follow-up is dated when written: proposed from the real today, not the date shown.
     let today = app.session.today;
+    let as_of = app.as_of;
     let Some(form) = app.form.as_mut() else {
         app.mode = Mode::Normal;
         return Vec::new();
@@ -92,12 +93,8 @@ pub fn key(app: &mut App, event: KeyEvent) -> Vec<Effect> {
             if keep || discard {
                 let key = form.draft_key();
                 if keep {
-                    let texts = form
-                        .fields
-                        .iter()
-                        .map(|f| f.typed.then(|| f.value().to_string()))
-                        .collect();
-                    app.drafts.0.insert(key, texts);
+                    let draft = form.draft(as_of, true);
+                    app.drafts.0.insert(key, draft);
                 } else {
                     app.drafts.0.remove(&key);
                 }

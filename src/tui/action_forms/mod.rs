@@ -30,7 +30,8 @@ mod saving;
 pub use fields::{documents, kind_of, paths};
 pub use keys::{defaults_failed, edited, form_action, key, paste, saving_now, waits};
 pub use opening::{
-    data_changed, draft, form_data, open, open_record, record_form, refresh_data, reopen,
+    bring_back, data_changed, drafts_to_keep, form_data, open, open_record, record_form,
+    refresh_data, reopen,
 };
 pub use saving::{saved, saving, still_saving};
 
@@ -82,10 +83,11 @@ pub enum FormState {
 /// What identifies a draft: the form, its customers, and the timeline's record it acts on.
 type DraftKey = (FormKind, Vec<i64>, Option<i64>);
 
-/// Forms closed with something typed, by form and customers, for this session: opening the
-/// same form on the same customers brings the text back.
+/// Forms closed with something typed, by form and customers (and those the user's last
+/// sessions left): opening the same form on the same customers brings the text back. They go
+/// to the user's next session when this one ends ([`drafts_to_keep`]).
 #[derive(Debug, Clone, Default)]
-pub struct Drafts(std::collections::HashMap<DraftKey, Vec<Option<String>>>);
+pub struct Drafts(std::collections::HashMap<DraftKey, crate::workstation::Draft>);
 
 impl Drafts {
     /// How many drafts are kept.

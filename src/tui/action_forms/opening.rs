@@ -22,10 +22,10 @@ impl ActionForm {
 
     /// Puts a draft's text back into the fields.
     fn restore(&mut self, drafts: &Drafts) -> bool {
-        let Some(texts) = drafts.0.get(&self.draft_key()) else {
+        let Some(draft) = drafts.0.get(&self.draft_key()) else {
             return false;
         };
-        for (field, text) in self.fields.iter_mut().zip(texts) {
+        for (field, text) in self.fields.iter_mut().zip(&draft.fields) {
             if let Some(text) = text {
                 field.set(text);
             }
@@ -202,24 +202,84 @@ pub fn open_record(app: &mut App, action: Action, entry: &ActivityEntry) -> Vec<
 
 /// The form half-typed, for the user's next session (when this one ends without saving it).
 /// `None` when no form is open, or it was already sent to be saved.
-pub fn draft(app: &App) -> Option<Draft> {
+fn open_draft(app: &App) -> Option<Draft> {
     let form = app.form.as_ref()?;
     if matches!(form.state, FormState::Saving { .. }) {
         return None;
     }
-    Some(Draft {
-        kind: form.kind,
-        cids: form.cids.clone(),
-        target: form.target.clone(),
-        marked: form.marked,
-        fields: form
-            .fields
-            .iter()
-            .map(|f| f.edited.then(|| f.value().to_string()))
-            .collect(),
-        focus: form.focus,
-        as_of: app.as_of,
-    })
+    Some(form.draft(app.as_of, false))
+}
+
+impl ActionForm {
+    /// The form as a draft: the fields typed into when `kept` (closed with `Esc`, `y`), else
+    /// every field the collector changed.
+    pub(super) fn draft(&self, as_of: crate::domain::Date, kept: bool) -> Draft {
+        Draft {
+            kind: self.kind,
+            cids: self.cids.clone(),
+            target: self.target.clone(),
+            marked: self.marked,
+            fields: self
+                .fields
+                .iter()
+                .map(|f| (if kept { f.typed } else { f.edited }).then(|| f.value().to_string()))
+                .collect(),
+            focus: self.focus,
+            as_of,
+            record: self.record.as_ref().map(|(r, _)| r.id()),
+            kept,
+        }
+    }
+}
+
+/// What goes to the user's next session when this one ends: every draft kept with `Esc`,
+/// then, when `with_open_form` (the session did not end by `q`), the form half-typed.
+pub fn drafts_to_keep(app: &App, with_open_form: bool) -> Vec<Draft> {
+    let mut drafts: Vec<Draft> = app.drafts.0.values().cloned().collect();
+    if with_open_form && let Some(open) = open_draft(app) {
+        drafts.push(open);
+    }
+    drafts
+}
+
+/// The drafts the user's last sessions kept, as a session starts: the last form half-typed
+/// (not one on a timeline's record) opens again, and every other one comes back with the
+/// same form on its customers; the status line names them. (Only the last session's form
+/// came back, and drafts kept with `Esc` did not outlive their session.)
+pub fn bring_back(app: &mut App, drafts: Vec<Draft>) -> Vec<Effect> {
+    let last_open = drafts
+        .iter()
+        .rposition(|d| !d.kept && d.record.is_none() && !d.cids.is_empty());
+    let mut reopened = None;
+    let mut others = Vec::new();
+    for (i, draft) in drafts.into_iter().enumerate() {
+        if Some(i) == last_open {
+            reopened = Some(draft);
+            continue;
+        }
+        let mut cids = draft.cids.clone();
+        cids.sort_unstable();
+        others.push(format!("{} on {}", draft.kind.title(), draft.target));
+        app.drafts.0.insert((draft.kind, cids, draft.record), draft);
+    }
+    let effects = match reopened {
+        Some(draft) => reopen(app, draft),
+        None => Vec::new(),
+    };
+    if !others.is_empty() {
+        let more = if effects.is_empty() { "" } else { " more" };
+        let n = others.len();
+        let (s, each) = if n == 1 { ("", "") } else { ("s", " on each") };
+        let shown = if n > 3 {
+            format!("{} and {} more", others[..3].join(", "), n - 3)
+        } else {
+            others.join(", ")
+        };
+        app.say(format!(
+            "{n}{more} draft{s} kept: {shown}: the same form{each} brings it back."
+        ));
+    }
+    effects
 }
 
 /// Opens a draft kept from the user's last session: the form of its kind on its customers,
