@@ -232,6 +232,11 @@ async fn the_binary_serves_the_workstation_to_the_databases_users() {
     tb.send(b"n").await;
     tb.wait_for("bob (collector) may not write on K7: its finance owner is alice")
         .await;
+    // Alice leaves a note half-typed: the log says it was kept for her next session.
+    ta.send(b"n").await;
+    ta.wait_for("Note · ").await;
+    ta.send(b"Half typed").await;
+    ta.wait_for("Half typed").await;
 
     let status = std::process::Command::new("kill")
         .args(["-TERM", &server.id().to_string()])
@@ -245,7 +250,11 @@ async fn the_binary_serves_the_workstation_to_the_databases_users() {
     assert_eq!(code, Some(0));
     let said = all_said(&rx);
     assert!(
-        said.iter().any(|l| l.contains("alice's session ended")),
+        said.iter()
+            .any(|l| l.contains("owed serve: alice (collector) from ")
+                && l.contains(
+                    "'s session ended: the server is stopping; a draft kept for their next session"
+                )),
         "{said:?}"
     );
 
@@ -589,7 +598,11 @@ async fn a_flood_of_keys_keeps_the_server_in_bounds_and_ends_with_the_connection
     let mut said = Vec::new();
     let ended = loop {
         match log.recv_timeout(Duration::from_millis(100)) {
-            Ok(line) if line.contains("carol's session ended") => break true,
+            Ok(line)
+                if line.contains("owed serve: carol (") && line.contains("'s session ended") =>
+            {
+                break true;
+            }
             Ok(line) => said.push(line),
             _ if gone.elapsed() > Duration::from_secs(10) => break false,
             _ => {}
@@ -987,7 +1000,8 @@ async fn refusals_name_their_user_and_key_and_closes_are_no_errors() {
     drop(Client::connect(addr).await);
 
     let said = log_until(&log, |said| {
-        said.iter().any(|l| l.contains("alice's session ended"))
+        said.iter()
+            .any(|l| l.contains("owed serve: alice (") && l.contains("'s session ended"))
             && said.iter().any(|l| l.contains("closed before logging in"))
             && said.iter().any(|l| l.contains("refused a key"))
     });

@@ -741,13 +741,14 @@ async fn an_idle_session_is_ended_with_a_notice() {
     term.wait_closed().await;
     // The log says it was the idle timeout, and whose (it said only `alice's session
     // ended`, as of a session quit).
-    let said = log_of(&log, me, |said| said.len() == 2).await;
+    let said = log_of(&log, me, |said| said.len() == 3).await;
+    let who = alice_from(me, &f.alice);
     assert_eq!(
         said[1..],
-        [format!(
-            "{}'s session was cut: 1 minute without input (the idle timeout)",
-            alice_from(me, &f.alice)
-        )]
+        [
+            format!("{who}'s session was cut: 1 minute without input (the idle timeout)"),
+            format!("{who}'s session ended: the idle timeout"),
+        ]
     );
     assert!(
         term.screen()
@@ -812,6 +813,131 @@ async fn a_session_busy_when_the_server_stops_gets_its_terminal_back() {
         );
         assert!(!seen.parser.screen().hide_cursor(), "the cursor is hidden");
     }
+    // Its channel ends as a session's does, without waiting for the busy app, and the
+    // connection stays for the client to leave: cut 0.3 s after the terminal's reset, with
+    // no exit status nor close, OpenSSH exited with 255 before writing the reset out.
+    ta.wait_closed().await;
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    {
+        let seen = ta.seen.lock().unwrap();
+        assert_eq!((seen.exit_status, seen.eof), (Some(0), true));
+    }
+    assert!(!_a.is_closed(), "cut before the client could leave");
+    _a.disconnect().await;
+    stopping.await.unwrap();
+}
+
+/// Every session the stop ends, idle or not, gets its terminal back, the line saying why,
+/// its exit status, EOF and close, and then its connection stays until the client leaves,
+/// as OpenSSH does at once: a disconnect sent right behind the close made OpenSSH exit with
+/// 255 before it had written out the terminal's reset (12 sessions in 19 left in the app's
+/// screen). A client that does not leave is cut a while later.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stopping_server_lets_each_client_leave_after_its_session_ends() {
+    let f = Fixture::start().await;
+    let (a, ta) = f.session("alice", &f.alice, (80, 24)).await;
+    let (b, tb) = f.session("bob", &f.bob, (80, 24)).await;
+    let stopping = tokio::spawn(f.stop());
+    for term in [&ta, &tb] {
+        term.wait_closed().await;
+    }
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    for term in [&ta, &tb] {
+        let seen = term.seen.lock().unwrap();
+        let screen = seen.parser.screen();
+        assert!(!screen.alternate_screen() && !screen.hide_cursor());
+        assert!(screen.contents().contains("owed: the server is stopping"));
+        assert_eq!((seen.exit_status, seen.eof), (Some(0), true));
+    }
+    assert!(
+        !a.is_closed() && !b.is_closed(),
+        "cut right behind the close"
+    );
+    // Alice's client leaves; bob's stays, and is cut.
+    a.disconnect().await;
+    let start = tokio::time::Instant::now();
+    while !b.is_closed() {
+        assert!(start.elapsed() < PATIENCE, "bob's connection stayed");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    stopping.await.unwrap();
+}
+
+/// `TERM=dumb` over SSH is refused as it is locally: one line, no app, the log says so
+/// (the full-screen workstation was drawn on it).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_dumb_terminal_is_refused_in_one_line() {
+    let f = Fixture::start().await;
+    let log = serve::log_copies();
+    let (client, me) = f.login_from("alice", &f.alice).await;
+    for (term, env) in [("dumb", &[][..]), ("xterm", &[("TERM", "DUMB")][..])] {
+        let t = client.terminal((80, 24), term, env).await;
+        t.wait_closed().await;
+        let seen = t.seen.lock().unwrap();
+        let stderr = String::from_utf8_lossy(&seen.stderr);
+        assert!(
+            stderr.contains("the workstation cannot draw on TERM=dumb"),
+            "{stderr}"
+        );
+        assert_eq!(stderr.lines().count(), 1, "{stderr}");
+        assert_eq!(seen.exit_status, Some(1));
+        assert!(seen.raw.is_empty(), "drawn: {:?}", seen.raw);
+    }
+    let said = log_of(&log, me, |said| said.len() == 2).await;
+    let refused = format!(
+        "refused a session to {}: its terminal is TERM=dumb, which cannot draw the \
+         workstation",
+        alice_from(me, &f.alice)
+    );
+    assert_eq!(said, [refused.clone(), refused]);
+    assert!(f.log.lines().is_empty(), "no app ran: {:?}", f.log.lines());
+    f.stop().await;
+}
+
+/// The log says why each session ended: quit, the connection closed, the server stopping
+/// (it said `alice's session ended` for all of them).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_log_says_why_a_session_ended() {
+    let f = Fixture::start().await;
+    let log = serve::log_copies();
+    let ended = |said: &[String]| {
+        said.iter()
+            .filter(|l| l.contains("'s session ended"))
+            .cloned()
+            .collect::<Vec<_>>()
+    };
+    // Quit.
+    let (client, me) = f.login_from("alice", &f.alice).await;
+    let t = client.terminal((80, 24), "xterm", &[]).await;
+    t.wait_for("user alice").await;
+    t.send(b"q").await;
+    let said = log_of(&log, me, |said| !ended(said).is_empty()).await;
+    let who = alice_from(me, &f.alice);
+    assert_eq!(ended(&said), [format!("{who}'s session ended: quit")]);
+    // The client gone.
+    let (client, me) = f.login_from("alice", &f.alice).await;
+    let t = client.terminal((80, 24), "xterm", &[]).await;
+    t.wait_for("user alice").await;
+    client.disconnect().await;
+    let said = log_of(&log, me, |said| !ended(said).is_empty()).await;
+    let who = alice_from(me, &f.alice);
+    assert_eq!(
+        ended(&said),
+        [format!("{who}'s session ended: the connection closed")]
+    );
+    // The server stopping.
+    let (client, me) = f.login_from("alice", &f.alice).await;
+    let t = client.terminal((80, 24), "xterm", &[]).await;
+    t.wait_for("user alice").await;
+    let who = alice_from(me, &f.alice);
+    let stopping = tokio::spawn(f.stop());
+    t.wait_closed().await;
+    client.disconnect().await;
+    let said = log_of(&log, me, |said| !ended(said).is_empty()).await;
+    assert_eq!(
+        ended(&said),
+        [format!("{who}'s session ended: the server is stopping")]
+    );
     stopping.await.unwrap();
 }
 

@@ -164,6 +164,13 @@ fn workstation(ctx: &Context) -> Result<(Arc<dyn Directory>, Arc<App>, Workstati
             s.size,
             capabilities(&s.caps),
         );
+        match end.drafts_kept {
+            0 => {}
+            1 => s.log_note.set("a draft kept for their next session"),
+            n => s
+                .log_note
+                .set(format!("{n} drafts kept for their next session")),
+        }
         end.result
     };
     Ok((directory, Arc::new(app), handle))

@@ -41,6 +41,10 @@ const MAX_USER: usize = crate::domain::users::MAX_USER_NAME;
 const NEEDS_PTY: &str = "owed: this server serves the workstation to a terminal only: connect with \
                          plain `ssh`, from a terminal and without a command";
 
+/// Refusal for a terminal that cannot move its cursor, as the local workstation says it.
+const DUMB: &str = "owed: the workstation cannot draw on TERM=dumb; connect from a terminal \
+                    that moves its cursor (TERM=xterm or the like)";
+
 /// The forwardings refused, as the log names them.
 const LOCAL: &str = "local port forwarding (ssh -L)";
 const REMOTE: &str = "remote port forwarding (ssh -R)";
@@ -534,6 +538,14 @@ impl Connection {
             return self.refuse(channel, session);
         };
         let caps = Capabilities::detect(&pty.term, &state.env);
+        // Refused as the local workstation refuses it (it drew the full screen on it).
+        if caps.term == "dumb" {
+            crate::serve::say!(
+                "refused a session to {who}: its terminal is TERM=dumb, which cannot draw the \
+                 workstation"
+            );
+            return self.refuse_with(channel, session, DUMB);
+        }
         if !self
             .shared
             .sessions

@@ -151,7 +151,30 @@ pub struct SessionContext {
     pub caps: Capabilities,
     /// Where the client connected from.
     pub peer: Option<SocketAddr>,
+    /// What the app adds to the log's line saying the session ended (`a draft kept`).
+    pub log_note: LogNote,
 }
+
+/// What a session's app adds to the server's log line saying how the session ended (the
+/// drafts it kept for the user's next session); set from the app's thread before it returns.
+#[derive(Debug, Clone, Default)]
+pub struct LogNote(Arc<std::sync::Mutex<Option<String>>>);
+
+impl LogNote {
+    /// Says `note` on the line (the last note set wins).
+    pub fn set(&self, note: impl Into<String>) {
+        *self.0.lock().unwrap_or_else(|e| e.into_inner()) = Some(note.into());
+    }
+
+    fn get(&self) -> Option<String> {
+        self.0.lock().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+}
+
+/// Why a session ended, as the log says it: the first cause set wins (the server stopping,
+/// the idle timeout, the connection closing, the user cut off, or the app returning by
+/// itself: `quit`, an error).
+type Cause = Arc<OnceLock<String>>;
 
 /// What a session runs: the workstation in `owed serve`, a small app in tests. It returns
 /// when the user quits or when [`Input::Closed`] arrives; an error is shown to the user as
@@ -336,6 +359,8 @@ pub(crate) fn start(s: Start) -> std::io::Result<InputLink> {
     let (out_tx, out_rx) = mpsc::channel(OUTPUT_CHUNKS);
     let (done_tx, done_rx) = oneshot::channel();
     let farewell: Arc<OnceLock<String>> = Arc::default();
+    let cause = Cause::default();
+    let log_note = LogNote::default();
 
     let ctx = SessionContext {
         actor: s.actor.clone(),
@@ -347,20 +372,31 @@ pub(crate) fn start(s: Start) -> std::io::Result<InputLink> {
         size: s.size,
         caps: s.caps,
         peer: s.peer,
+        log_note: log_note.clone(),
     };
     let app = s.app.clone();
     let last_words = farewell.clone();
+    let app_cause = cause.clone();
     let thread = std::thread::Builder::new()
         .name(thread_name(&s.actor.name))
         .spawn(move || {
             let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| app(ctx)));
             let (code, notice) = match outcome {
-                Ok(Ok(())) => (0, None),
-                Ok(Err(e)) => (1, Some(format!("owed: {e}"))),
-                Err(_) => (
-                    1,
-                    Some("owed: the session stopped on an internal error".into()),
-                ),
+                Ok(Ok(())) => {
+                    let _ = app_cause.set("quit".into());
+                    (0, None)
+                }
+                Ok(Err(e)) => {
+                    let _ = app_cause.set(format!("an error: {}", log_text(&e.to_string())));
+                    (1, Some(format!("owed: {e}")))
+                }
+                Err(_) => {
+                    let _ = app_cause.set("an internal error".into());
+                    (
+                        1,
+                        Some("owed: the session stopped on an internal error".into()),
+                    )
+                }
             };
             let mut tail = RESTORE.to_vec();
             if let Some(line) = notice.or_else(|| last_words.get().cloned()) {
@@ -386,7 +422,8 @@ pub(crate) fn start(s: Start) -> std::io::Result<InputLink> {
         handle: Some(s.handle),
         ending: ending.clone(),
         stop: s.sessions.stop.subscribe(),
-        who: s.who,
+        who: s.who.clone(),
+        cause: cause.clone(),
     }));
     tokio::spawn(writer(Writer {
         rx: out_rx,
@@ -397,6 +434,9 @@ pub(crate) fn start(s: Start) -> std::io::Result<InputLink> {
         thread,
         sessions: s.sessions,
         name: s.actor.name,
+        who: s.who,
+        cause,
+        log_note,
         connection,
     }));
     Ok(InputLink {
@@ -432,6 +472,8 @@ struct Pump {
     stop: watch::Receiver<Option<String>>,
     /// Who, as the log says it (see [`Start::who`]).
     who: String,
+    /// Why the session ended, set before the app's input ends.
+    cause: Cause,
 }
 
 /// How long an idle session's app has to end by itself before the connection is cut.
@@ -450,17 +492,28 @@ async fn pump(mut p: Pump) {
     };
     let mut idle_timer = Box::pin(idle(p.idle_timeout));
     let mut stop_open = true;
+    // A session that started as the server began to stop ends at once, as the others do.
+    if let Some(line) = p.stop.borrow_and_update().clone() {
+        let _ = p.cause.set(STOPPING.into());
+        let _ = p.ending.farewell.set(line);
+        return;
+    }
     loop {
         let pending = parser.pending();
         tokio::select! {
             () = p.ending.cut.notified() => {
                 let why = p.ending.farewell.get().cloned().unwrap_or_default();
+                let _ = p.cause.set(format!(
+                    "cut ({})",
+                    why.strip_prefix("owed: ").unwrap_or(&why)
+                ));
                 cut_later(p.handle.take(), why);
                 return;
             }
             changed = p.stop.changed(), if stop_open => match changed {
                 Ok(()) => {
                     if let Some(line) = p.stop.borrow().clone() {
+                        let _ = p.cause.set(STOPPING.into());
                         let _ = p.ending.farewell.set(line);
                         // The server cuts every connection once the sessions have ended.
                         return;
@@ -479,7 +532,10 @@ async fn pump(mut p: Pump) {
                     out.push(Event::Resize(columns, rows));
                     idle_timer = Box::pin(idle(p.idle_timeout));
                 }
-                None => break,
+                None => {
+                    let _ = p.cause.set("the connection closed".into());
+                    break;
+                }
             },
             () = tokio::time::sleep(p.escape_timeout), if pending => parser.flush(&mut out),
             () = &mut idle_timer => {
@@ -490,6 +546,7 @@ async fn pump(mut p: Pump) {
                     "{}'s session was cut: {minutes} {unit} without input (the idle timeout)",
                     p.who
                 );
+                let _ = p.cause.set("the idle timeout".into());
                 let _ = p.ending.farewell.set(format!(
                     "owed: disconnected after {minutes} {unit} without input"
                 ));
@@ -534,8 +591,21 @@ struct Writer {
     thread: std::thread::JoinHandle<()>,
     sessions: Sessions,
     name: String,
+    /// Who, as the log says it (see [`Start::who`]).
+    who: String,
+    cause: Cause,
+    log_note: LogNote,
     /// The connection, and its sessions running.
     connection: (Handle, Arc<AtomicUsize>),
+}
+
+/// The log's cause of a session the server's stop ended.
+const STOPPING: &str = "the server is stopping";
+
+/// A text from the app for the log: on one line, cut.
+fn log_text(text: &str) -> String {
+    use crate::domain::text::{cut_after, one_line};
+    one_line(&cut_after(text, 2 * crate::error::QUOTED_CHARS)).into_owned()
 }
 
 /// Waits until the server cuts the sessions that have not ended ([`Sessions::cut_all`]);
@@ -553,13 +623,23 @@ async fn writer(mut w: Writer) {
         let chunk = tokio::select! {
             chunk = w.rx.recv() => chunk,
             () = cut_now(&mut w.cut) => {
-                // The app has not ended in time: its terminal is put back from here.
+                // The app has not ended in time: its terminal is put back from here, and the
+                // channel ends as a session's does (its exit status, EOF and close), without
+                // waiting for the app: the client leaves by itself before the cut. (Only the
+                // reset was sent, and the cut 0.3 s later made OpenSSH exit with 255 before it
+                // had written it out.)
+                let _ = w.cause.set(STOPPING.into());
                 let mut tail = RESTORE.to_vec();
                 let line = w.sessions.stop.borrow().clone();
                 if let Some(line) = line {
                     tail.extend_from_slice(format!("{line}\r\n").as_bytes());
                 }
-                open = w.write.data_bytes(tail).await.is_ok();
+                if w.write.data_bytes(tail).await.is_ok() {
+                    let _ = w.write.exit_status(0).await;
+                    let _ = w.write.eof().await;
+                    let _ = w.write.close().await;
+                }
+                open = false;
                 break;
             }
         };
@@ -587,7 +667,13 @@ async fn writer(mut w: Writer) {
     let _ = tokio::task::spawn_blocking(move || thread.join()).await;
     w.sessions.ended();
     w.sessions.release(&w.name);
-    crate::serve::say!("{}'s session ended", w.name);
+    // Why it ended (it said only `alice's session ended`, whether she quit, her connection
+    // dropped or the server stopped), and the drafts kept for her next session.
+    let cause = w.cause.get().map_or("quit", String::as_str);
+    match w.log_note.get() {
+        Some(note) => crate::serve::say!("{}'s session ended: {cause}; {note}", w.who),
+        None => crate::serve::say!("{}'s session ended: {cause}", w.who),
+    }
     let (handle, running) = w.connection;
     if running.fetch_sub(1, Ordering::AcqRel) == 1 {
         // Its last session: closed, unless it opened another meanwhile.
@@ -637,6 +723,7 @@ mod tests {
             ending: ending.clone(),
             stop: Sessions::default().stop.subscribe(),
             who: "alice (collector) from ? (?)".into(),
+            cause: Cause::default(),
         }));
         Harness {
             link: InputLink { tx, queued, ending },
