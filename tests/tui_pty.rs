@@ -1176,12 +1176,19 @@ fn a_suspended_workstation_ends_on_sigterm_or_sighup_in_the_background() {
         type_keys("\x1a");
         wait_for("Stopped");
         type_keys("echo \"job $(jobs -p %1)\"\r");
-        let shown = wait_for("job ");
-        let pid: u32 = shown
-            .lines()
-            .find_map(|l| l.strip_prefix("job "))
-            .and_then(|p| p.trim().parse().ok())
-            .unwrap_or_else(|| panic!("no pid in:\n{shown}"));
+        // The line the shell prints (its echo of the command comes first).
+        let start = Instant::now();
+        let pid: u32 = loop {
+            let shown = screen.lock().unwrap().screen().contents();
+            if let Some(pid) = shown
+                .lines()
+                .find_map(|l| l.strip_prefix("job ")?.trim().parse().ok())
+            {
+                break pid;
+            }
+            assert!(start.elapsed() < PATIENCE, "no pid in:\n{shown}");
+            std::thread::sleep(Duration::from_millis(20));
+        };
         type_keys(&format!("kill -{signal} %1\r"));
         let start = Instant::now();
         loop {
