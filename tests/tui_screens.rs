@@ -185,7 +185,7 @@ fn an_ascii_terminal_spells_names_in_ascii_before_laying_them_out() {
     let mut d = Driver::new(&db, "alice", (120, 40));
     d.app.ascii = true;
     let screen = d.screen();
-    // Whole in the detail's title, cut in the queue's column (`.`: an ellipsis in ASCII).
+    // Whole in the detail's title, cut in the queue's column (`~`: a cut in ASCII).
     assert!(
         screen.contains("Customer K6 ---"),
         "the detail of K6 beside the queue:\n{screen}"
@@ -197,7 +197,7 @@ fn an_ascii_terminal_spells_names_in_ascii_before_laying_them_out() {
     let lines: Vec<&str> = screen.lines().map(|l| l.trim_matches('"')).collect();
     let row = lines
         .iter()
-        .find(|l| l.starts_with("  Strasse OEuvre AEro. "))
+        .find(|l| l.starts_with("  Strasse OEuvre AEro~ "))
         .unwrap_or_else(|| panic!("the name in ASCII in the queue:\n{screen}"));
     // Its overdue amount ends where the column's header does.
     let header = lines
