@@ -748,6 +748,17 @@ pub struct ImportChange {
 }
 
 impl ImportChange {
+    /// From a row of `file, record_id, field, old, new` (the log's columns, in that order).
+    pub(crate) fn from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<ImportChange> {
+        Ok(ImportChange {
+            file: r.get(0)?,
+            id: r.get(1)?,
+            field: r.get(2)?,
+            old: r.get(3)?,
+            new: r.get(4)?,
+        })
+    }
+
     /// Whether the field is an amount (shown with thousands separators to people).
     pub fn is_amount(&self) -> bool {
         matches!(
@@ -1005,15 +1016,7 @@ impl<S: std::ops::Deref<Target = Store>> Ledger<S> {
         )?;
         for (id, run) in &mut runs {
             run.changes = stmt
-                .query_map([*id], |r| {
-                    Ok(ImportChange {
-                        file: r.get(0)?,
-                        id: r.get(1)?,
-                        field: r.get(2)?,
-                        old: r.get(3)?,
-                        new: r.get(4)?,
-                    })
-                })?
+                .query_map([*id], ImportChange::from_row)?
                 .collect::<rusqlite::Result<_>>()?;
         }
         Ok(runs.into_iter().map(|(_, run)| run).collect())

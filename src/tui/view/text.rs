@@ -187,34 +187,31 @@ pub fn fit_parts(title: &str, cols: usize) -> String {
 /// "Standard dunning …" read the same on every row). Only the second, cut, when even a
 /// letter of the first does not fit beside it.
 pub fn pair(first: &str, second: &str, cols: usize) -> String {
-    let whole = format!("{first} / {second}");
-    if width(&whole) <= cols {
-        return whole;
-    }
-    let room = cols.saturating_sub(width(second) + 3);
-    if room >= 2 {
-        format!("{} / {second}", truncate(first, room))
-    } else {
-        truncate(second, cols)
-    }
+    first_cut((first, " / "), second, "", cols)
 }
 
 /// A customer as `name (id)` in at most `cols` columns, the name cut before the id: the id is
 /// what finds the customer again ("Iron Outfitters Group (C000…" hid it). The id alone, cut,
 /// when not even two columns of the name fit beside it; the id alone without a name.
 pub fn named(name: &str, id: &str, cols: usize) -> String {
-    if name.is_empty() {
-        return truncate(id, cols);
+    match name.is_empty() {
+        true => truncate(id, cols),
+        false => first_cut((name, " ("), id, ")", cols),
     }
-    let whole = format!("{name} ({id})");
+}
+
+/// `first`, `between`, `kept`, `after` in at most `cols` columns: `first` cut to make room
+/// for the rest; `kept` alone, cut, when not two columns of `first` fit.
+fn first_cut((first, between): (&str, &str), kept: &str, after: &str, cols: usize) -> String {
+    let whole = format!("{first}{between}{kept}{after}");
     if width(&whole) <= cols {
         return whole;
     }
-    let room = cols.saturating_sub(width(id) + 3);
+    let room = cols.saturating_sub(width(between) + width(kept) + width(after));
     if room >= 2 {
-        format!("{} ({id})", truncate(name, room))
+        format!("{}{between}{kept}{after}", truncate(first, room))
     } else {
-        truncate(id, cols)
+        truncate(kept, cols)
     }
 }
 

@@ -132,15 +132,7 @@ impl ImportWriter<'_> {
             &self.tx,
             &format!("SELECT file, record_id, field, old, new {BACK} ORDER BY b.seen LIMIT ?1"),
             [i64::try_from(shown).unwrap_or(i64::MAX)],
-            |r| {
-                Ok(ImportChange {
-                    file: r.get(0)?,
-                    id: r.get(1)?,
-                    field: r.get(2)?,
-                    old: r.get(3)?,
-                    new: r.get(4)?,
-                })
-            },
+            ImportChange::from_row,
         )?;
         self.tx.execute_batch(
             "DELETE FROM temp.import_put_back; DELETE FROM temp.import_put_back_seen;",
