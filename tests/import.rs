@@ -1352,16 +1352,7 @@ fn an_import_says_which_owners_no_registered_collector_or_manager_is() {
     );
     assert!(!said.contains("owned by"), "no users, no warning:\n{said}");
 
-    fixture::register(
-        Path::new(&db),
-        "dana",
-        &[
-            ("dana", Role::Manager),
-            ("alice", Role::Collector),
-            ("bob", Role::Collector),
-            ("audrey", Role::Auditor),
-        ],
-    );
+    register_team(&db, &[("audrey", Role::Auditor)]);
     let newer = dir.path().join("newer");
     Portfolio::contract()
         .edit(|name, text| match name {
@@ -1438,15 +1429,7 @@ fn an_import_says_which_owners_no_registered_collector_or_manager_is() {
 #[test]
 fn an_owner_in_another_case_is_written_as_the_registered_user() {
     let (dir, db, _) = contract_imported("first");
-    fixture::register(
-        Path::new(&db),
-        "dana",
-        &[
-            ("dana", Role::Manager),
-            ("alice", Role::Collector),
-            ("bob", Role::Collector),
-        ],
-    );
+    register_team(&db, &[]);
     let newer = dir.path().join("newer");
     only("customers.csv", "EUR,bob,30", "EUR,Bob,30").write(&newer);
     let out = stdout(&import_as(dir.path(), &db, "dana", &newer));
@@ -2293,4 +2276,15 @@ fn a_lockbox_run_does_not_make_the_billing_export_look_older() {
         .write(&current);
     let out = import_ok(dir.path(), &db, &current);
     assert_says(&out, &["customers.csv 0 inserted, 1 updated, 2 unchanged"]);
+}
+
+/// Registers dana (a manager, who registers), alice and bob (collectors), and `more`.
+fn register_team(db: &str, more: &[(&str, Role)]) {
+    let mut users = vec![
+        ("dana", Role::Manager),
+        ("alice", Role::Collector),
+        ("bob", Role::Collector),
+    ];
+    users.extend_from_slice(more);
+    fixture::register(Path::new(db), "dana", &users);
 }

@@ -1213,17 +1213,7 @@ fn a_named_invoice_is_found_in_any_case_and_one_dated_later_is_said() {
          2004,2026-04-15,70.00,USD,K3,4,AB-1,\n",
     );
     let summary = fx.import(&dir);
-    let reasons: Vec<(&str, &str)> = summary["unmatched"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|u| {
-            (
-                u["item_id"].as_str().unwrap(),
-                u["reason"].as_str().unwrap(),
-            )
-        })
-        .collect();
+    let reasons = unmatched_reasons(&summary);
     assert_eq!(
         reasons,
         [
@@ -1285,17 +1275,7 @@ fn a_number_outside_ascii_is_found_in_any_case_and_width() {
          3003,2026-04-15,95.00,USD,K9,3,RE-U004,\n",
     );
     let summary = fx.import(&dir);
-    let reasons: Vec<(&str, &str)> = summary["unmatched"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|u| {
-            (
-                u["item_id"].as_str().unwrap(),
-                u["reason"].as_str().unwrap(),
-            )
-        })
-        .collect();
+    let reasons = unmatched_reasons(&summary);
     assert_eq!(
         reasons,
         [
@@ -1975,4 +1955,19 @@ fn a_cheque_dated_after_the_import_is_refused() {
         ],
     );
     succeeded(&out);
+}
+
+/// The unmatched items of a lockbox import's summary: (item id, why), in its order.
+fn unmatched_reasons(summary: &serde_json::Value) -> Vec<(&str, &str)> {
+    summary["unmatched"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|u| {
+            (
+                u["item_id"].as_str().unwrap(),
+                u["reason"].as_str().unwrap(),
+            )
+        })
+        .collect()
 }

@@ -914,6 +914,14 @@ impl Remote {
         self.type_text(text);
     }
 
+    /// Closes the open form keeping a draft (`Esc`, `y`); the screen that says so.
+    fn keep_draft(&self) -> String {
+        self.press(KeyCode::Esc);
+        self.wait_for("Close? y: keep a draft");
+        self.press(KeyCode::Char('y'));
+        self.wait_for("Draft kept")
+    }
+
     fn type_text(&self, text: &str) {
         for c in text.chars() {
             self.key(KeyCode::Char(c), KeyModifiers::NONE);
@@ -942,10 +950,11 @@ fn every_draft_of_sessions_that_dropped_comes_back() {
     one.wait_for("Customer K4");
     one.note("Kept for later");
     one.wait_for("Kept for later");
-    one.press(KeyCode::Esc);
-    one.wait_for("Close? y: keep a draft");
-    one.press(KeyCode::Char('y'));
-    one.wait_for("Tokyo Trading (K4) brings it back.");
+    let kept = one.keep_draft();
+    assert!(
+        kept.contains("Tokyo Trading (K4) brings it back."),
+        "{kept}"
+    );
     one.press(KeyCode::Char('j'));
     let next = one.wait_for("Customer K7");
     assert!(!next.contains("Customer K4"), "{next}");
@@ -965,18 +974,12 @@ fn every_draft_of_sessions_that_dropped_comes_back() {
     assert!(screen.contains("your last session ended"), "{screen}");
     three.wait_for("2 more drafts kept");
     // The promise closed (kept), each note comes back on its customer.
-    three.press(KeyCode::Esc);
-    three.wait_for("Close? y: keep a draft");
-    three.press(KeyCode::Char('y'));
-    three.wait_for("Draft kept");
+    three.keep_draft();
     three.press(KeyCode::Char('j'));
     three.wait_for("Customer K7");
     three.note("");
     three.wait_for("Dropped in the first");
-    three.press(KeyCode::Esc);
-    three.wait_for("Close? y: keep a draft");
-    three.press(KeyCode::Char('y'));
-    three.wait_for("Draft kept");
+    three.keep_draft();
     three.press(KeyCode::Char('k'));
     three.wait_for("Customer K4");
     three.note("");
