@@ -470,3 +470,64 @@ fn the_timelines_amounts_are_in_their_currency() {
     has("pricing 100,000 JPY");
     assert!(!texts.iter().any(|t| t.contains(".00")), "{texts:#?}");
 }
+
+/// A document a dispute resolved `written_off` holds out of dunning says so: flagged `H` in
+/// the documents table with the reason under its row, and in the store's detail; one whose
+/// dispute was resolved `invalid` is chased again and says nothing. It showed like any open
+/// document, and a collector had no answer to why it was not reminded.
+#[test]
+fn a_document_held_after_a_resolved_dispute_says_why() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = Portfolio::workstation()
+        .with_customer("K13,Held Parts Ltd,ap@held.example,,USD,alice,,30,")
+        .with_document("HQ1,K13,invoice,HP-1,2026-02-01,2026-03-03,500.00,USD,")
+        .with_document("HQ2,K13,invoice,HP-2,2026-02-01,2026-03-03,300.00,USD,")
+        .database(dir.path());
+    let mut store = Store::open_existing(&db).unwrap();
+    let held = workstation::dispute(&mut store, "2026-03-20", "K13", "500", &["HQ1"]);
+    let chased = workstation::dispute(&mut store, "2026-03-20", "K13", "300", &["HQ2"]);
+    let resolve = |store: &mut Store, issue: i64, outcome: &str| {
+        owed::actions::resolve_with(
+            store,
+            &stamp("2026-04-02"),
+            &issue.to_string(),
+            Some(outcome),
+            Some("\u{1b}[31mconceded\u{7}"),
+        )
+        .unwrap();
+    };
+    resolve(&mut store, held, "written_off");
+    resolve(&mut store, chased, "invalid");
+    let cid = store.ledger().customer_key("K13").unwrap().unwrap();
+    let detail = store
+        .ledger()
+        .customer_detail(cid, as_of(), 3)
+        .unwrap()
+        .unwrap();
+    let doc = |id: &str| detail.documents.iter().find(|d| d.id == id).unwrap();
+    let reason = format!(
+        "held: dispute {held} resolved written off on 2026-04-02, until billing settles it"
+    );
+    assert_eq!(
+        doc("HQ1").held.as_ref().map(|h| h.reason()),
+        Some(reason.clone())
+    );
+    assert!(!doc("HQ1").disputed);
+    assert_eq!(doc("HQ2").held, None);
+    drop(store);
+
+    let mut d = Driver::new(&db, "alice", (120, 36));
+    d.press("/ held <Enter> <Enter>");
+    let screen = d.screen();
+    let lines: Vec<&str> = screen.lines().collect();
+    let at = lines
+        .iter()
+        .position(|l| l.contains("HP-1 "))
+        .unwrap_or_else(|| panic!("HP-1 is not on the screen:\n{screen}"));
+    assert!(lines[at].contains(" USD H "), "{screen}");
+    assert!(lines[at + 1].contains(&format!("↳ {reason}")), "{screen}");
+    let row = lines.iter().find(|l| l.contains("HP-2 ")).unwrap();
+    assert!(!row.contains(" USD H"), "{screen}");
+    assert!(screen.contains("H held after a dispute"), "{screen}");
+    assert!(!screen.contains('\u{1b}'), "{screen}");
+}

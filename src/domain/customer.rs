@@ -65,10 +65,37 @@ pub struct DetailDocument {
     pub currency: String,
     /// In an issue open at the as-of date.
     pub disputed: bool,
+    /// Held out of dunning by a dispute resolved `valid` or `written_off` (none open on it).
+    pub held: Option<DisputeHold>,
     /// In a promise to pay not voided whose date (plus grace) has not passed.
     pub promised: bool,
     /// The billing system's balance differs from ours.
     pub mismatch: bool,
+}
+
+/// Why a document no open dispute is on is held out of dunning: a dispute on it was resolved
+/// `valid` (billing owes a credit) or `written_off`, and it stays out until billing settles it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DisputeHold {
+    /// The issue's id.
+    pub issue: i64,
+    /// `valid` or `written_off`.
+    pub outcome: String,
+    /// The resolve's date.
+    pub resolved: Date,
+}
+
+impl DisputeHold {
+    /// The reason in words: "held: dispute 12 resolved written off on 2026-04-02, until
+    /// billing settles it".
+    pub fn reason(&self) -> String {
+        let outcome = self.outcome.replace('_', " ");
+        let outcome = crate::domain::text::one_line(&outcome);
+        format!(
+            "held: dispute {} resolved {outcome} on {}, until billing settles it",
+            self.issue, self.resolved
+        )
+    }
 }
 
 /// A payment or payment attempt.

@@ -314,6 +314,71 @@ impl<S: std::ops::Deref<Target = Store>> Activity<S> {
         Ok(disputed)
     }
 
+    /// Why the documents an issue resolved `valid` or `written_off` holds at `as_of` (as
+    /// [`HOLDS_AT`]) are held, of those no issue open then is on: of one customer, or of all
+    /// with `None`. By key (`did`); of several such issues, the latest resolved.
+    pub fn dispute_holds(
+        &self,
+        cid: Option<i64>,
+        as_of: Date,
+    ) -> Result<HashMap<i64, crate::domain::customer::DisputeHold>> {
+        self.dispute_holds_on_day(cid, day_number(as_of))
+    }
+
+    /// Why the documents [`Self::disputed_then_or_now`] leaves out of a plan dated `as_of`
+    /// are held, of those no issue is open on then or now: as of the plan's date, else now.
+    pub fn dispute_holds_then_or_now(
+        &self,
+        cid: Option<i64>,
+        as_of: Date,
+    ) -> Result<HashMap<i64, crate::domain::customer::DisputeHold>> {
+        let mut holds = self.dispute_holds_on_day(cid, i32::MAX)?;
+        holds.extend(self.dispute_holds_on_day(cid, day_number(as_of))?);
+        let open_now = self.disputed_on_day(cid, i32::MAX)?;
+        holds.retain(|did, _| !open_now.contains(did));
+        Ok(holds)
+    }
+
+    fn dispute_holds_on_day(
+        &self,
+        cid: Option<i64>,
+        day: i32,
+    ) -> Result<HashMap<i64, crate::domain::customer::DisputeHold>> {
+        let which = if cid.is_some() {
+            "i.cid = ?2"
+        } else {
+            "?2 IS NULL"
+        };
+        // The latest resolve or reopen of each issue by then (by date, then as recorded).
+        let sql = format!(
+            "SELECT l.did, i.id, e.outcome, e.event_date
+               FROM issues i CROSS JOIN issue_documents l ON l.issue_id = i.id
+                    CROSS JOIN issue_events e
+                    ON e.id = (SELECT e2.id FROM issue_events e2
+                                WHERE e2.issue_id = i.id AND e2.event_date <= ?1
+                                ORDER BY e2.event_date DESC, e2.id DESC LIMIT 1)
+              WHERE i.opened_date <= ?1 AND {which}
+                AND e.kind = 'resolve' AND e.outcome IN ('valid', 'written_off')
+                AND NOT EXISTS (SELECT 1 FROM issue_documents x
+                                  CROSS JOIN issues i ON i.id = x.issue_id
+                                 WHERE x.did = l.did AND {OPEN_AT})
+              ORDER BY e.event_date, e.id"
+        );
+        let rows: Vec<(i64, crate::domain::customer::DisputeHold)> =
+            crate::store::rows(self.conn(), &sql, rusqlite::params![day, cid], |r| {
+                Ok((
+                    r.get(0)?,
+                    crate::domain::customer::DisputeHold {
+                        issue: r.get(1)?,
+                        outcome: r.get(2)?,
+                        resolved: from_day_number(r.get(3)?),
+                    },
+                ))
+            })?;
+        // The latest resolved last: it stays.
+        Ok(rows.into_iter().collect())
+    }
+
     fn disputed_on_day(&self, cid: Option<i64>, day: i32) -> Result<HashSet<i64>> {
         self.documents_held_on_day(cid, day, OPEN_AT)
     }

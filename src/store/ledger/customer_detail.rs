@@ -111,7 +111,8 @@ impl<S: std::ops::Deref<Target = Store>> Ledger<S> {
                     EXISTS (SELECT 1 FROM promise_documents x JOIN promises p ON p.id = x.promise_id
                              WHERE x.did = d.did AND p.recorded_date <= ?1 AND p.promised_date + ?3 >= ?1
                                AND NOT EXISTS (SELECT 1 FROM promise_voids v
-                                                WHERE v.promise_id = p.id AND {void_day} <= ?1))
+                                                WHERE v.promise_id = p.id AND {void_day} <= ?1)),
+                    d.did
                FROM documents d
               WHERE d.cid = ?4 AND d.doc_date <= ?2"
         );
@@ -128,12 +129,14 @@ impl<S: std::ops::Deref<Target = Store>> Ledger<S> {
         );
         let day = day_number(as_of);
         let mut documents = Vec::new();
+        let mut dids = Vec::new();
         for sql in [open, settled] {
             documents.extend(crate::store::rows::<_, Vec<_>>(
                 self.conn(),
                 &sql,
                 params![day, day, grace_days, cid],
                 |r| {
+                    dids.push(r.get::<_, i64>(11)?);
                     Ok(DetailDocument {
                         id: r.get(0)?,
                         number: r.get(1)?,
@@ -145,10 +148,18 @@ impl<S: std::ops::Deref<Target = Store>> Ledger<S> {
                         balance: money::from_units(r.get(7)?),
                         mismatch: r.get(8)?,
                         disputed: r.get(9)?,
+                        held: None,
                         promised: r.get(10)?,
                     })
                 },
             )?);
+        }
+        // Held out of dunning by a dispute resolved valid or written off: why, in words.
+        let mut holds = self.store.activity().dispute_holds(Some(cid), as_of)?;
+        for (d, did) in documents.iter_mut().zip(&dids) {
+            if !d.balance.is_zero() && !d.disputed {
+                d.held = holds.remove(did);
+            }
         }
         let total: i64 = self.conn().query_row(
             "SELECT count(*) FROM documents WHERE cid = ?1 AND doc_date <= ?2",

@@ -862,8 +862,10 @@ fn documents(
         predictions.push(prediction);
         let under = under(doc, &c, width);
         let expected = under.predicted && prediction.is_some();
-        at +=
-            1 + usize::from(under.own.is_some()) + usize::from(expected || !under.about.is_empty());
+        at += 1
+            + usize::from(under.own.is_some())
+            + usize::from(expected || !under.about.is_empty())
+            + under.held.len();
     }
     starts.push(at);
     Some(DocRows {
@@ -883,6 +885,8 @@ struct Under {
     about: Vec<String>,
     /// The document is to be paid: its expected date is shown, when there is one.
     predicted: bool,
+    /// Why it is held out of dunning (a dispute resolved valid or written off), wrapped.
+    held: Vec<String>,
 }
 
 fn under(doc: &DetailDocument, c: &DocColumns, width: usize) -> Under {
@@ -909,10 +913,16 @@ fn under(doc: &DetailDocument, c: &DocColumns, width: usize) -> Under {
     let lead = 4 + about.iter().map(|a| text::width(a) + 3).sum::<usize>();
     let own = (predicted && !about.is_empty() && lead + "expected 2026-01-01".len() > width)
         .then(|| std::mem::take(&mut about).join(" · "));
+    let held = doc
+        .held
+        .as_ref()
+        .map(|h| text::wrap(&h.reason(), width.saturating_sub(4).max(20)))
+        .unwrap_or_default();
     Under {
         own,
         about,
         predicted,
+        held,
     }
 }
 
@@ -999,6 +1009,7 @@ fn document_lines(
     spans.push(Span::raw(" "));
     let flags = [
         (doc.disputed, "D", Role::FlagDisputed),
+        (doc.held.is_some(), "H", Role::FlagDisputed),
         (doc.promised, "P", Role::FlagPromised),
         (doc.mismatch, "M", Role::FlagMismatch),
     ];
@@ -1009,6 +1020,10 @@ fn document_lines(
     }
     let mut out = vec![Line::from(spans)];
     let under = under(doc, c, width);
+    for (i, line) in under.held.iter().enumerate() {
+        let lead = if i == 0 { "  ↳ " } else { "    " };
+        out.push(Line::styled(format!("{lead}{line}"), muted));
+    }
     if let Some(own) = under.own {
         out.push(Line::styled(format!("  ↳ {own}"), muted));
     }
@@ -1032,11 +1047,18 @@ fn documents_after(app: &App, d: &CustomerDetail, width: usize, out: &mut Vec<Li
         .documents
         .iter()
         .any(|x| x.disputed || x.promised || x.mismatch);
-    if flagged {
-        out.push(Line::styled(
-            "D disputed · P promised · M billing balance differs",
-            muted,
-        ));
+    let held = d.documents.iter().any(|x| x.held.is_some());
+    if flagged || held {
+        if held {
+            let legend =
+                "D disputed · H held after a dispute · P promised · M billing balance differs";
+            left_out(legend, width, muted, out);
+        } else {
+            out.push(Line::styled(
+                "D disputed · P promised · M billing balance differs",
+                muted,
+            ));
+        }
     }
     let (shown, total) = (d.documents.len() as u64, d.documents_total);
     if shown < total {
