@@ -364,6 +364,76 @@ fn documents_resolved_valid_or_written_off_stay_out_of_dunning() {
     assert!(w.customers(day(2026, 4, 30)).contains(&"C3".to_string()));
 }
 
+/// A reminder left out because its documents are held after a dispute resolved
+/// `written_off` or `valid` is listed with the skipped (`held_after_dispute`), saying why
+/// in words, in the plan's text and JSON: the plan dropped it without a word. A customer
+/// whose only open document is held is not counted held back or paused; one resolved
+/// `invalid` is chased and listed nowhere.
+#[test]
+fn a_reminder_left_out_for_a_held_document_says_why() {
+    let mut w = World::of(&[("dunning.toml", DUNNING)]);
+    fixture::dispute(&mut w.store, "2026-04-20", "C3", "100", &["I4"]);
+    fixture::dispute(&mut w.store, "2026-04-20", "C2", "1", &["I2"]);
+    let stamp = fixture::stamp;
+    owed::actions::resolve_with(
+        &mut w.store,
+        &stamp("2026-04-28"),
+        "1",
+        Some("written_off"),
+        Some("\u{1b}[2Jconceded"),
+    )
+    .unwrap();
+    owed::actions::resolve_with(
+        &mut w.store,
+        &stamp("2026-04-28"),
+        "2",
+        Some("invalid"),
+        None,
+    )
+    .unwrap();
+    let plan = w.plan(day(2026, 4, 30));
+    assert!(!plan.entries.iter().any(|e| e.customer_id == "C3"));
+    let held: Vec<_> = plan
+        .skipped
+        .iter()
+        .filter(|s| s.code.code() == "held_after_dispute")
+        .collect();
+    assert_eq!(held.len(), 1, "{:?}", plan.skipped);
+    let s = held[0];
+    assert_eq!(
+        (s.cycle.as_str(), s.customer_id.as_str()),
+        ("Dunning", "C3")
+    );
+    assert_eq!(s.entry.document_ids(), vec!["I4"]);
+    assert_eq!(
+        s.reason,
+        "I4 held: dispute 1 resolved written off on 2026-04-28, until billing settles it"
+    );
+    assert!(plan.held.is_empty() && plan.paused.is_empty());
+    let json: serde_json::Value = serde_json::from_str(&plan.to_json()).unwrap();
+    let skipped: Vec<&serde_json::Value> = json
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["reason"] == "held_after_dispute")
+        .collect();
+    assert_eq!(skipped.len(), 1, "{json}");
+    assert_eq!(skipped[0]["customer_id"], "C3");
+    assert_eq!(skipped[0]["document_ids"], serde_json::json!(["I4"]));
+    assert_eq!(skipped[0]["skipped"], true);
+    assert_eq!(skipped[0]["detail"], s.reason.as_str());
+    // Resolved invalid: I2 is chased again, nothing says held.
+    assert!(!plan.skipped.iter().any(|s| s.customer_id == "C2"));
+    // Reopened: disputed again, no longer listed as held.
+    owed::actions::reopen(&mut w.store, &stamp("2026-04-29"), "1", None).unwrap();
+    let plan = w.plan(day(2026, 4, 30));
+    assert!(
+        !plan.skipped.iter().any(|s| s.customer_id == "C3"),
+        "{:?}",
+        plan.skipped
+    );
+}
+
 #[test]
 fn an_open_promise_pauses_the_customer_until_its_date() {
     let mut w = World::of(&[("dunning.toml", DUNNING)]);

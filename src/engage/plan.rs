@@ -48,7 +48,7 @@ use crate::domain::{Date, Decimal};
 use crate::store::Store;
 use crate::store::engage::{Contact, Customer, EngageDocument};
 use serde::Serialize;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 /// One reminder to send.
 #[derive(Debug, Clone, PartialEq)]
@@ -118,6 +118,9 @@ pub enum SkipReason {
     /// Its documents were paid after the plan's date: a plan of an earlier day than the
     /// money's (`--as-of`) does not chase them.
     PaidSince,
+    /// Its documents are held out of dunning by a dispute resolved `valid` or
+    /// `written_off` until billing settles them: what it would have chased of them.
+    HeldAfterDispute,
 }
 
 impl SkipReason {
@@ -128,6 +131,7 @@ impl SkipReason {
             SkipReason::Priority => "priority",
             SkipReason::MinDaysBetween => "min_days_between",
             SkipReason::PaidSince => "paid_since",
+            SkipReason::HeldAfterDispute => "held_after_dispute",
         }
     }
 }
@@ -217,7 +221,7 @@ impl Plan {
     /// customer's finance owner, `null` when none), with `"cc"` and
     /// `"channel": "sms"` where they apply, and the skipped reminders among them with
     /// `"skipped": true`, `"reason"` (`no_address`, `priority`, `min_days_between`,
-    /// `paid_since`) and `"detail"`, their `"to"` where they would have gone; sorted by
+    /// `paid_since`, `held_after_dispute`) and `"detail"`, their `"to"` where they would have gone; sorted by
     /// cycle, reminder and customer.
     pub fn to_json(&self) -> String {
         let mut list: Vec<EntryJson<'_>> = self.entries.iter().map(EntryJson::of).collect();
@@ -282,6 +286,8 @@ pub fn compute(store: &Store, cycles: &Cycles, settings: PlanSettings<'_>) -> Re
     // A plan is sent now: a document disputed at its date, or disputed now (since an
     // earlier date), is not chased, as one paid since is not.
     let disputed = store.activity().disputed_then_or_now(None, as_of)?;
+    // Of those, the ones a dispute resolved valid or written off holds: why, for the skipped.
+    let holds = store.activity().dispute_holds_then_or_now(None, as_of)?;
     let claims = Claims::read(store, cycles)?;
 
     let mut plan = Plan {
@@ -292,40 +298,54 @@ pub fn compute(store: &Store, cycles: &Cycles, settings: PlanSettings<'_>) -> Re
     // One customer at a time, with its open documents: neither all the customers nor all
     // their documents are held at once.
     let each = |customer: Customer, documents: Vec<EngageDocument>| -> Result<()> {
-        let mut docs: Vec<(EngageDocument, Custom)> = documents
+        let (mut docs, mut held_docs): (Vec<(EngageDocument, Custom)>, Vec<_>) = documents
             .into_iter()
-            .filter(|d| !disputed.contains(&d.did))
+            .filter(|d| !disputed.contains(&d.did) || holds.contains_key(&d.did))
             .map(|d| {
                 let custom = parse_custom(d.custom.as_deref());
                 (d, custom)
             })
-            .collect();
-        if docs.is_empty() {
+            .partition(|(d, _)| !disputed.contains(&d.did));
+        if docs.is_empty() && held_docs.is_empty() {
             return Ok(());
         }
+        // A customer whose only open documents are held after a dispute is not counted
+        // held back or paused: nothing of theirs would be chased anyway.
         if let Some(until) = facts.held.get(&customer.cid) {
-            plan.held.insert(customer.cid, *until);
+            if !docs.is_empty() {
+                plan.held.insert(customer.cid, *until);
+            }
             return Ok(());
         }
         let promised_until = facts.paused.get(&customer.cid).copied();
         if let Some(until) = promised_until {
-            plan.paused.insert(customer.cid, until);
+            if !docs.is_empty() {
+                plan.paused.insert(customer.cid, until);
+            }
             if cycles.cycles.iter().all(|c| c.pause_on_promise) {
                 return Ok(());
             }
         }
-        docs.sort_by(|(a, _), (b, _)| {
+        let by_due = |(a, _): &(EngageDocument, Custom), (b, _): &(EngageDocument, Custom)| {
             a.due_date.cmp(&b.due_date).then_with(|| {
                 document_order((&a.id, a.number.as_deref()), (&b.id, b.number.as_deref()))
             })
-        });
+        };
+        docs.sort_by(by_due);
         let custom = parse_custom(customer.custom.as_deref());
         let contacts = facts.contacts.get(&customer.cid).unwrap_or(&no_contacts);
         // Whether a reminder sent (or pending) stops every reminder today: the rules then
         // read the emails as they stood before it (see `Facts::customer_value_spaced`).
         let spacing = spaced(&facts, &customer, settings.min_days_between, today);
         let mut candidates: Vec<(i64, PlanEntry)> = Vec::new();
-        for (position, cycle) in cycles.cycles.iter().enumerate() {
+        // Only held documents open: nothing is chased, as with none (a customer-level
+        // reminder too).
+        let chased = if docs.is_empty() {
+            &[][..]
+        } else {
+            &cycles.cycles[..]
+        };
+        for (position, cycle) in chased.iter().enumerate() {
             if promised_until.is_some() && cycle.pause_on_promise {
                 continue;
             }
@@ -360,7 +380,44 @@ pub fn compute(store: &Store, cycles: &Cycles, settings: PlanSettings<'_>) -> Re
                     .push(skip(entry, SkipReason::NoAddress, reason)),
             }
         }
+        let spaced = spacing.is_some();
         choose(&mut plan, candidates, spacing);
+        if held_docs.is_empty() {
+            return Ok(());
+        }
+        // What each cycle would have chased of the held documents, skipped with why.
+        let held_dids: HashSet<i64> = held_docs.iter().map(|(d, _)| d.did).collect();
+        held_docs.extend(docs);
+        held_docs.sort_by(by_due);
+        for (position, cycle) in cycles.cycles.iter().enumerate() {
+            if promised_until.is_some() && cycle.pause_on_promise {
+                continue;
+            }
+            let claimed = |did| claims.furthest(position, did);
+            let Some((mut entry, reminder)) = plan_one(
+                cycle, &customer, &custom, &held_docs, &facts, spaced, &claimed,
+            ) else {
+                continue;
+            };
+            entry.documents.retain(|d| held_dids.contains(&d.did));
+            if entry.documents.is_empty() {
+                continue;
+            }
+            entry.to = match address(reminder, &customer, contacts) {
+                Ok((to, cc)) => {
+                    entry.cc = cc;
+                    to
+                }
+                Err(_) => match reminder.channel {
+                    Channel::Email => customer.email.clone(),
+                    Channel::Sms => customer.phone.clone(),
+                }
+                .unwrap_or_default(),
+            };
+            let reason = held_reason(&entry, &holds);
+            plan.skipped
+                .push(skip(entry, SkipReason::HeldAfterDispute, reason));
+        }
         Ok(())
     };
     store.engagement().for_each_customer_open_debits(
@@ -507,6 +564,22 @@ pub fn recheck(
         .max()
         .unwrap_or(0);
     Ok(Ok(now))
+}
+
+/// Why the documents of `entry` are held out of dunning: each with its dispute's resolve.
+fn held_reason(
+    entry: &PlanEntry,
+    holds: &HashMap<i64, crate::domain::customer::DisputeHold>,
+) -> String {
+    entry
+        .documents
+        .iter()
+        .filter_map(|d| {
+            let label = crate::domain::document::label(&d.id, d.number.as_deref());
+            holds.get(&d.did).map(|h| format!("{label} {}", h.reason()))
+        })
+        .collect::<Vec<_>>()
+        .join("; ")
 }
 
 fn skip(entry: PlanEntry, code: SkipReason, reason: String) -> Skipped {
