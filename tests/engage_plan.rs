@@ -410,6 +410,13 @@ fn a_reminder_left_out_for_a_held_document_says_why() {
         "I4 held: dispute 1 resolved written off on 2026-04-28, until billing settles it"
     );
     assert!(plan.held.is_empty() && plan.paused.is_empty());
+    // Nor does a reminder by hand chase it (it did: a reminder of a written-off invoice).
+    let t = owed::engage::manual::templates(&mut w.cycles).unwrap()[0].clone();
+    let by_hand = owed::engage::manual::entry_for(&w.store, "C3", &t, day(2026, 4, 30), "USD");
+    assert_eq!(
+        by_hand.unwrap_err().to_string(),
+        "C3 has no open document to remind about that is not disputed or held after a dispute"
+    );
     let json: serde_json::Value = serde_json::from_str(&plan.to_json()).unwrap();
     let skipped: Vec<&serde_json::Value> = json
         .as_array()

@@ -64,7 +64,7 @@ fn same_file(a: &Path, b: &Path) -> bool {
 /// # Errors
 ///
 /// [`Error::Input`] for an unknown customer, one without a valid email address, or one with
-/// no open undisputed document.
+/// no open document that is neither disputed nor held after a dispute (as the plan).
 pub fn entry_for(
     store: &Store,
     customer_id: &str,
@@ -92,9 +92,11 @@ pub fn entry_for(
     };
     let (email, _) = super::plan::address(&by_hand, &customer, &contacts)
         .map_err(|e| Error::input(format!("{customer_id}: {e}")))?;
+    // As the plan: nor a document disputed now, nor one a dispute resolved valid or written
+    // off holds until billing settles it.
     let disputed = store
         .activity()
-        .disputed_documents(Some(customer.cid), as_of)?;
+        .disputed_then_or_now(Some(customer.cid), as_of)?;
     let mut docs = Vec::new();
     store
         .engagement()
@@ -116,7 +118,7 @@ pub fn entry_for(
     let documents = if overdue.is_empty() { docs } else { overdue };
     if documents.is_empty() {
         return Err(Error::input(format!(
-            "{customer_id} has no open undisputed document to remind about"
+            "{customer_id} has no open document to remind about that is not disputed or held after a dispute"
         )));
     }
     let oldest = documents
