@@ -18,6 +18,8 @@
 use crate::domain::text::{in_ascii, in_columns, is_settled};
 use std::borrow::Cow;
 use std::cell::Cell;
+use unicode_segmentation::UnicodeSegmentation;
+use unicode_width::UnicodeWidthStr;
 
 thread_local! {
     /// Whether the frame drawn on this thread is for a terminal that draws in ASCII (a
@@ -54,8 +56,6 @@ pub fn shown(text: &str) -> Cow<'_, str> {
         Cow::Owned(t) => Cow::Owned(in_ascii(&t).into_owned()),
     }
 }
-use unicode_segmentation::UnicodeSegmentation;
-use unicode_width::UnicodeWidthStr;
 
 /// The graphemes the terminal buffer draws (control characters and what has no width are
 /// left out) with their widths, from text already [`shown`].
