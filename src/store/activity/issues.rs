@@ -101,6 +101,15 @@ pub(crate) const HOLDS_AT: &str = "i.opened_date <= ?1
                  WHERE e.issue_id = i.id AND e.event_date <= ?1
                  ORDER BY e.event_date DESC, e.id DESC LIMIT 1), 'reopen') IN ('reopen', 'held')";
 
+/// The SQL condition on issue `i` for one customer (`?2`) or all (`?2` null): one customer's
+/// through its index, as `?2 IS NULL OR i.cid = ?2` would scan every issue.
+fn of_customer(cid: Option<i64>) -> &'static str {
+    match cid {
+        Some(_) => "i.cid = ?2",
+        None => "?2 IS NULL",
+    }
+}
+
 /// An issue open at a date, with its amount in the base currency.
 #[derive(Debug, Clone, PartialEq)]
 pub struct OpenIssueBase {
@@ -268,11 +277,7 @@ impl<S: std::ops::Deref<Target = Store>> Activity<S> {
     ) -> Result<Vec<OpenIssueBase>> {
         let mut rates = RateCache::new(&self.store, base);
         let mut out = Vec::new();
-        let one = if only.is_some() {
-            "i.cid = ?2"
-        } else {
-            "?2 IS NULL"
-        };
+        let one = of_customer(only);
         let sql = format!(
             "SELECT i.amount, ifnull(i.currency, c.currency), i.opened_date, i.cid, i.reason
                FROM issues i CROSS JOIN customers c ON c.cid = i.cid WHERE {OPEN_AT} AND {one}"
@@ -344,11 +349,7 @@ impl<S: std::ops::Deref<Target = Store>> Activity<S> {
         cid: Option<i64>,
         day: i32,
     ) -> Result<HashMap<i64, crate::domain::customer::DisputeHold>> {
-        let which = if cid.is_some() {
-            "i.cid = ?2"
-        } else {
-            "?2 IS NULL"
-        };
+        let which = of_customer(cid);
         // The latest resolve or reopen of each issue by then (by date, then as recorded).
         let sql = format!(
             "SELECT l.did, i.id, e.outcome, e.event_date
@@ -390,12 +391,7 @@ impl<S: std::ops::Deref<Target = Store>> Activity<S> {
         day: i32,
         held: &str,
     ) -> Result<HashSet<i64>> {
-        // One customer's through its index; `?2 IS NULL OR …` would scan every issue.
-        let which = if cid.is_some() {
-            "i.cid = ?2"
-        } else {
-            "?2 IS NULL"
-        };
+        let which = of_customer(cid);
         let sql = format!(
             "SELECT DISTINCT l.did FROM issues i CROSS JOIN issue_documents l ON l.issue_id = i.id
               WHERE {held} AND {which}"
